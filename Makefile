@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each sets up what it needs.
+PROJECT ?= jam-and-justice
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+
+# Prefect keeps its home and database inside the project, never in the user's home.
+export PREFECT_HOME := $(CURDIR)/.prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_UI_ENABLED := false
+
+.PHONY: run test setup chromium bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+chromium:
+	@scripts/ensure-chromium.sh
+
+setup: $(VENV)/.installed chromium
+
+run: setup
+	$(PY) flows/build_infographic.py $(PROJECT)
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/bench_run.py $(PROJECT)
+
+clean:
+	rm -rf data/processed/$(PROJECT) outputs/$(PROJECT)

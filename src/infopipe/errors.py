@@ -1,0 +1,54 @@
+"""One error type for every bad input, carrying each problem's file, row, line, column and check."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, located precisely enough to fix it by hand."""
+
+    file: str
+    check: str
+    message: str
+    row: int | None = None  # 1-based data row, header not counted
+    line: int | None = None  # 1-based line in the file
+    column: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        shown = "" if self.value is None else f" (value: {_shorten(self.value)!r})"
+        return f"{', '.join(where)}: [{self.check}] {self.message}{shown}"
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class InfopipeError(Exception):
+    """Raised by a step with every problem it found, so one run reports them all."""
+
+    def __init__(self, step: str, problems: list[Problem]):
+        self.step = step
+        self.problems = list(problems)
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        files = sorted({p.file for p in self.problems})
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        return f"{self.step} failed: {count} {noun} in {', '.join(files)}"
+
+    def __str__(self) -> str:
+        return "\n".join([self.summary(), *(f"  - {p}" for p in self.problems)])
+
+
+def _shorten(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
