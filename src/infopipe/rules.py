@@ -63,3 +63,26 @@ def _like(column: pd.Series, value):
     if pd.api.types.is_datetime64_any_dtype(column) and isinstance(value, (str, dt.date)):
         return pd.Timestamp(value)
     return value
+
+
+def rule_columns(rule: Rule, primary_key: str) -> list[str]:
+    """The columns a rule reads: its key, counted column, filters and dedup key, in that order."""
+    names = [primary_key, rule.column, *(f.column for f in rule.where), *rule.distinct_on]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def evidence_rows(rule: Rule, frame: pd.DataFrame, primary_key: str, record_ids) -> list[dict]:
+    """The records behind a figure, with the fields the rule used and each row's source."""
+    columns = rule_columns(rule, primary_key) + (["source"] if "source" in frame else [])
+    chosen = frame[frame[primary_key].isin(list(record_ids))].sort_values(primary_key)
+    return [{c: _plain(row[c]) for c in dict.fromkeys(columns)} for _, row in chosen.iterrows()]
+
+
+def _plain(value):
+    if pd.isna(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value

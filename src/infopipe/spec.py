@@ -21,7 +21,7 @@ COLUMN_TYPES = ("id", "text", "integer", "number", "money", "date", "boolean", "
 RULE_TYPES = ("count_rows", "count_distinct", "sum")
 FILTER_OPS = ("equals", "in", "not_null", "between")
 FORMAT_STYLES = ("integer", "money_short", "plus")
-SVG_PATH = re.compile(r"^[MmLlHhVvCcSsQqTtAaZz0-9.,\s-]+$")
+SVG_PATH = re.compile(r"^[MLHVCSQTZ0-9.,\s-]+$")
 PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
 
 
@@ -266,7 +266,7 @@ class _SpecChecker:
         icons = self.mapping(doc.get("icons", _LineDict()), "icons", doc, "icons")
         for key, value in icons.items():
             if not isinstance(value, str) or not SVG_PATH.match(value):
-                self.fail("icon-path", f"icon '{key}' must be SVG path data (letters MLHVCSQTAZ, "
+                self.fail("icon-path", f"icon '{key}' must be absolute SVG path data (letters MLHVCSQTZ, "
                           "numbers, spaces, commas)", icons, key)
         max_bytes = doc.get("max_file_bytes", 20_000_000)
         if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:

@@ -1,0 +1,250 @@
+"""The reviewer's commands: verify a run, explain one figure, diff two runs.
+
+They read only the run folder, the project's log and (for verify) the original raw files, so a
+reviewer can check a published run without trusting the code that made it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InfopipeError, Problem
+from .ingest import sha256_file
+from .pipeline import Paths, run
+from .provenance import find_entry, verify_chain
+from .publish import latest_run
+
+
+def resolve_run(paths: Paths, run_id: str | None) -> Path:
+    """A run folder from its id (or 'latest' when none is given)."""
+    folder = latest_run(paths.project_out) if run_id in (None, "latest") else paths.project_out / "runs" / run_id
+    if folder is None or not (folder / "provenance.json").is_file():
+        raise InfopipeError("review", [Problem(str(paths.project_out), "no-run",
+                            f"no complete run {run_id or 'latest'} here; runs: "
+                            f"{', '.join(list_runs(paths)) or 'none'}")])
+    return folder
+
+
+def list_runs(paths: Paths) -> list[str]:
+    runs = paths.project_out / "runs"
+    return sorted(p.name for p in runs.iterdir() if not p.name.startswith(".")) if runs.is_dir() else []
+
+
+def load_record(folder: Path) -> dict:
+    return json.loads((folder / "provenance.json").read_text(encoding="utf-8"))
+
+
+def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tuple[Path, list[Problem]]:
+    """Every check a reviewer needs; an empty problem list means the run is intact."""
+    problems = verify_chain(paths.log_file)
+    folder = resolve_run(paths, run_id)
+    record = load_record(folder)
+    entry = find_entry(paths.log_file, record["run_id"])
+    if entry is None:
+        problems.append(Problem(str(paths.log_file), "log-missing", f"no log entry for run {record['run_id']}"))
+    else:
+        for name, key in (("provenance.json", "provenance_sha256"), ("ro-crate-metadata.json", "crate_sha256")):
+            problems += _hash_problems(folder / name, entry[key])
+    for item in record["outputs"]:
+        problems += _hash_problems(folder / item["path"], item["sha256"])
+    listed = {item["path"] for item in record["outputs"]} | {"provenance.json", "ro-crate-metadata.json"}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if str(path.relative_to(folder)) not in listed:
+            problems.append(Problem(str(path), "unlisted-file", "in the run folder but not in its record"))
+    for item in record["inputs"]:
+        problems += _hash_problems(Path(item["absolute_path"]), item["sha256"], "raw file")
+    problems += _hash_problems(paths.root / record["spec"]["path"], record["spec"]["sha256"], "spec")
+    if rerun:
+        problems += rerun_problems(paths, folder, record)
+    return folder, problems
+
+
+def _hash_problems(path: Path, expected: str, what: str = "file") -> list[Problem]:
+    if not path.is_file():
+        return [Problem(str(path), "missing", f"{what} recorded with SHA-256 {expected} is gone")]
+    found = sha256_file(path)
+    if found != expected:
+        return [Problem(str(path), "hash-mismatch", f"{what} changed: expected SHA-256 {expected}, "
+                        f"found {found}")]
+    return []
+
+
+def rerun_problems(paths: Paths, folder: Path, record: dict) -> list[Problem]:
+    """Rebuild the run in a temp folder from its own copies of spec and inputs; compare bytes."""
+    with tempfile.TemporaryDirectory(prefix="infopipe-rerun-") as tmp:
+        root = Path(tmp)
+        (root / "projects" / record["project"]).mkdir(parents=True)
+        shutil.copyfile(folder / "spec.yaml", root / "projects" / record["project"] / "spec.yaml")
+        shutil.copytree(folder / "inputs", root / "raw" / Path(record["raw_dir"]).name)
+        rebuilt = run(Paths.for_project(record["project"], root, root / "raw" / Path(record["raw_dir"]).name))
+        fresh = {o["path"]: o["sha256"] for o in load_record(rebuilt)["outputs"]}
+        return [Problem(str(folder / o["path"]), "not-reproduced", f"rebuilt from the recorded inputs, "
+                        f"expected SHA-256 {o['sha256']}, rebuilt {fresh.get(o['path'], 'nothing')}")
+                for o in record["outputs"] if o["reproducible"] and fresh.get(o["path"]) != o["sha256"]]
+
+
+def processed_frame(record: dict, dataset: str) -> pd.DataFrame:
+    """The validated table a run counted, checked against the hash the run recorded."""
+    item = next(p for p in record["processed"] if p["dataset"] == dataset)
+    path = Path(item["path"])
+    problems = _hash_problems(path, item["sha256"], "processed table")
+    if problems:
+        raise InfopipeError("explain", problems)
+    return pd.read_parquet(path)
+
+
+def explain(paths: Paths, figure_id: str, run_id: str | None = None) -> dict:
+    """One figure: printed text, rule, counting decision, and the records that made it."""
+    from .rules import evidence_rows
+    from .spec import load_spec
+
+    folder = resolve_run(paths, run_id)
+    record = load_record(folder)
+    figure = next((f for f in record["figures"] if f["id"] == figure_id), None)
+    if figure is None:
+        raise InfopipeError("explain", [Problem(figure_id, "unknown-figure", "no such figure; known: "
+                            + ", ".join(f["id"] for f in record["figures"]))])
+    spec = load_spec(folder / "spec.yaml")
+    rule = spec.figure(figure_id).rule
+    frame = processed_frame(record, figure["dataset"])
+    key = spec.datasets[figure["dataset"]].primary_key
+    records = evidence_rows(rule, frame, key, figure["record_ids"])
+    return {
+        "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
+        "printed": figure["printed"], "value": figure["value"], "published": figure["published"],
+        "matches": figure["matches"], "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
+        "explanation": figure["explanation"], "recount": recount(rule.type, rule.column, records),
+        "records": records, "input": figure["input"],
+        "inputs": [{k: i[k] for k in ("path", "sha256", "rows")} for i in record["inputs"]],
+    }
+
+
+def recount(rule_type: str, column: str | None, records: list[dict]):
+    """The figure recomputed from the listed records alone."""
+    if rule_type == "count_rows":
+        return len(records)
+    if rule_type == "count_distinct":
+        return len({r[column] for r in records})
+    total = sum(r[column] for r in records)
+    return int(total) if float(total).is_integer() else total
+
+
+def explain_text(info: dict) -> str:
+    lines = [
+        f"{info['printed']} {info['label']}   (run {info['run_id']})",
+        f"  value {info['value']}; the report printed {info['published']!r}: "
+        f"{'match' if info['matches'] else 'DIFFERENT'}",
+        f"  rule: {info['rule_in_words']}",
+        f"        {json.dumps(info['rule'])}",
+        f"  counting decision: {info['explanation']}",
+        f"  recount from the {len(info['records'])} records below: {info['recount']}",
+        "",
+    ]
+    if info["records"]:
+        columns = list(info["records"][0])
+        widths = {c: min(60, max(len(c), *(len(str(r[c])) for r in info["records"]))) for c in columns}
+        lines.append("  " + "  ".join(c.ljust(widths[c]) for c in columns))
+        for r in info["records"]:
+            lines.append("  " + "  ".join(str(r[c])[: widths[c]].ljust(widths[c]) for c in columns))
+    lines += ["", "  input files:"]
+    lines += [f"    {i['path']}  {i['rows']} rows  sha256 {i['sha256']}" for i in info["inputs"]]
+    return "\n".join(lines)
+
+
+def diff(paths: Paths, run_a: str, run_b: str) -> dict:
+    """Which figures changed between two runs, the records behind each change, and the files."""
+    a, b = (load_record(resolve_run(paths, r)) for r in (run_a, run_b))
+    files_a = {i["path"]: i["sha256"] for i in a["inputs"]}
+    files_b = {i["path"]: i["sha256"] for i in b["inputs"]}
+    changed_files = sorted(p for p in files_a.keys() | files_b.keys() if files_a.get(p) != files_b.get(p))
+    figures_b = {f["id"]: f for f in b["figures"]}
+    changes = []
+    for fa in a["figures"]:
+        fb = figures_b.get(fa["id"])
+        if fb is None:
+            changes.append({"figure": fa["id"], "removed": True})
+            continue
+        ids_a, ids_b = set(fa["record_ids"]), set(fb["record_ids"])
+        edited = _edited_records(a, b, fa["dataset"], ids_a & ids_b)
+        if fa["printed"] != fb["printed"] or ids_a != ids_b or edited:
+            changes.append({"figure": fa["id"], "before": fa["printed"], "after": fb["printed"],
+                            "records_added": sorted(ids_b - ids_a),
+                            "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
+    return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
+            "figures_changed": changes}
+
+
+def _edited_records(a: dict, b: dict, dataset: str, ids: set) -> list[str]:
+    """Records in both runs whose fields differ."""
+    if not ids:
+        return []
+    key = next(v["primary_key"] for v in a["validation"] if v["dataset"] == dataset)
+    left = processed_frame(a, dataset).set_index(key).astype(str)
+    right = processed_frame(b, dataset).set_index(key).astype(str).reindex(columns=left.columns)
+    return sorted(i for i in ids if i in left.index and i in right.index
+                  and not left.loc[i].equals(right.loc[i]))
+
+
+def add_review_commands(sub) -> None:
+    p = sub.add_parser("verify", help="re-hash a run's inputs, spec and outputs and check the log chain")
+    p.add_argument("run", nargs="?", default=None, help="run id (default: latest)")
+    p.add_argument("--project", default="jam-and-justice")
+    p.add_argument("--rerun", action="store_true", help="also rebuild the run and compare bytes")
+    p.set_defaults(handler=_verify_cmd)
+
+    p = sub.add_parser("explain", help="show how one figure was counted, record by record")
+    p.add_argument("figure")
+    p.add_argument("--run", default=None, help="run id (default: latest)")
+    p.add_argument("--project", default="jam-and-justice")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_explain_cmd)
+
+    p = sub.add_parser("diff", help="figures, records and input files that changed between two runs")
+    p.add_argument("run_a")
+    p.add_argument("run_b")
+    p.add_argument("--project", default="jam-and-justice")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_diff_cmd)
+
+
+def _paths(args: argparse.Namespace) -> Paths:
+    return Paths.for_project(args.project, args.root)
+
+
+def _verify_cmd(args) -> int:
+    folder, problems = verify(_paths(args), args.run, args.rerun)
+    for problem in problems:
+        print(f"FAIL {problem}")
+    checked = "chain, record, outputs, inputs, spec" + (", rerun" if args.rerun else "")
+    print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
+    return 1 if problems else 0
+
+
+def _explain_cmd(args) -> int:
+    info = explain(_paths(args), args.figure, args.run)
+    print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else explain_text(info))
+    return 0
+
+
+def _diff_cmd(args) -> int:
+    result = diff(_paths(args), args.run_a, args.run_b)
+    if args.json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{result['run_a']} -> {result['run_b']}")
+    print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
+    for c in result["figures_changed"]:
+        if c.get("removed"):
+            print(f"  {c['figure']}: removed")
+            continue
+        print(f"  {c['figure']}: {c['before']} -> {c['after']}; added {c['records_added'] or '-'}; "
+              f"removed {c['records_removed'] or '-'}; changed {c['records_changed'] or '-'}")
+    if not result["figures_changed"]:
+        print("no figure changed")
+    return 0
