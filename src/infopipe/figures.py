@@ -87,4 +87,4 @@ def check_published(spec: Spec, results: list[FigureResult]) -> None:
         for r in results if not r.matches and not r.accepted_difference
     ]
     if problems:
-        raise InfopipeError("compute", problems)
+        raise InfopipeError("check_published", problems)

@@ -157,12 +157,17 @@ def export(jobs: list[ExportJob]) -> None:
 
 
 def chrome_problem(err: Exception) -> Problem:
+    """Tell 'no Chrome installed' (how to install one) from 'Chrome stopped' (run again)."""
     text = f"{type(err).__name__}: {err}"
-    if "chrome" in text.lower() or "browser" in text.lower():
-        return Problem("chromium", "chrome", "kaleido could not use a Chrome/Chromium to export images "
-                       f"({text.splitlines()[0][:200]}). Install one: 'sudo apt-get install -y chromium' "
-                       "(Debian/Ubuntu) or run '.venv/bin/plotly_get_chrome'")
-    return Problem("render", "export", f"image export failed: {text.splitlines()[0][:300]}")
+    first = " ".join(text.split())[:240]
+    if "requires Google Chrome to be installed" in text:
+        return Problem("chromium", "chrome-missing", "no Chrome or Chromium found for kaleido to export "
+                       "images. Install one: 'sudo apt-get install -y chromium' (Debian/Ubuntu), or run "
+                       "'.venv/bin/plotly_get_chrome'; or set BROWSER_PATH to a Chrome executable")
+    if "browser" in text.lower() or "chrome" in text.lower():
+        return Problem("chromium", "chrome-stopped", f"the browser stopped during export ({first}); "
+                       "nothing was published: run again")
+    return Problem("render", "export", f"image export failed: {first}")
 
 
 def normalise_svg(path: Path) -> None:

@@ -1,0 +1,49 @@
+"""Shared fixtures: throwaway copies of the shipped project, and one good run per session."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT = "jam-and-justice"
+os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
+
+
+def copy_project(dest: Path) -> Path:
+    """An infopipe root holding the shipped spec and raw data, and nothing generated."""
+    shutil.copytree(ROOT / "projects", dest / "projects")
+    shutil.copytree(ROOT / "data" / "raw" / PROJECT, dest / "data" / "raw" / PROJECT)
+    return dest
+
+
+def tree_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+@pytest.fixture
+def project_root(tmp_path: Path) -> Path:
+    return copy_project(tmp_path / "root")
+
+
+@pytest.fixture(scope="session")
+def good_root(tmp_path_factory) -> Path:
+    """A root with one complete run of the shipped data (rendered once for the whole session)."""
+    from infopipe.pipeline import Paths, run
+
+    root = copy_project(tmp_path_factory.mktemp("good") / "root")
+    run(Paths.for_project(PROJECT, root))
+    return root
+
+
+@pytest.fixture
+def good_copy(good_root: Path, tmp_path: Path) -> Path:
+    """A private copy of the good root, safe to tamper with."""
+    dest = tmp_path / "copy"
+    shutil.copytree(good_root, dest, symlinks=True)
+    return dest

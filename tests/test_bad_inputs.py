@@ -1,0 +1,121 @@
+"""The bad-input corpus: every case must fail with a message naming file, row/line, column and check,
+leave raw files and `latest` untouched, and add a failed entry to the provenance log.
+
+Each case is a folder under tests/bad_inputs/: raw/ holds files that replace the shipped ones,
+expect.yaml says what to edit in the spec, what to generate, and what must happen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROJECT, tree_hashes
+from infopipe.cli import main
+
+CASES = Path(__file__).parent / "bad_inputs"
+
+
+def load_case(name: str) -> dict:
+    return yaml.safe_load((CASES / name / "expect.yaml").read_text(encoding="utf-8"))
+
+
+def apply_case(name: str, root: Path) -> None:
+    case = load_case(name)
+    raw_dir = root / "data" / "raw" / PROJECT
+    for source in sorted((CASES / name / "raw").glob("*")) if (CASES / name / "raw").is_dir() else []:
+        shutil.copyfile(source, raw_dir / source.name)
+    spec = root / "projects" / PROJECT / "spec.yaml"
+    for edit in case.get("spec_edits", []):
+        text = spec.read_text(encoding="utf-8")
+        assert edit["old"] in text, f"case {name}: spec edit no longer applies"
+        spec.write_text(text.replace(edit["old"], edit["new"], 1), encoding="utf-8")
+    generate = case.get("generate", {})
+    if "big_file" in generate:
+        big = generate["big_file"]
+        line = "EV-X,Title,2019-01-01,,day,Place,https://example.org/\n".encode()
+        with open(raw_dir / big["file"], "ab") as handle:
+            for _ in range(big["megabytes"] * (1 << 20) // len(line) + 1):
+                handle.write(line)
+    if "symlink" in generate:
+        (raw_dir / generate["symlink"]["file"]).unlink()
+        (raw_dir / generate["symlink"]["file"]).symlink_to(generate["symlink"]["target"])
+    if "delete" in generate:
+        (raw_dir / generate["delete"]["file"]).unlink()
+
+
+def latest_target(root: Path) -> str:
+    return os.readlink(root / "outputs" / PROJECT / "latest")
+
+
+def log_entries(root: Path) -> list[dict]:
+    path = root / "outputs" / PROJECT / "provenance.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+def test_bad_input_case(name: str, good_copy: Path, capsys):
+    expect = load_case(name)["expect"]
+    apply_case(name, good_copy)
+    raw_before = tree_hashes(good_copy / "data" / "raw" / PROJECT)
+    latest_before, entries_before = latest_target(good_copy), len(log_entries(good_copy))
+
+    if expect["exit"] == 0:  # accepted inputs: they validate and compute as stated (no render)
+        from infopipe.figures import compute_figures
+        from infopipe.ingest import read_raw_tables
+        from infopipe.spec import load_spec
+        from infopipe.validate import validate_tables
+
+        spec = load_spec(good_copy / "projects" / PROJECT / "spec.yaml")
+        tables = validate_tables(spec, read_raw_tables(spec, good_copy / "data" / "raw" / PROJECT))
+        printed = {r.id: r.printed for r in compute_figures(spec, tables)}
+        assert {k: printed[k] for k in expect["figures"]} == expect["figures"]
+        return
+
+    code = main(["--root", str(good_copy), "run", PROJECT])
+    err = capsys.readouterr().err
+    assert code == expect["exit"]
+    first, *problems = err.strip().splitlines()
+    assert first.startswith(f"{expect['step']} failed:"), first
+    match = [p for p in problems if f"[{expect['check']}]" in p and expect["file"] in p]
+    assert match, f"no [{expect['check']}] problem about {expect['file']} in:\n{err}"
+    for key, word in (("row", "row"), ("line", "line")):
+        if key in expect:
+            assert any(f"{word} {expect[key]}," in p or f"{word} {expect[key]}:" in p for p in match), err
+    if "column" in expect:
+        assert any(f"column '{expect['column']}'" in p for p in match), err
+
+    assert tree_hashes(good_copy / "data" / "raw" / PROJECT) == raw_before
+    assert latest_target(good_copy) == latest_before
+    entries = log_entries(good_copy)
+    assert len(entries) == entries_before + 1
+    assert entries[-1]["status"] == "failed" and entries[-1]["failed_step"] == expect["step"]
+    assert not list((good_copy / "outputs" / PROJECT / "runs").glob(".staging-*"))
+
+
+def test_big_file_is_refused_without_reading_it(good_copy: Path, capsys):
+    """The 200 MB case costs no more memory than the size check: peak RSS grows by < 50 MB."""
+    apply_case("25-big-file", good_copy)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert main(["--root", str(good_copy), "validate", PROJECT]) == 1
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 50
+    assert "file-too-large" in capsys.readouterr().err
+
+
+def test_all_failures_of_a_dataset_are_listed_together(good_copy: Path, capsys):
+    raw = good_copy / "data" / "raw" / PROJECT / "funding_awards.csv"
+    text = raw.read_text(encoding="utf-8")
+    raw.write_text(text.replace(",ESRC,SHEF,", ",NESTA,SHEF,").replace(",1000000,yes,", ",-1,maybe,"),
+                   encoding="utf-8")
+    assert main(["--root", str(good_copy), "validate", PROJECT]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("validate failed: 3 problems in")
+    for check in ("[reference]", "[min]", "[type:boolean]"):
+        assert check in err
