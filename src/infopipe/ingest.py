@@ -37,8 +37,7 @@ class RawTable:
 
     def file_info(self) -> dict:
         return {"dataset": self.dataset, "path": self.name, "file": self.path.name,
-                "absolute_path": str(self.path), "sha256": self.sha256, "bytes": self.bytes,
-                "rows": self.rows}
+                "sha256": self.sha256, "bytes": self.bytes, "rows": self.rows}
 
 
 def sha256_file(path: Path) -> str:

@@ -57,6 +57,14 @@ class Paths:
                    Path(out).resolve() if out else root / "outputs",
                    Path(processed).resolve() if processed else root / "data" / "processed")
 
+    def shown(self, path: Path) -> str:
+        """A path as recorded: relative to the root when inside it, so a moved copy still verifies."""
+        path = Path(path).resolve()
+        return str(path.relative_to(self.root)) if path.is_relative_to(self.root) else str(path)
+
+    def located(self, recorded: str) -> Path:
+        return self.root / recorded  # an absolute recorded path stays absolute
+
     @property
     def spec_file(self) -> Path:
         return spec_path(self.root / "projects", self.project)
@@ -104,9 +112,10 @@ def run(paths: Paths, step: Step = call, today: dt.date | None = None, lock_wait
         try:
             spec = timed("spec", load_spec, paths.spec_file)
             raw = timed("ingest", read_raw_tables, spec, paths.raw_dir)
-            inputs = [t.file_info() for t in raw.values()]
+            inputs = [{**t.file_info(), "location": paths.shown(t.path)} for t in raw.values()]
             tables = timed("validate", validate_tables, spec, raw, today)
             processed = timed("write_processed", write_processed, tables, paths.processed_dir / paths.project)
+            processed = [{**p, "path": paths.shown(Path(p["path"]))} for p in processed]
             results = timed("compute", compute_figures, spec, tables)
             timed("check_published", check_published, spec, results)
             staging = staging_folder(paths.project_out, run_id)
@@ -115,7 +124,7 @@ def run(paths: Paths, step: Step = call, today: dt.date | None = None, lock_wait
                 "run_id": run_id, "project": paths.project, "status": "succeeded",
                 "started_at": started.isoformat(), "code": code_info(paths.root),
                 "environment": environment(), "spec": spec_info(spec, paths),
-                "raw_dir": str(paths.raw_dir), "inputs": inputs, "inputs_digest": inputs_digest(spec, inputs),
+                "raw_dir": paths.shown(paths.raw_dir), "inputs": inputs, "inputs_digest": inputs_digest(spec, inputs),
                 "validation": validation_summary(tables), "processed": processed,
                 "figures": [lineage(r, raw) for r in results],
             }
@@ -142,8 +151,7 @@ def code_info(root: Path) -> dict:
 
 
 def spec_info(spec: Spec, paths: Paths) -> dict:
-    return {"path": str(spec.path.relative_to(paths.root)) if spec.path.is_relative_to(paths.root)
-            else str(spec.path), "sha256": spec.sha256}
+    return {"path": paths.shown(spec.path), "sha256": spec.sha256}
 
 
 def inputs_digest(spec: Spec, inputs: list[dict]) -> str:

@@ -51,6 +51,7 @@ def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tupl
     else:
         for name, key in (("provenance.json", "provenance_sha256"), ("ro-crate-metadata.json", "crate_sha256")):
             problems += _hash_problems(folder / name, entry[key])
+        problems += _entry_mismatches(paths, entry, record)
     for item in record["outputs"]:
         problems += _hash_problems(folder / item["path"], item["sha256"])
     listed = {item["path"] for item in record["outputs"]} | {"provenance.json", "ro-crate-metadata.json"}
@@ -58,11 +59,31 @@ def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tupl
         if str(path.relative_to(folder)) not in listed:
             problems.append(Problem(str(path), "unlisted-file", "in the run folder but not in its record"))
     for item in record["inputs"]:
-        problems += _hash_problems(Path(item["absolute_path"]), item["sha256"], "raw file")
-    problems += _hash_problems(paths.root / record["spec"]["path"], record["spec"]["sha256"], "spec")
+        problems += _hash_problems(paths.located(item["location"]), item["sha256"], "raw file")
+    problems += _hash_problems(paths.located(record["spec"]["path"]), record["spec"]["sha256"], "spec")
     if rerun:
         problems += rerun_problems(paths, folder, record)
     return folder, problems
+
+
+def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:
+    """The log entry must say what the run folder says (catches an edit to the newest entry)."""
+    claims = {
+        "inputs_digest": (entry.get("inputs_digest"), record["inputs_digest"]),
+        "spec sha256": (entry.get("spec", {}).get("sha256"), record["spec"]["sha256"]),
+        "figures": (entry.get("figures"), {f["id"]: f["printed"] for f in record["figures"]}),
+    }
+    return [Problem(str(paths.log_file), "log-record-mismatch", f"the log entry for run "
+                    f"{record['run_id']} says {name} = {logged!r}, the run's record says {recorded!r}")
+            for name, (logged, recorded) in claims.items() if logged != recorded]
+
+
+def chain_head(paths: Paths) -> str:
+    """The hash of the newest log entry: keep it somewhere else to prove the log was not rewritten."""
+    from .provenance import entry_hash, read_log
+
+    lines = read_log(paths.log_file)
+    return entry_hash(lines[-1]) if lines else "(empty log)"
 
 
 def _hash_problems(path: Path, expected: str, what: str = "file") -> list[Problem]:
@@ -89,10 +110,10 @@ def rerun_problems(paths: Paths, folder: Path, record: dict) -> list[Problem]:
                 for o in record["outputs"] if o["reproducible"] and fresh.get(o["path"]) != o["sha256"]]
 
 
-def processed_frame(record: dict, dataset: str) -> pd.DataFrame:
+def processed_frame(paths: Paths, record: dict, dataset: str) -> pd.DataFrame:
     """The validated table a run counted, checked against the hash the run recorded."""
     item = next(p for p in record["processed"] if p["dataset"] == dataset)
-    path = Path(item["path"])
+    path = paths.located(item["path"])
     problems = _hash_problems(path, item["sha256"], "processed table")
     if problems:
         raise InfopipeError("explain", problems)
@@ -112,7 +133,7 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None) -> dict:
                             + ", ".join(f["id"] for f in record["figures"]))])
     spec = load_spec(folder / "spec.yaml")
     rule = spec.figure(figure_id).rule
-    frame = processed_frame(record, figure["dataset"])
+    frame = processed_frame(paths, record, figure["dataset"])
     key = spec.datasets[figure["dataset"]].primary_key
     records = evidence_rows(rule, frame, key, figure["record_ids"])
     return {
@@ -171,7 +192,7 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
             changes.append({"figure": fa["id"], "removed": True})
             continue
         ids_a, ids_b = set(fa["record_ids"]), set(fb["record_ids"])
-        edited = _edited_records(a, b, fa["dataset"], ids_a & ids_b)
+        edited = _edited_records(paths, a, b, fa["dataset"], ids_a & ids_b)
         if fa["printed"] != fb["printed"] or ids_a != ids_b or edited:
             changes.append({"figure": fa["id"], "before": fa["printed"], "after": fb["printed"],
                             "records_added": sorted(ids_b - ids_a),
@@ -180,13 +201,13 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
             "figures_changed": changes}
 
 
-def _edited_records(a: dict, b: dict, dataset: str, ids: set) -> list[str]:
+def _edited_records(paths: Paths, a: dict, b: dict, dataset: str, ids: set) -> list[str]:
     """Records in both runs whose fields differ."""
     if not ids:
         return []
     key = next(v["primary_key"] for v in a["validation"] if v["dataset"] == dataset)
-    left = processed_frame(a, dataset).set_index(key).astype(str)
-    right = processed_frame(b, dataset).set_index(key).astype(str).reindex(columns=left.columns)
+    left = processed_frame(paths, a, dataset).set_index(key).astype(str)
+    right = processed_frame(paths, b, dataset).set_index(key).astype(str).reindex(columns=left.columns)
     return sorted(i for i in ids if i in left.index and i in right.index
                   and not left.loc[i].equals(right.loc[i]))
 
@@ -223,6 +244,7 @@ def _verify_cmd(args) -> int:
         print(f"FAIL {problem}")
     checked = "chain, record, outputs, inputs, spec" + (", rerun" if args.rerun else "")
     print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
+    print(f"log head: {chain_head(_paths(args))}  (record it elsewhere; a later verify can compare)")
     return 1 if problems else 0
 
 
