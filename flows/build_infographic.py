@@ -28,24 +28,26 @@ def prefect_step(name, fn, *args, **kwargs):
 
 @flow(name="build-infographic", log_prints=True)
 def build_infographic(project: str = "jam-and-justice", raw: str | None = None,
-                      out: str | None = None) -> str:
-    paths = Paths.for_project(project, ROOT, raw and Path(raw), out and Path(out))
+                      out: str | None = None, root: str | None = None) -> str:
+    paths = Paths.for_project(project, Path(root) if root else ROOT, raw and Path(raw), out and Path(out))
     return str(run(paths, step=prefect_step))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("project", nargs="?", default="jam-and-justice")
-    parser.add_argument("--raw", help="raw data folder (default data/raw/PROJECT)")
-    parser.add_argument("--out", help="outputs folder (default outputs/)")
+    parser.add_argument("--raw", help="raw data folder (default ROOT/data/raw/PROJECT)")
+    parser.add_argument("--out", help="outputs folder (default ROOT/outputs)")
+    parser.add_argument("--root", help="folder holding projects/, data/ and outputs/ (default: this repo)")
     parser.add_argument("--serve", metavar="CRON", help="keep running and rebuild on this cron schedule")
     args = parser.parse_args(argv)
     if args.serve:
         build_infographic.serve(name=f"{args.project}-scheduled", cron=args.serve,
-                                parameters={"project": args.project, "raw": args.raw, "out": args.out})
+                                parameters={"project": args.project, "raw": args.raw, "out": args.out,
+                                            "root": args.root})
         return 0
     try:
-        folder = build_infographic(args.project, args.raw, args.out)
+        folder = build_infographic(args.project, args.raw, args.out, args.root)
     except InfopipeError as err:
         print(f"\n{err}", file=sys.stderr)
         return 1
