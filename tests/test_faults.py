@@ -1,0 +1,188 @@
+"""Faults: no Chromium, Chromium killed, the process killed while publishing, two runs at once, and an
+output folder that cannot be written. In each, `latest` keeps pointing at a complete run.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, ROOT
+from infopipe.cli import main
+from infopipe.pipeline import Paths
+from infopipe.provenance import verify_chain
+from infopipe.review import verify
+
+INFOPIPE = [sys.executable, "-m", "infopipe.cli"]
+
+
+def latest(root: Path) -> str:
+    return os.readlink(root / "outputs" / PROJECT / "latest")
+
+
+def staged(root: Path) -> list[Path]:
+    return list((root / "outputs" / PROJECT / "runs").glob(".staging-*"))
+
+
+def test_missing_chromium_says_how_to_install_it(good_copy, monkeypatch, capsys):
+    before = latest(good_copy)
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    assert main(["--root", str(good_copy), "run"]) == 1
+    err = capsys.readouterr().err
+    assert "[chrome-missing]" in err and "apt-get install -y chromium" in err
+    assert latest(good_copy) == before and staged(good_copy) == []
+
+
+def descendants(pid: int) -> list[int]:
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def is_chromium(pid: int) -> bool:
+    try:
+        return "chrom" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").lower()
+    except OSError:
+        return False
+
+
+def test_chromium_killed_during_render_fails_cleanly(good_copy):
+    before = latest(good_copy)
+    proc = subprocess.Popen([*INFOPIPE, "--root", str(good_copy), "run"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    killed = []
+    deadline = time.monotonic() + 120
+    while not killed and time.monotonic() < deadline and proc.poll() is None:
+        browsers = [p for p in descendants(proc.pid) if is_chromium(p)]
+        if browsers:
+            time.sleep(1.0)  # let the export begin
+            for pid in browsers:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    pass
+        time.sleep(0.1)
+    _, err = proc.communicate(timeout=300)
+    assert killed, "the browser was never seen"
+    assert proc.returncode == 1
+    assert any(line.startswith("render failed") for line in err.splitlines()), err
+    assert "[chrome-stopped]" in err
+    assert latest(good_copy) == before and staged(good_copy) == []
+
+
+KILL_IN_PUBLISH = textwrap.dedent("""
+    import os, signal, sys
+    from infopipe.pipeline import Paths, run
+
+    def step(name, fn, *args, **kwargs):
+        result = fn(*args, **kwargs)
+        if name == "publish":  # files written into the staging folder, not yet moved into place
+            os.kill(os.getpid(), signal.SIGKILL)
+        return result
+
+    run(Paths.for_project("jam-and-justice", sys.argv[1]), step=step)
+""")
+
+
+def test_sigkill_during_publish_never_leaves_a_half_run_as_good(good_copy):
+    before = latest(good_copy)
+    done = subprocess.run([sys.executable, "-c", KILL_IN_PUBLISH, str(good_copy)], timeout=300)
+    assert done.returncode == -signal.SIGKILL
+    assert latest(good_copy) == before
+    assert len(staged(good_copy)) == 1  # the half-written run, under a name nothing treats as a run
+    _, problems = verify(Paths.for_project(PROJECT, good_copy))
+    assert problems == []
+    # the next run (here one that fails on bad input) clears the debris under the lock
+    (good_copy / "data" / "raw" / PROJECT / "funders.csv").write_text("", encoding="utf-8")
+    assert main(["--root", str(good_copy), "run"]) == 1
+    assert staged(good_copy) == [] and latest(good_copy) == before
+
+
+def test_two_runs_at_once_one_refuses_and_the_log_stays_valid(good_copy):
+    before = latest(good_copy)
+    first = subprocess.Popen([*INFOPIPE, "--root", str(good_copy), "run"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    lock = good_copy / "outputs" / PROJECT / ".lock"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and f"pid {first.pid}" not in lock.read_text():
+        time.sleep(0.05)
+    second = subprocess.run([*INFOPIPE, "--root", str(good_copy), "run"], capture_output=True, text=True,
+                            timeout=300)
+    out, _ = first.communicate(timeout=300)
+    assert first.returncode == 0 and "Outputs:" in out
+    assert second.returncode == 1
+    assert second.stderr.startswith("lock failed") and "another run of this project is in progress" in second.stderr
+    assert latest(good_copy) != before
+    assert verify_chain(good_copy / "outputs" / PROJECT / "provenance.jsonl") == []
+
+
+def test_second_run_can_wait_for_the_lock(good_copy):
+    from infopipe.publish import project_lock
+    import threading
+
+    out = good_copy / "outputs" / PROJECT
+    released = threading.Event()
+
+    def hold():
+        with project_lock(out):
+            released.wait(2)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    time.sleep(0.2)
+    timer = threading.Timer(1.0, released.set)
+    timer.start()
+    from infopipe.publish import project_lock as lock_again
+    began = time.monotonic()
+    with lock_again(out, wait_seconds=30):
+        waited = time.monotonic() - began
+    holder.join()
+    assert 0.5 < waited < 30
+
+
+def as_other_user() -> list[str]:
+    """Run as 'nobody' when root (root ignores file modes), else as ourselves."""
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+
+
+def test_read_only_output_folder_is_a_clear_error(good_copy):
+    out = good_copy / "outputs"
+    before = latest(good_copy)
+    for folder in [good_copy, *good_copy.rglob("*")]:
+        if folder.is_dir() and not folder.is_symlink():
+            folder.chmod(0o755)
+    for path in [out, *out.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(0o555 if path.is_dir() else 0o444)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HOME": "/tmp"}
+    try:
+        done = subprocess.run([*as_other_user(), *INFOPIPE, "--root", str(good_copy), "run"],
+                              capture_output=True, text=True, timeout=300, env=env, cwd="/")
+    finally:
+        for path in [out, *out.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+    if "setpriv" in done.stderr and done.returncode != 1:
+        pytest.fail(f"could not switch user: {done.stderr}")
+    assert done.returncode == 1, done.stderr
+    assert "cannot write to the output folder" in done.stderr and "Permission denied" in done.stderr
+    assert latest(good_copy) == before

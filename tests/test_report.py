@@ -1,0 +1,56 @@
+"""The review page: renders in headless Chromium with no console messages; data text is escaped."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from conftest import PROJECT
+from infopipe.report import render_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+
+
+def open_in_chromium(page: Path, screenshot: Path, profile: Path) -> list[str]:
+    """Load a page headless, save a screenshot, return the console messages it produced."""
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+         f"--screenshot={screenshot}", "--window-size=1200,2400", page.as_uri()],
+        capture_output=True, text=True, timeout=120)
+    return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_console_check_does_catch_errors(tmp_path):
+    page = tmp_path / "bad.html"
+    page.write_text("<!DOCTYPE html><p>x</p><script>undefinedFunction()</script>")
+    messages = open_in_chromium(page, tmp_path / "bad.png", tmp_path / "profile")
+    assert any("undefinedFunction" in m for m in messages)
+
+
+def test_review_page_renders_cleanly_and_saves_a_screenshot(good_root, tmp_path):
+    folder = (good_root / "outputs" / PROJECT / "latest").resolve()
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert html.count("<details>") == len(list((folder / "figures.json").read_text().split('"id":'))) - 1
+    assert "reconstructed: the published total £1m" in html
+    messages = open_in_chromium(folder / "report.html", tmp_path / "shot.png", tmp_path / "profile")
+    assert messages == []
+    assert (tmp_path / "shot.png").stat().st_size > 20_000
+
+
+def test_text_from_data_is_escaped_in_the_review_page():
+    nasty = "<script>alert('x')</script> & \"q\" 🎉"
+    record = {
+        "project": "p", "run_id": "r", "started_at": "t", "code": {"commit": "c", "dirty": False},
+        "spec": {"sha256": "s"}, "inputs": [], "validation": [],
+        "figures": [{"id": "f", "label": nasty, "printed": "1", "published": "1", "matches": True,
+                     "explanation": nasty, "rule_in_words": "count", "record_ids": ["a"],
+                     "input": {"path": "x.csv"}}],
+    }
+    evidence = {"f": [{"id": "a", "source": "javascript:alert(1)"}, {"id": "b", "source": "https://e.org/?a=1&b=\"2\""}]}
+    html = render_report(record, evidence, [])
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript' not in html
+    assert 'href="https://e.org/?a=1&amp;b=&quot;2&quot;"' in html
