@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from .errors import InfopipeError, Problem
 from .rules import apply_rule
@@ -71,11 +71,8 @@ def compute_figures(spec: Spec, tables: dict[str, ValidTable]) -> list[FigureRes
     """Every figure of the spec, with notes filled in from other figures' printed text."""
     results = [compute_figure(fig, tables) for fig in spec.figures]
     printed = {r.id: r.printed for r in results}
-    return [
-        FigureResult(**{**r.__dict__, "note": PLACEHOLDER.sub(lambda m: printed[m.group(1)], r.note)})
-        if r.note else r
-        for r in results
-    ]
+    return [replace(r, note=PLACEHOLDER.sub(lambda m: printed[m.group(1)], r.note)) if r.note else r
+            for r in results]
 
 
 def check_published(spec: Spec, results: list[FigureResult]) -> None:
