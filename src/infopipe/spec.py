@@ -192,7 +192,7 @@ def load_spec(path: Path) -> Spec:
         message = " ".join(str(getattr(err, "problem", None) or err).split())
         context = getattr(err, "context_mark", None)
         if context is not None and mark is not None and context.line != mark.line:
-            message += f" (in the {err.context or 'construct'} started on line {context.line + 1})"
+            message += f" ({err.context or 'in the construct'} that started on line {context.line + 1})"
         raise InfopipeError("spec", [Problem(shown, "yaml-syntax", message, line=line)])
     checker = _SpecChecker(shown)
     spec = checker.check(doc, path, hashlib.sha256(raw).hexdigest())
