@@ -68,14 +68,14 @@ def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tupl
 
 def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:
     """The log entry must say what the run folder says (catches an edit to the newest entry)."""
-    claims = {
-        "inputs_digest": (entry.get("inputs_digest"), record["inputs_digest"]),
-        "spec sha256": (entry.get("spec", {}).get("sha256"), record["spec"]["sha256"]),
-        "figures": (entry.get("figures"), {f["id"]: f["printed"] for f in record["figures"]}),
-    }
+    logged = {"inputs_digest": entry.get("inputs_digest"), "spec sha256": entry.get("spec", {}).get("sha256"),
+              **{f"figure {k}": v for k, v in (entry.get("figures") or {}).items()}}
+    recorded = {"inputs_digest": record["inputs_digest"], "spec sha256": record["spec"]["sha256"],
+                **{f"figure {f['id']}": f["printed"] for f in record["figures"]}}
     return [Problem(str(paths.log_file), "log-record-mismatch", f"the log entry for run "
-                    f"{record['run_id']} says {name} = {logged!r}, the run's record says {recorded!r}")
-            for name, (logged, recorded) in claims.items() if logged != recorded]
+                    f"{record['run_id']} says {name} = {logged.get(name)!r}, the run's record says "
+                    f"{recorded.get(name)!r}")
+            for name in sorted(logged.keys() | recorded.keys()) if logged.get(name) != recorded.get(name)]
 
 
 def chain_head(paths: Paths) -> str:
