@@ -28,7 +28,7 @@ def timed_steps(project: str, repeat: int) -> dict[str, float]:
     for _ in range(repeat):
         timings = []
 
-        def step(name, fn, *args, **kwargs):
+        def step(name, fn, *args, timings=timings, **kwargs):
             began = time.perf_counter()
             result = fn(*args, **kwargs)
             timings.append((name, time.perf_counter() - began))

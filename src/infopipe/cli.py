@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,16 +22,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="outputs folder (default: ROOT/outputs)")
     p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="wait this long for another run of the project to finish (default: refuse)")
+    p.set_defaults(handler=_run)
 
     p = sub.add_parser("validate", help="check the spec and raw data; write nothing")
     _project_args(p)
+    p.set_defaults(handler=_validate)
 
     from .review import add_review_commands
     add_review_commands(sub)
 
     args = parser.parse_args(argv)
     try:
-        return args.handler(args) if hasattr(args, "handler") else COMMANDS[args.command](args)
+        return args.handler(args)
     except InfopipeError as err:
         print(err, file=sys.stderr)
         return 1
@@ -56,8 +57,6 @@ def _validate(args) -> int:
     print(f"Valid: {result['spec']} and {len(result['datasets'])} datasets")
     return 0
 
-
-COMMANDS = {"run": _run, "validate": _validate}
 
 if __name__ == "__main__":
     sys.exit(main())
