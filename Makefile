@@ -7,6 +7,8 @@ PY      := $(VENV)/bin/python
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_UI_ENABLED := false
+# A cold temporary server builds its database first (18 s measured here); Prefect's default wait is 20 s.
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: run test setup chromium bench clean
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))  # never the user's home
+# A cold temporary server first builds its database (18 s measured); Prefect waits only 20 s by default.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, task  # noqa: E402  (PREFECT_HOME must be set before Prefect loads)
 from prefect.cache_policies import NONE  # noqa: E402
