@@ -21,6 +21,23 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def latest_target(root: Path) -> str:
+    """Where `latest` points, as written in the link."""
+    return os.readlink(root / "outputs" / PROJECT / "latest")
+
+
+def computed_figures(root: Path) -> dict:
+    """Every figure's FigureResult for a root's spec and raw data, without rendering."""
+    from infopipe.figures import compute_figures
+    from infopipe.ingest import read_raw_tables
+    from infopipe.spec import load_spec
+    from infopipe.validate import validate_tables
+
+    spec = load_spec(root / "projects" / PROJECT / "spec.yaml")
+    tables = validate_tables(spec, read_raw_tables(spec, root / "data" / "raw" / PROJECT))
+    return {r.id: r for r in compute_figures(spec, tables)}
+
+
 def tree_hashes(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}

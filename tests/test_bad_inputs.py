@@ -8,7 +8,6 @@ expect.yaml says what to edit in the spec, what to generate, and what must happe
 from __future__ import annotations
 
 import json
-import os
 import resource
 import shutil
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import PROJECT, tree_hashes
+from conftest import PROJECT, computed_figures, latest_target, tree_hashes
 from infopipe.cli import main
 
 CASES = Path(__file__).parent / "bad_inputs"
@@ -50,10 +49,6 @@ def apply_case(name: str, root: Path) -> None:
         (raw_dir / generate["delete"]["file"]).unlink()
 
 
-def latest_target(root: Path) -> str:
-    return os.readlink(root / "outputs" / PROJECT / "latest")
-
-
 def log_entries(root: Path) -> list[dict]:
     path = root / "outputs" / PROJECT / "provenance.jsonl"
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -67,14 +62,7 @@ def test_bad_input_case(name: str, good_copy: Path, capsys):
     latest_before, entries_before = latest_target(good_copy), len(log_entries(good_copy))
 
     if expect["exit"] == 0:  # accepted inputs: they validate and compute as stated (no render)
-        from infopipe.figures import compute_figures
-        from infopipe.ingest import read_raw_tables
-        from infopipe.spec import load_spec
-        from infopipe.validate import validate_tables
-
-        spec = load_spec(good_copy / "projects" / PROJECT / "spec.yaml")
-        tables = validate_tables(spec, read_raw_tables(spec, good_copy / "data" / "raw" / PROJECT))
-        printed = {r.id: r.printed for r in compute_figures(spec, tables)}
+        printed = {k: r.printed for k, r in computed_figures(good_copy).items()}
         assert {k: printed[k] for k in expect["figures"]} == expect["figures"]
         return
 

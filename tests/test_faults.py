@@ -9,22 +9,20 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, ROOT
+from conftest import PROJECT, ROOT, latest_target as latest
 from infopipe.cli import main
 from infopipe.pipeline import Paths
 from infopipe.provenance import verify_chain
+from infopipe.publish import project_lock
 from infopipe.review import verify
 
 INFOPIPE = [sys.executable, "-m", "infopipe.cli"]
-
-
-def latest(root: Path) -> str:
-    return os.readlink(root / "outputs" / PROJECT / "latest")
 
 
 def staged(root: Path) -> list[Path]:
@@ -136,24 +134,20 @@ def test_two_runs_at_once_one_refuses_and_the_log_stays_valid(good_copy):
 
 
 def test_second_run_can_wait_for_the_lock(good_copy):
-    from infopipe.publish import project_lock
-    import threading
-
+    """A holder keeps the lock about a second; a waiter with --wait gets it after, not before."""
     out = good_copy / "outputs" / PROJECT
-    released = threading.Event()
+    held = threading.Event()
 
     def hold():
         with project_lock(out):
-            released.wait(2)
+            held.set()
+            time.sleep(1.2)
 
     holder = threading.Thread(target=hold)
     holder.start()
-    time.sleep(0.2)
-    timer = threading.Timer(1.0, released.set)
-    timer.start()
-    from infopipe.publish import project_lock as lock_again
+    held.wait(10)
     began = time.monotonic()
-    with lock_again(out, wait_seconds=30):
+    with project_lock(out, wait_seconds=30):
         waited = time.monotonic() - began
     holder.join()
     assert 0.5 < waited < 30

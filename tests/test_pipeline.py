@@ -8,11 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT, ROOT
-from infopipe.figures import compute_figures
-from infopipe.ingest import read_raw_tables
+from conftest import PROJECT, ROOT, computed_figures
+from infopipe.cli import main
 from infopipe.spec import load_spec
-from infopipe.validate import validate_tables
 
 
 def reproducible(folder: Path) -> dict[str, str]:
@@ -61,10 +59,8 @@ def test_png_sizes_follow_the_spec(good_root):
         assert size == (spec.page["panel_width"] * scale, spec.page["panel_height"] * scale)
 
 
-def figures_of(root: Path) -> dict[str, str]:
-    spec = load_spec(root / "projects" / PROJECT / "spec.yaml")
-    tables = validate_tables(spec, read_raw_tables(spec, root / "data" / "raw" / PROJECT))
-    return {r.id: r.value for r in compute_figures(spec, tables)}
+def figures_of(root: Path) -> dict[str, int | float]:
+    return {k: r.value for k, r in computed_figures(root).items()}
 
 
 def test_changing_one_record_changes_exactly_the_figures_that_count_it(project_root):
@@ -90,13 +86,16 @@ def test_every_dataset_edit_moves_only_its_own_figures(project_root):
 
 
 def test_validate_command_writes_nothing(project_root, capsys):
-    from infopipe.cli import main
-
     assert main(["--root", str(project_root), "validate"]) == 0
     assert "Valid:" in capsys.readouterr().out
     assert not (project_root / "outputs").exists() and not (project_root / "data" / "processed").exists()
 
 
-def test_prefect_home_is_inside_the_project_or_a_temp_dir():
-    home = Path(os.environ["PREFECT_HOME"]).resolve()
-    assert home.is_relative_to(ROOT) or str(home).startswith("/tmp")
+def test_flow_keeps_prefect_home_inside_the_project():
+    """With no PREFECT_HOME set, the flow script points Prefect at .prefect/ in the project."""
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_HOME"}
+    probe = ("import sys; sys.path.insert(0, 'flows'); import build_infographic; "
+             "from prefect.settings import PREFECT_HOME; print(PREFECT_HOME.value())")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert Path(done.stdout.strip().splitlines()[-1]).resolve() == ROOT / ".prefect"

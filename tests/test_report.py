@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -33,7 +34,8 @@ def test_console_check_does_catch_errors(tmp_path):
 def test_review_page_renders_cleanly_and_saves_a_screenshot(good_root, tmp_path):
     folder = (good_root / "outputs" / PROJECT / "latest").resolve()
     html = (folder / "report.html").read_text(encoding="utf-8")
-    assert html.count("<details>") == len(list((folder / "figures.json").read_text().split('"id":'))) - 1
+    figures = json.loads((folder / "figures.json").read_text())["figures"]
+    assert html.count("<details>") == len(figures)
     assert "reconstructed: the published total £1m" in html
     messages = open_in_chromium(folder / "report.html", tmp_path / "shot.png", tmp_path / "profile")
     assert messages == []

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .errors import InfopipeError
 from .pipeline import Paths, run, validate_only
+from .review import add_review_commands
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     _project_args(p)
     p.set_defaults(handler=_validate)
 
-    from .review import add_review_commands
     add_review_commands(sub)
 
     args = parser.parse_args(argv)

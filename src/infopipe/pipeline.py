@@ -203,12 +203,15 @@ def log_entry(record: dict, final: Path) -> dict:
         "run_id": record["run_id"], "project": record["project"], "status": "succeeded",
         "started_at": record["started_at"], "finished_at": record["finished_at"],
         "run_folder": str(final), "code": record["code"], "spec": record["spec"],
-        "inputs_digest": record["inputs_digest"],
-        "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],
+        "inputs_digest": record["inputs_digest"], "inputs": _input_hashes(record["inputs"]),
         "provenance_sha256": sha256_file(final / "provenance.json"),
         "crate_sha256": sha256_file(final / "ro-crate-metadata.json"),
         "figures": {f["id"]: f["printed"] for f in record["figures"]},
     }
+
+
+def _input_hashes(inputs: list[dict]) -> list[dict]:
+    return [{"path": i["path"], "sha256": i["sha256"]} for i in inputs]
 
 
 def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err: BaseException,
@@ -220,8 +223,7 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
         "started_at": started.isoformat(), "finished_at": now().isoformat(),
         "error": str(err).splitlines()[0] if str(err) else type(err).__name__,
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
-        "inputs": [{k: i[k] for k in ("path", "sha256")} for i in inputs],
-        "code": code_info(paths.root),
+        "inputs": _input_hashes(inputs), "code": code_info(paths.root),
     }
     try:
         append_log(paths.log_file, entry)

@@ -17,8 +17,10 @@ import pandas as pd
 from .errors import InfopipeError, Problem
 from .ingest import sha256_file
 from .pipeline import Paths, run
-from .provenance import find_entry, verify_chain
+from .provenance import entry_hash, find_entry, read_log, verify_chain
 from .publish import latest_run
+from .rules import evidence_rows
+from .spec import load_spec
 
 
 def resolve_run(paths: Paths, run_id: str | None) -> Path:
@@ -80,8 +82,6 @@ def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:
 
 def chain_head(paths: Paths) -> str:
     """The hash of the newest log entry: keep it somewhere else to prove the log was not rewritten."""
-    from .provenance import entry_hash, read_log
-
     lines = read_log(paths.log_file)
     return entry_hash(lines[-1]) if lines else "(empty log)"
 
@@ -122,9 +122,6 @@ def processed_frame(paths: Paths, record: dict, dataset: str) -> pd.DataFrame:
 
 def explain(paths: Paths, figure_id: str, run_id: str | None = None) -> dict:
     """One figure: printed text, rule, counting decision, and the records that made it."""
-    from .rules import evidence_rows
-    from .spec import load_spec
-
     folder = resolve_run(paths, run_id)
     record = load_record(folder)
     figure = next((f for f in record["figures"] if f["id"] == figure_id), None)
