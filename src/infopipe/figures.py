@@ -1,87 +1,206 @@
-"""Figures: a counting rule's value, printed as the report prints it, compared with the report."""
+"""Figures: a rule's value, the claim the report printed, and the text the page prints.
+
+Every figure (and every part of a breakdown) is computed from the data, checked against its claim
+("more than 40" must be true of the value) and printed from its value by a template, so a new year's
+data prints "more than 70" without an edit. `panels_for` turns figures into what render draws.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import pandas as pd
+
+from .claims import Claim, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
+from .formats import FormatError, render_template
+from .panels import Layout, Page, Panel, Part, Segment, Theme
 from .rules import apply_rule
-from .spec import PLACEHOLDER, FigureSpec, Spec
-from .validate import ValidTable
+from .spec import FIGURE_REF, Filter, FigureSpec, Spec, part_id
+
+SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
 
 
 @dataclass(frozen=True)
 class FigureResult:
     id: str
     label: str
-    value: int | float
+    value: Any
     printed: str
-    published: str
-    matches: bool
+    published: str | None
+    claim_kind: str | None
+    claim_meaning: str | None
+    claim_holds: bool | None  # None: the report printed no claim (a breakdown's unprinted total)
+    printed_holds: bool | None  # is the printed text itself true of the value?
     accepted_difference: str | None
     note: str | None
     panel: bool
+    kind: str
     dataset: str
     rule: dict
     rule_in_words: str
     explanation: str
-    record_ids: tuple[str, ...]
+    record_count: int
+    parent: str | None = None  # the breakdown this figure is a part of
+    record_ids: pd.Series = field(default=None, compare=False, repr=False)
+    line: int = 0
+
+    @property
+    def matches(self) -> bool:
+        """The page prints exactly what the report printed."""
+        return self.printed == self.published
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["record_ids"] = list(self.record_ids)
+        out = {k: getattr(self, k) for k in (
+            "id", "label", "value", "printed", "published", "matches", "claim_kind", "claim_meaning",
+            "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
+            "dataset", "rule", "rule_in_words", "explanation", "record_count")}
+        out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
         return out
 
 
-def format_value(value: int | float, fmt: dict) -> str:
-    """Print a value as the report does: 15, £1m, £250k, 50+."""
-    style = fmt.get("style", "integer")
-    if style == "integer":
-        return f"{round(value):d}"
-    if style == "plus":
-        return f"{round(value):d}+"
-    if style == "money_short":
-        currency = fmt.get("currency", "£")
-        for size, suffix in ((1_000_000_000, "bn"), (1_000_000, "m"), (1_000, "k")):
-            if abs(value) >= size:
-                return f"{currency}{_trim(value / size)}{suffix}"
-        return f"{currency}{_trim(value)}"
-    raise ValueError(f"unknown format style {style}")
+def _claim(text: str | None, tolerance: float) -> Claim | None:
+    return parse_claim(text, tolerance) if text is not None else None
 
 
-def _trim(number: float) -> str:
-    """One decimal at most, and none when it is zero: 1.0 -> '1', 1.25 -> '1.2'."""
-    text = f"{number:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def _printed_holds(printed: str, value, tolerance: float) -> bool | None:
+    try:
+        return parse_claim(printed, tolerance).holds(value)
+    except ClaimError:
+        return None  # free text around the number: nothing to check it against
 
 
-def compute_figure(fig: FigureSpec, tables: dict[str, ValidTable]) -> FigureResult:
-    table = tables[fig.rule.dataset]
-    result = apply_rule(fig.rule, table.frame, table.spec.primary_key)
-    printed = format_value(result.value, fig.format)
+def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label: str,
+            published: str | None, parent: str | None = None) -> FigureResult:
+    ds = spec.datasets[rule.dataset]
+    period = spec.period_for(rule)
+    result = apply_rule(rule, {n: t.frame for n, t in tables.items()}, ds.primary_key, period)
+    if result.value is None:
+        raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
+                                                f"records to compute {rule.describe(period)}", line=fig.line)])
+    claim = _claim(published, fig.tolerance)
+    template = (fig.print_as if parent is None else None) or (claim.print_template if claim else "{comma}")
+    try:
+        printed = render_template(template, result.value)
+    except FormatError as err:
+        raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"figure '{fid}': {err}",
+                                                line=fig.line, value=str(result.value))]) from None
     return FigureResult(
-        id=fig.id, label=fig.label, value=result.value, printed=printed, published=fig.published,
-        matches=printed == fig.published, accepted_difference=fig.accepted_difference,
-        note=fig.note, panel=fig.panel, dataset=fig.rule.dataset, rule=fig.rule.to_dict(),
-        rule_in_words=fig.rule.describe(), explanation=fig.explanation, record_ids=result.record_ids,
+        id=fid, label=label, value=result.value, printed=printed, published=published,
+        claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
+        claim_holds=claim.holds(result.value) if claim else None,
+        printed_holds=_printed_holds(printed, result.value, fig.tolerance),
+        accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
+        panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
+        explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
+        record_ids=pd.Series(result.record_ids, dtype=object), line=fig.line,
     )
 
 
-def compute_figures(spec: Spec, tables: dict[str, ValidTable]) -> list[FigureResult]:
+def part_rule(fig: FigureSpec, part):
+    """A breakdown part's rule: the figure's rule, narrowed to one value of the breakdown column."""
+    narrowed = Filter(column=fig.breakdown.column, op="equals", value=part.value)
+    return fig.rule.model_copy(update={"where": (*fig.rule.where, narrowed)})
+
+
+def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResult]:
+    """A figure's result, then one result per breakdown part."""
+    out = [_result(spec, fig, fig.rule, tables, fid=fig.id, label=fig.label, published=fig.published)]
+    for part in fig.breakdown.parts if fig.breakdown else ():
+        rule = part_rule(fig, part)
+        rule._via_target = fig.rule.via_target
+        out.append(_result(spec, fig, rule, tables, fid=part_id(fig, part), label=part.label,
+                           published=part.published, parent=fig.id))
+    return out
+
+
+def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
-    results = [compute_figure(fig, tables) for fig in spec.figures]
+    results = [r for fig in spec.figures for r in compute_figure(spec, fig, tables)]
+    return fill_notes(results)
+
+
+def fill_notes(results: list[FigureResult]) -> list[FigureResult]:
     printed = {r.id: r.printed for r in results}
-    return [replace(r, note=PLACEHOLDER.sub(lambda m: printed[m.group(1)], r.note)) if r.note else r
+    return [replace(r, note=FIGURE_REF.sub(lambda m: printed[m.group(1)], r.note)) if r.note else r
             for r in results]
 
 
-def check_published(spec: Spec, results: list[FigureResult]) -> None:
-    """Fail when a printed figure differs from the report, unless the spec accepts the difference."""
-    problems = [
-        Problem(str(spec.path), "published-mismatch", f"figure '{r.id}' computes to {r.printed!r} "
-                f"but the report printed {r.published!r}; fix the data, or add accepted_difference "
-                "with the reason", line=spec.figure(r.id).line, value=r.printed)
-        for r in results if not r.matches and not r.accepted_difference
-    ]
+def check_claims(spec: Spec, results: list[FigureResult]) -> None:
+    """Fail when a value does not satisfy what the report printed, or the page would print
+    something untrue, unless the spec accepts the difference with a reason."""
+    problems = []
+    for r in results:
+        if r.accepted_difference:
+            continue
+        if r.claim_holds is False:
+            problems.append(Problem(
+                str(spec.path), "published-mismatch",
+                f"figure '{r.id}' computes to {_show(r.value)}, which does not satisfy what the report "
+                f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
+                "accepted_difference with the reason", line=r.line, value=r.printed))
+        elif r.printed_holds is False:
+            problems.append(Problem(
+                str(spec.path), "printed-false",
+                f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
+                f"{_show(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
+                "of '{floor:10}')", line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
+
+
+def _show(value) -> str:
+    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
+# ---------------------------------------------------------------- panels
+
+def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
+    pieces, at = [], 0
+    for m in FIGURE_REF.finditer(template):
+        if m.start() > at:
+            pieces.append(Segment(template[at:m.start()], False))
+        pieces.append(Segment(printed[m.group(1)], True))
+        at = m.end()
+    if at < len(template):
+        pieces.append(Segment(template[at:], False))
+    return tuple(pieces)
+
+
+def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
+    """One panel per figure shown, its kind chosen by the spec, with alt text built from the claim."""
+    by_id = {r.id: r for r in results}
+    printed = {r.id: r.printed for r in results}
+    palette = spec.theme.palette
+    panels = []
+    for fig in (f for f in spec.figures if f.panel):
+        r = by_id[fig.id]
+        common = dict(id=fig.id, kind=fig.kind, headline=r.printed, label=fig.label,
+                      icon=spec.icons.get(fig.id, ""), color=palette[len(panels) % len(palette)])
+        note = r.note or ""
+        if fig.kind == "sentence":
+            segments = _segments(fig.sentence, printed)
+            text = "".join(s.text for s in segments)
+            panels.append(Panel(**common, segments=segments, note=note, alt=text + (f". {note}" if note else "")))
+        elif fig.kind == "breakdown":
+            parts = tuple(Part(by_id[part_id(fig, p)].label, by_id[part_id(fig, p)].printed,
+                               float(by_id[part_id(fig, p)].value)) for p in fig.breakdown.parts)
+            total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
+            listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
+            alt = f"{fig.label}: {listed}" if fig.label else listed
+            panels.append(Panel(**common, parts=parts, total=total, note=note,
+                                alt=alt + (f"; {total} in total" if total else "")))
+        else:
+            refs = FIGURE_REF.findall(fig.note or "")
+            sub = printed[refs[0]] if refs else ""
+            alt = f"{r.printed} {fig.label}" + (f", {note}" if note else "")
+            panels.append(Panel(**common, note=note, note_figure=sub, alt=alt))
+    return panels
+
+
+def page_for(spec: Spec, results: list[FigureResult]) -> Page:
+    theme = Theme(**spec.theme.model_dump())
+    return Page(spec.title, spec.subtitle, spec.credit, tuple(panels_for(spec, results)), theme,
+                Layout(**spec.page.model_dump()))

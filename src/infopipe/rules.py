@@ -1,88 +1,276 @@
-"""Counting rules: count rows, count distinct values, or sum, over filtered records. No eval.
+"""Counting rules and filters, one registered object each: its spec shape, its vectorised execution,
+its words and its recount. No eval, no per-row Python.
 
-Each rule returns its value and the primary keys of the records that made it, so a reviewer can
-recount the figure from those records alone.
+A rule selects records (filters, the reporting period, a link through a reference, distinct_on),
+then aggregates them. The aggregate alone, run on the selected records, is the recount: a reviewer
+can recompute every figure from its listed records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Callable
 
+import numpy as np
 import pandas as pd
 
-from .spec import Filter, Rule
+NUMERIC = frozenset({"integer", "number", "money"})
+ORDERED = NUMERIC | {"date"}
+TEXTUAL = frozenset({"id", "text", "source"})
 
 
-@dataclass(frozen=True)
-class RuleResult:
-    value: float | int
-    record_ids: tuple[str, ...]  # sorted primary keys of the records counted
+# ---------------------------------------------------------------- filter values in a column's type
+
+def coerce_value(value: Any, column_type: str) -> Any:
+    """A spec value in the column's own type; ValueError says why it does not fit."""
+    if column_type in NUMERIC:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{value!r} is not a number, and the column is {column_type}")
+        if not np.isfinite(value) or abs(value) > 2**63:
+            raise ValueError(f"{value!r} is beyond what a {column_type} column holds")
+        return value
+    if column_type == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    if column_type == "boolean":
+        if not isinstance(value, bool):
+            raise ValueError(f"{value!r} is not true or false, and the column is boolean")
+        return value
+    if isinstance(value, (dict, list)) or value is None:
+        raise ValueError(f"{value!r} is not text")
+    return str(value)
 
 
-def apply_rule(rule: Rule, frame: pd.DataFrame, primary_key: str) -> RuleResult:
-    """Evaluate one rule on one typed table."""
-    mask = pd.Series(True, index=frame.index)
-    for flt in rule.where:
-        mask &= filter_mask(flt, frame[flt.column])
-    chosen = frame[mask]
-    if rule.distinct_on:
-        chosen = chosen.drop_duplicates(subset=list(rule.distinct_on), keep="first")
-    if rule.type == "count_rows":
-        value = len(chosen)
-    elif rule.type == "count_distinct":
-        chosen = chosen[chosen[rule.column].notna()]
-        value = int(chosen[rule.column].nunique())
-        chosen = chosen.drop_duplicates(subset=[rule.column], keep="first")
-    elif rule.type == "sum":
-        chosen = chosen[chosen[rule.column].notna()]
-        total = chosen[rule.column].sum()
-        value = int(total) if float(total).is_integer() else float(total)
-    else:
-        raise ValueError(f"unknown rule type {rule.type}")
-    return RuleResult(value, tuple(sorted(chosen[primary_key].astype(str))))
-
-
-def filter_mask(flt: Filter, column: pd.Series) -> pd.Series:
-    """Which rows one filter keeps; missing values never match a comparison."""
-    present = column.notna()
-    if flt.op == "not_null":
-        return present if flt.value else ~present
-    if flt.op == "equals":
-        return present & (column == _like(column, flt.value)).fillna(False).astype(bool)
-    if flt.op == "in":
-        return present & column.isin([_like(column, v) for v in flt.value]).astype(bool)
-    if flt.op == "between":
-        low, high = (_like(column, v) for v in flt.value)
-        return present & ((column >= low) & (column <= high)).fillna(False).astype(bool)
-    raise ValueError(f"unknown filter {flt.op}")
-
-
-def _like(column: pd.Series, value):
-    """A spec value in the column's own type, so 2019-01-01 compares with dates, 5 with numbers."""
-    if pd.api.types.is_datetime64_any_dtype(column) and isinstance(value, (str, dt.date)):
+def _like(column: pd.Series, value: Any) -> Any:
+    """The spec value as the column's dtype compares: dates as timestamps for datetime64."""
+    if isinstance(value, dt.date) and pd.api.types.is_datetime64_any_dtype(column):
         return pd.Timestamp(value)
     return value
 
 
-def rule_columns(rule: Rule, primary_key: str) -> list[str]:
-    """The columns a rule reads: its key, counted column, filters and dedup key, in that order."""
-    names = [primary_key, rule.column, *(f.column for f in rule.where), *rule.distinct_on]
+def _present(column: pd.Series) -> pd.Series:
+    return column.notna().fillna(False).astype(bool)
+
+
+def _cmp(op: Callable) -> Callable[[pd.Series, Any], pd.Series]:
+    def mask(column: pd.Series, value: Any) -> pd.Series:
+        return _present(column) & op(column, _like(column, value)).fillna(False).astype(bool)
+    return mask
+
+
+def _isin(column: pd.Series, values) -> pd.Series:
+    return _present(column) & column.isin([_like(column, v) for v in values]).fillna(False).astype(bool)
+
+
+def _text(method: str, **options) -> Callable[[pd.Series, Any], pd.Series]:
+    def mask(column: pd.Series, value: Any) -> pd.Series:
+        found = getattr(column.astype("string").str, method)(value, **options)
+        return found.fillna(False).astype(bool)
+    return mask
+
+
+# ---------------------------------------------------------------- filter ops
+
+@dataclass(frozen=True)
+class FilterOp:
+    """One way to keep rows: the shape of its value, the column types it fits, its mask, its words."""
+
+    name: str
+    shape: str  # "scalar", "list", "pair", "flag" (true/false), "text"
+    types: frozenset[str] | None  # column types it applies to; None: any
+    mask: Callable[[pd.Series, Any], pd.Series]
+    words: Callable[[str, Any], str]
+
+    def check(self, value: Any, column_type: str) -> Any:
+        """The value in the column's type; ValueError names what does not fit."""
+        if self.types is not None and column_type not in self.types:
+            raise ValueError(f"'{self.name}' does not apply to a {column_type} column")
+        if self.shape == "flag":
+            if not isinstance(value, bool):
+                raise ValueError(f"'{self.name}' takes true or false")
+            return value
+        if self.shape == "text":
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"'{self.name}' takes a piece of text")
+            return value
+        if self.shape == "list":
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"'{self.name}' takes a list of values")
+            return tuple(coerce_value(v, column_type) for v in value)
+        if self.shape == "pair":
+            if not (isinstance(value, list) and len(value) == 2):
+                raise ValueError(f"'{self.name}' takes a list of two bounds [low, high]")
+            low, high = (coerce_value(v, column_type) for v in value)
+            if low > high:
+                raise ValueError(f"'{self.name}': the low bound {low} is above the high bound {high}")
+            return (low, high)
+        return coerce_value(value, column_type)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (tuple, list)):
+        return ", ".join(map(_show, value))
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+FILTERS: dict[str, FilterOp] = {f.name: f for f in (
+    FilterOp("equals", "scalar", None, _cmp(lambda c, v: c == v), lambda c, v: f"{c} = {_show(v)}"),
+    FilterOp("not_equals", "scalar", None, _cmp(lambda c, v: c != v), lambda c, v: f"{c} is not {_show(v)}"),
+    FilterOp("in", "list", None, _isin, lambda c, v: f"{c} is one of {_show(v)}"),
+    FilterOp("not_in", "list", None, lambda c, v: _present(c) & ~_isin(c, v),
+             lambda c, v: f"{c} is none of {_show(v)}"),
+    FilterOp("gt", "scalar", ORDERED, _cmp(lambda c, v: c > v), lambda c, v: f"{c} > {_show(v)}"),
+    FilterOp("gte", "scalar", ORDERED, _cmp(lambda c, v: c >= v), lambda c, v: f"{c} >= {_show(v)}"),
+    FilterOp("lt", "scalar", ORDERED, _cmp(lambda c, v: c < v), lambda c, v: f"{c} < {_show(v)}"),
+    FilterOp("lte", "scalar", ORDERED, _cmp(lambda c, v: c <= v), lambda c, v: f"{c} <= {_show(v)}"),
+    FilterOp("between", "pair", ORDERED, lambda c, v: _cmp(lambda s, x: s >= x)(c, v[0]) & _cmp(lambda s, x: s <= x)(c, v[1]),
+             lambda c, v: f"{c} between {_show(v[0])} and {_show(v[1])}"),
+    FilterOp("contains", "text", TEXTUAL, _text("contains", regex=False), lambda c, v: f"{c} contains '{v}'"),
+    FilterOp("starts_with", "text", TEXTUAL, _text("startswith"), lambda c, v: f"{c} starts with '{v}'"),
+    FilterOp("not_null", "flag", None, lambda c, v: _present(c) if v else ~_present(c),
+             lambda c, v: f"{c} is filled in" if v else f"{c} is empty"),
+    FilterOp("is_empty", "flag", None, lambda c, v: ~_present(c) if v else _present(c),
+             lambda c, v: f"{c} is empty" if v else f"{c} is filled in"),
+)}
+
+
+# ---------------------------------------------------------------- rule types
+
+def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].dropna()
+
+
+def _number(value) -> int | float:
+    """A plain Python number; whole numbers as int so '15' prints as 15."""
+    if value is None or pd.isna(value):
+        return None  # a statistic of no records
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _share(frame: pd.DataFrame, rule) -> float:
+    if len(frame) == 0:
+        return 0.0
+    kept = select_mask(frame, rule.part)
+    return 100.0 * float(kept.sum()) / len(frame)
+
+
+@dataclass(frozen=True)
+class RuleType:
+    """One way to turn selected records into a number: what it needs, how it counts, its words.
+
+    `aggregate` runs on the selected records only, so it is also the reviewer's recount.
+    """
+
+    name: str
+    column_types: frozenset[str] | None  # None: needs no column
+    aggregate: Callable[[pd.DataFrame, Any], Any]
+    words: Callable[[Any], str]
+    distinct: bool = False  # keeps one record per distinct value of the column
+
+
+RULES: dict[str, RuleType] = {r.name: r for r in (
+    RuleType("count_rows", None, lambda f, r: len(f), lambda r: f"count the rows of {r.dataset}"),
+    RuleType("count_distinct", frozenset(TEXTUAL | ORDERED | {"boolean"}),
+             lambda f, r: int(f[r.column].nunique(dropna=True)),
+             lambda r: f"count the distinct values of {r.dataset}.{r.column}", distinct=True),
+    RuleType("sum", NUMERIC, lambda f, r: _number(_numeric(f, r.column).sum()),
+             lambda r: f"add up {r.dataset}.{r.column}"),
+    RuleType("min", NUMERIC, lambda f, r: _number(_numeric(f, r.column).min()),
+             lambda r: f"the smallest {r.dataset}.{r.column}"),
+    RuleType("max", NUMERIC, lambda f, r: _number(_numeric(f, r.column).max()),
+             lambda r: f"the largest {r.dataset}.{r.column}"),
+    RuleType("mean", NUMERIC, lambda f, r: _number(_numeric(f, r.column).mean()),
+             lambda r: f"the mean of {r.dataset}.{r.column}"),
+    RuleType("median", NUMERIC, lambda f, r: _number(_numeric(f, r.column).median()),
+             lambda r: f"the median of {r.dataset}.{r.column}"),
+    RuleType("share", None, _share,
+             lambda r: f"the percentage of the rows of {r.dataset} where "
+                       + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part)),
+)}
+
+
+# ---------------------------------------------------------------- running a rule
+
+@dataclass(frozen=True)
+class RuleResult:
+    value: Any
+    record_ids: np.ndarray  # primary keys of the records counted, in table order
+    selected: pd.DataFrame  # those records (for evidence and recount)
+
+
+def select_mask(frame: pd.DataFrame, filters) -> pd.Series:
+    mask = pd.Series(True, index=frame.index)
+    for flt in filters:
+        mask &= FILTERS[flt.op].mask(frame[flt.column], flt.value)
+    return mask
+
+
+def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
+    """The records a rule counts: filters, the reporting period, a link through a reference."""
+    frame = tables[rule.dataset]
+    mask = select_mask(frame, rule.where)
+    if period is not None:
+        column, start, end = period
+        mask &= FILTERS["between"].mask(frame[column], (start, end))
+    if rule.via is not None:
+        target, target_column = rule.via_target
+        linked = tables[target]
+        keep = linked.loc[select_mask(linked, rule.via.where), target_column].dropna()
+        mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
+    chosen = frame[mask]
+    if rule.distinct_on:
+        chosen = chosen.drop_duplicates(subset=list(rule.distinct_on), keep="first")
+    if rule.column:  # a record with no value in the counted column is not counted, nor listed
+        chosen = chosen[_present(chosen[rule.column])]
+    if RULES[rule.type].distinct:
+        chosen = chosen.drop_duplicates(subset=[rule.column], keep="first")
+    return chosen
+
+
+def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None) -> RuleResult:
+    """Evaluate one rule over the typed tables."""
+    chosen = select(rule, tables, period)
+    value = RULES[rule.type].aggregate(chosen, rule)
+    return RuleResult(value, chosen[primary_key].to_numpy(dtype=object), chosen)
+
+
+def recount(rule, records: pd.DataFrame) -> Any:
+    """The figure recomputed from its listed records alone."""
+    return RULES[rule.type].aggregate(records, rule)
+
+
+def rule_columns(rule, primary_key: str) -> list[str]:
+    """The columns a rule reads: its key, counted column, filters, link and dedup key."""
+    names = [primary_key, rule.column, *(f.column for f in rule.where), *(f.column for f in rule.part),
+             rule.via.column if rule.via else None, *rule.distinct_on]
     return list(dict.fromkeys(n for n in names if n))
 
 
-def evidence_rows(rule: Rule, frame: pd.DataFrame, primary_key: str, record_ids) -> list[dict]:
+def evidence_rows(rule, frame: pd.DataFrame, primary_key: str, record_ids, limit: int | None = None,
+                  offset: int = 0) -> list[dict]:
     """The records behind a figure, with the fields the rule used and each row's source."""
     columns = rule_columns(rule, primary_key) + (["source"] if "source" in frame else [])
-    chosen = frame[frame[primary_key].isin(list(record_ids))].sort_values(primary_key)
-    return [{c: _plain(row[c]) for c in dict.fromkeys(columns)} for _, row in chosen.iterrows()]
+    ids = list(record_ids)[offset: None if limit is None else offset + limit]
+    chosen = frame[frame[primary_key].isin(ids)].sort_values(primary_key)
+    return [{c: _plain(v) for c, v in zip(columns, row)}
+            for row in chosen[list(dict.fromkeys(columns))].itertuples(index=False)]
 
 
 def _plain(value):
-    if pd.isna(value):
+    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
     if hasattr(value, "item"):
         return value.item()
     return value

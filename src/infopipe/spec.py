@@ -1,29 +1,379 @@
-"""Load a project's spec (YAML) into typed objects, rejecting anything unknown with its line number.
+"""A project's spec: YAML read with line numbers, checked by a pydantic model, then cross-checked.
 
-The spec is the only place a project's datasets, counting rules, labels and layout live, so it is
-checked as strictly as the raw data: a typo must fail loudly, never be ignored.
+The spec is the only place a project's datasets, rules, claims, labels and layout live, so it is
+checked as strictly as the raw data, and all of it before any data is read: unknown keys, values out
+of range, names that become file names, colours, filter values against their column's type. Every
+problem is reported at once with its line. YAML anchors and aliases are refused (they can expand
+without bound). `json_schema()` gives editors completion.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Annotated, Any, Union
 
 import yaml
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
 
+from .claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
+from .formats import FormatError, check_template
+from .rules import FILTERS, RULES
 
 COLUMN_TYPES = ("id", "text", "integer", "number", "money", "date", "boolean", "source")
-RULE_TYPES = ("count_rows", "count_distinct", "sum")
-FILTER_OPS = ("equals", "in", "not_null", "between")
-FORMAT_STYLES = ("integer", "money_short", "plus")
-SVG_PATH = re.compile(r"^[MLHVCSQTZ0-9.,\s-]+$")
-PLACEHOLDER = re.compile(r"\{([a-z0-9_]+)\}")
+NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
+SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
+COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
+MAX_SPEC_BYTES = 2_000_000
 
+Name = Annotated[str, Field(pattern=NAME)]
+Text = Annotated[str, Field(max_length=2000)]
+Pixels = Annotated[int, Field(gt=0, le=10_000)]
+Spacing = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def _fail(check: str, message: str):
+    return PydanticCustomError(check, message)
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- datasets
+
+class ColumnSpec(Model):
+    name: str = Field("", exclude=True)
+    type: str
+    nullable: bool = False
+    allowed: tuple[Union[bool, int, float, str], ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    references: tuple[str, str] | None = None
+    not_before: str | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in COLUMN_TYPES:
+            raise _fail("unknown-type", f"column type {value!r} is not known; known types: "
+                        f"{', '.join(COLUMN_TYPES)}")
+        return value
+
+    @field_validator("references", mode="before")
+    @classmethod
+    def _dataset_dot_column(cls, value):
+        if value is None:
+            return None
+        if not (isinstance(value, str) and value.count(".") == 1 and all(value.split("."))):
+            raise _fail("spec-shape", "references must look like dataset.column")
+        return tuple(value.split("."))
+
+    @field_validator("min", "max")
+    @classmethod
+    def _finite(cls, value):
+        if value is not None and not math.isfinite(value):
+            raise _fail("spec-type", "must be a finite number")
+        return value
+
+
+class DatasetSpec(Model):
+    name: str = Field("", exclude=True)
+    file: str = Field(max_length=500)
+    sheet: str | None = Field(None, max_length=31)
+    primary_key: str
+    period_column: str | None = None
+    columns: dict[str, ColumnSpec] = Field(min_length=1)
+
+    @field_validator("file")
+    @classmethod
+    def _inside_raw_folder(cls, file: str) -> str:
+        pure = PurePosixPath(file.replace("\\", "/"))
+        if not file or pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", file) or "\0" in file:
+            raise _fail("unsafe-path", f"file '{file}' must be a plain path inside the project's raw "
+                        "folder (no absolute paths, no '..')")
+        return file
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_columns(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+            data = dict(data)
+            data["columns"] = {k: ({**v, "name": k} if isinstance(v, dict) else v)
+                               for k, v in data["columns"].items()}
+        return data
+
+
+# ---------------------------------------------------------------- rules
+
+class Filter(Model):
+    """One condition on one column, written `{column: kind, equals: pilot}` in the spec."""
+
+    column: str
+    op: str
+    value: Any = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_spec_form(cls, data):
+        if not isinstance(data, dict) or "op" in data:
+            return data
+        ops = [k for k in data if k in FILTERS]
+        extra = [k for k in data if k not in FILTERS and k != "column"]
+        if len(ops) != 1 or extra or "column" not in data:
+            raise _fail("unknown-filter", f"a filter needs 'column' and exactly one of {', '.join(FILTERS)}")
+        return {"column": data["column"], "op": ops[0], "value": data[ops[0]]}
+
+    def describe(self) -> str:
+        return FILTERS[self.op].words(self.column, self.value)
+
+    def to_dict(self) -> dict:
+        return {"column": self.column, self.op: _plain(self.value)}
+
+
+class Via(Model):
+    """Count rows of a dataset whose reference column names a row of another matching `where`."""
+
+    column: str
+    where: tuple[Filter, ...] = ()
+
+
+class Period(Model):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.end < self.start:
+            raise _fail("spec-type", f"the period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Rule(Model):
+    type: str
+    dataset: str
+    column: str | None = None
+    where: tuple[Filter, ...] = ()
+    part: tuple[Filter, ...] = ()
+    via: Via | None = None
+    distinct_on: tuple[str, ...] = ()
+    period: Period | bool | None = None  # None: the spec's period; false: none; or its own
+    _via_target: tuple[str, str] | None = PrivateAttr(None)
+
+    @field_validator("type")
+    @classmethod
+    def _known_rule(cls, value: str) -> str:
+        if value not in RULES:
+            raise _fail("unknown-rule", f"rule type {value!r} is not known; known: {', '.join(RULES)}")
+        return value
+
+    @field_validator("distinct_on", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @property
+    def via_target(self) -> tuple[str, str] | None:
+        return self._via_target
+
+    def to_dict(self) -> dict:
+        out = self.model_dump(mode="json", exclude_defaults=True, exclude={"where", "part", "via"})
+        for key in ("where", "part"):
+            if getattr(self, key):
+                out[key] = [f.to_dict() for f in getattr(self, key)]
+        if self.via:
+            out["via"] = {"column": self.via.column, "where": [f.to_dict() for f in self.via.where]}
+        return out
+
+    def describe(self, period: tuple[str, dt.date, dt.date] | None = None) -> str:
+        what = RULES[self.type].words(self)
+        conditions = [f.describe() for f in self.where]
+        if self.via and self.via_target:
+            target, _ = self.via_target
+            linked = " and ".join(f.describe() for f in self.via.where) or "any"
+            conditions.append(f"{self.via.column} names a row of {target} where {linked}")
+        if period:
+            conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
+        if conditions:
+            what += " where " + " and ".join(conditions)
+        if self.distinct_on:
+            what += f", counting rows with the same {', '.join(self.distinct_on)} once"
+        return what
+
+
+# ---------------------------------------------------------------- figures
+
+class Part(Model):
+    """One category of a breakdown: the value of the breakdown column, its label, its claim."""
+
+    value: Union[bool, int, float, str]
+    label: Text
+    published: str = Field(max_length=200)
+    id: Name | None = None
+
+
+class Breakdown(Model):
+    column: str
+    parts: tuple[Part, ...] = Field(min_length=1, max_length=40)
+    show_total: bool = False
+
+
+class FigureSpec(Model):
+    id: Name
+    label: Text = ""
+    published: str | None = Field(None, max_length=200)
+    rule: Rule
+    explanation: Text
+    print_as: str | None = Field(None, alias="print", max_length=200)
+    tolerance: float = Field(DEFAULT_TOLERANCE, gt=0, lt=1)
+    note: Text | None = None
+    sentence: Text | None = None
+    breakdown: Breakdown | None = None
+    panel: bool = True
+    accepted_difference: Text | None = None
+    _line: int = PrivateAttr(0)
+
+    @field_validator("published", mode="before")
+    @classmethod
+    def _as_text(cls, value):
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
+    @field_validator("accepted_difference")
+    @classmethod
+    def _reason(cls, value):
+        if value is not None and not value.strip():
+            raise _fail("spec-type", "accepted_difference must be the reason, in words")
+        return value
+
+    @property
+    def line(self) -> int:
+        return self._line
+
+    @property
+    def kind(self) -> str:
+        """The panel kind this figure is drawn as."""
+        if self.breakdown:
+            return "breakdown"
+        if self.sentence:
+            return "sentence"
+        if self.note and FIGURE_REF.search(self.note):
+            return "subcount"
+        return "number"
+
+
+class Layout(Model):
+    columns: int = Field(4, ge=1, le=50)
+    panel_width: Pixels = 300
+    panel_height: Pixels = 300
+    gap: Spacing = 24
+    margin: Spacing = 48
+    header_height: Spacing = 130
+    footer_height: Spacing = 48
+
+
+Colour = Annotated[str, Field(max_length=30)]
+
+
+class Theme(Model):
+    font_family: str = Field("Liberation Sans, Arial, sans-serif", min_length=1, max_length=200,
+                             pattern=r"^[A-Za-z0-9 ,\-_']+$")
+    background: Colour = "#ffffff"
+    panel_background: Colour = "#ffffff"
+    text: Colour = "#222222"
+    muted: Colour = "#666666"
+    palette: tuple[Colour, ...] = Field(("#b6244f",), min_length=1, max_length=64)
+    min_text_scale: float = Field(0.6, ge=0.3, le=1)
+
+    @field_validator("background", "panel_background", "text", "muted")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        return _check_colour(value)
+
+    @field_validator("palette")
+    @classmethod
+    def _colours(cls, values):
+        return tuple(_check_colour(v) for v in values)
+
+
+def _check_colour(value: str) -> str:
+    try:
+        from .colours import parse_colour  # the render module's colour reader, when present
+    except ImportError:
+        parse_colour = None
+    if parse_colour is not None:
+        try:
+            parse_colour(value)
+        except ValueError as err:
+            raise _fail("colour", str(err)) from None
+    elif not COLOUR.match(value):
+        raise _fail("colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+    return value
+
+
+class Spec(Model):
+    project: Name
+    title: Text
+    subtitle: Text = ""
+    credit: Text = ""
+    max_file_bytes: int | None = Field(None, gt=0, le=2**50)
+    period: Period | None = None
+    datasets: dict[Name, DatasetSpec] = Field(min_length=1)
+    figures: tuple[FigureSpec, ...] = Field(min_length=1, max_length=500)
+    page: Layout = Layout()
+    theme: Theme = Theme()
+    icons: dict[Name, str] = {}
+    _path: Path = PrivateAttr(Path("spec.yaml"))
+    _sha256: str = PrivateAttr("")
+
+    @field_validator("icons")
+    @classmethod
+    def _icon_paths(cls, icons: dict) -> dict:
+        for key, value in icons.items():
+            if not SVG_PATH.match(value) or len(value) > 20_000:
+                raise _fail("icon-path", f"icon '{key}' must be SVG path data (letters MLHVCSQTZ, "
+                            "numbers, spaces, commas)")
+        return icons
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_datasets(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("datasets"), dict):
+            data = dict(data)
+            data["datasets"] = {k: ({**v, "name": k} if isinstance(v, dict) else v)
+                                for k, v in data["datasets"].items()}
+        return data
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256
+
+    def figure(self, figure_id: str) -> FigureSpec:
+        for fig in self.figures:
+            if fig.id == figure_id:
+                return fig
+        raise KeyError(figure_id)
+
+    def period_for(self, rule: Rule) -> tuple[str, dt.date, dt.date] | None:
+        """The reporting period a rule counts in: its own, none, or the spec's (dated datasets only)."""
+        column = self.datasets[rule.dataset].period_column
+        period = self.period if rule.period is None else (rule.period if isinstance(rule.period, Period) else None)
+        if rule.period is True:
+            period = self.period
+        return (column, period.start, period.end) if period and column else None
+
+
+# ---------------------------------------------------------------- loading
 
 class _LineDict(dict):
     """A YAML mapping that remembers its own line and each key's line."""
@@ -32,128 +382,333 @@ class _LineDict(dict):
     key_lines: dict
 
 
+class _LineList(list):
+    line: int = 0
+    item_lines: list
+
+
 class _LineLoader(yaml.SafeLoader):
+    """Keeps line numbers, refuses duplicate keys, anchors and aliases."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "YAML anchors and aliases (&name, *name) are not allowed in a spec: "
+                "write each value out", event.start_mark)
+        return super().compose_node(parent, index)
+
     def construct_mapping(self, node, deep=False):
         mapping = _LineDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)):
+                raise yaml.constructor.ConstructorError(None, None, "a key must be plain text",
+                                                        key_node.start_mark)
             if key in mapping:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark
-                )
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}",
+                                                        key_node.start_mark)
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
 
-
-_LineLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping
-)
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    name: str
-    type: str
-    nullable: bool = False
-    allowed: tuple | None = None
-    min: float | None = None
-    max: float | None = None
-    references: tuple[str, str] | None = None
-    not_before: str | None = None
+    def construct_sequence(self, node, deep=False):
+        items = _LineList(self.construct_object(child, deep=True) for child in node.value)
+        items.line = node.start_mark.line + 1
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
 
 
-@dataclass(frozen=True)
-class DatasetSpec:
-    name: str
-    file: str
-    primary_key: str
-    columns: dict[str, ColumnSpec]
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
 
 
-@dataclass(frozen=True)
-class Filter:
-    column: str
-    op: str
-    value: Any = None
-
-    def describe(self) -> str:
-        if self.op == "not_null":
-            return f"{self.column} is filled in"
-        if self.op == "between":
-            return f"{self.column} between {self.value[0]} and {self.value[1]}"
-        if self.op == "in":
-            return f"{self.column} is one of {', '.join(map(str, self.value))}"
-        return f"{self.column} = {self.value}"
+def spec_path(projects_dir: Path, project: str) -> Path:
+    """Where a project's spec lives; the project name may not step outside projects/."""
+    if not re.fullmatch(NAME, str(project)):
+        raise InfopipeError("spec", [Problem(str(project), "project-name", "project names are lower-case "
+                                             "letters, digits, - and _ (at most 64)")])
+    return projects_dir / project / "spec.yaml"
 
 
-@dataclass(frozen=True)
-class Rule:
-    type: str
-    dataset: str
-    column: str | None = None
-    where: tuple[Filter, ...] = ()
-    distinct_on: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {"type": self.type, "dataset": self.dataset}
-        if self.column:
-            out["column"] = self.column
-        if self.where:
-            out["where"] = [{"column": f.column, f.op: _plain(f.value)} for f in self.where]
-        if self.distinct_on:
-            out["distinct_on"] = list(self.distinct_on)
-        return out
-
-    def describe(self) -> str:
-        what = {
-            "count_rows": f"count the rows of {self.dataset}",
-            "count_distinct": f"count the distinct values of {self.dataset}.{self.column}",
-            "sum": f"add up {self.dataset}.{self.column}",
-        }[self.type]
-        if self.where:
-            what += " where " + " and ".join(f.describe() for f in self.where)
-        if self.distinct_on:
-            what += f", counting rows with the same {', '.join(self.distinct_on)} once"
-        return what
+def load_spec(path: Path) -> Spec:
+    """Read and check a spec file; raise InfopipeError listing every problem with its line."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        if not path.is_file():
+            raise InfopipeError("spec", [Problem(shown, "spec-missing", "no spec file here")])
+        if path.stat().st_size > MAX_SPEC_BYTES:
+            raise InfopipeError("spec", [Problem(shown, "spec-too-large", f"a spec is at most "
+                                                 f"{MAX_SPEC_BYTES:,} bytes")])
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InfopipeError("spec", [Problem(shown, "spec-unreadable", f"cannot read the spec: {err.strerror}")]) from None
+    doc = _parse_yaml(raw, shown)
+    try:
+        spec = Spec.model_validate(doc)
+    except ValidationError as err:
+        raise InfopipeError("spec", _problems_from_pydantic(err, doc, shown)) from None
+    problems = cross_check(spec, doc, shown)
+    if problems:
+        raise InfopipeError("spec", problems)
+    spec._path, spec._sha256 = path, hashlib.sha256(raw).hexdigest()
+    for fig, node in zip(spec.figures, doc["figures"]):
+        fig._line = node.line if isinstance(node, _LineDict) else 0
+    return spec
 
 
-@dataclass(frozen=True)
-class FigureSpec:
-    id: str
-    label: str
-    published: str
-    rule: Rule
-    explanation: str
-    format: dict = field(default_factory=lambda: {"style": "integer"})
-    note: str | None = None
-    panel: bool = True
-    accepted_difference: str | None = None
-    line: int = 0
+def _parse_yaml(raw: bytes, shown: str) -> Any:
+    try:
+        return yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise InfopipeError("spec", [Problem(shown, "encoding", "the spec is not UTF-8", line=line)]) from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        message = " ".join(str(getattr(err, "problem", None) or err).split())
+        context = getattr(err, "context_mark", None)
+        if context is not None and mark is not None and context.line != mark.line:
+            message += f" ({err.context or 'in the construct'} that started on line {context.line + 1})"
+        raise InfopipeError("spec", [Problem(shown, "yaml-syntax", message, line=line)]) from None
+    except RecursionError:
+        raise InfopipeError("spec", [Problem(shown, "yaml-syntax", "nested too deeply")]) from None
 
 
-@dataclass(frozen=True)
-class Spec:
-    project: str
-    title: str
-    subtitle: str
-    credit: str
-    max_file_bytes: int
-    datasets: dict[str, DatasetSpec]
-    figures: tuple[FigureSpec, ...]
-    page: dict
-    theme: dict
-    icons: dict[str, str]
-    path: Path
-    sha256: str
+def json_schema() -> dict:
+    """The spec's JSON Schema, for editor completion (`infopipe schema`)."""
+    return Spec.model_json_schema(by_alias=True)
 
-    def figure(self, figure_id: str) -> FigureSpec:
-        for fig in self.figures:
-            if fig.id == figure_id:
-                return fig
-        raise KeyError(figure_id)
+
+# ---------------------------------------------------------------- problems with lines
+
+def line_of(doc: Any, loc: tuple) -> int | None:
+    """The line of the deepest node on a path of keys and indexes (unknown steps are skipped)."""
+    node, line = doc, getattr(doc, "line", None)
+    for part in loc:
+        if isinstance(node, _LineDict) and part in node:
+            line = node.key_lines.get(part, line)
+            node = node[part]
+        elif isinstance(node, _LineList) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.item_lines[part]
+            node = node[part]
+    return line
+
+
+def _where(loc: tuple, doc: Any) -> str:
+    """A short name for where a problem is: figure 'x', dataset 'y', the spec."""
+    if len(loc) >= 2 and loc[0] == "figures" and isinstance(loc[1], int):
+        try:
+            return f"figure '{doc['figures'][loc[1]].get('id', loc[1] + 1)}'"
+        except (KeyError, IndexError, AttributeError, TypeError):
+            return f"figure {loc[1] + 1}"
+    if len(loc) >= 2 and loc[0] == "datasets":
+        return f"dataset '{loc[1]}'"
+    if loc and loc[0] in ("page", "theme", "icons", "period"):
+        return str(loc[0])
+    return "the spec"
+
+
+BUILTIN_CHECKS = {"missing": "required", "extra_forbidden": "unknown-key", "dict_type": "spec-shape",
+                  "model_type": "spec-shape", "model_attributes_type": "spec-shape",
+                  "tuple_type": "spec-shape", "list_type": "spec-shape", "string_pattern_mismatch": "bad-name"}
+
+
+def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[Problem]:
+    problems: dict[tuple, Problem] = {}
+    for e in err.errors(include_url=False):
+        loc = tuple(e["loc"])
+        kind = e["type"]
+        field = next((p for p in reversed(loc) if isinstance(p, str) and p[:1].islower()), "")
+        check = kind if "-" in kind else BUILTIN_CHECKS.get(kind, "spec-type")
+        message = e["msg"]
+        if kind == "missing":
+            message = f"{_where(loc, doc)} needs '{field}'"
+        elif kind == "extra_forbidden":
+            message = f"unknown key '{loc[-1]}' in {_where(loc, doc)}"
+        elif kind == "string_pattern_mismatch":
+            message = (f"'{e.get('input')}' is not allowed as {field}: use lower-case letters, digits, "
+                       "- and _ only (it becomes a file name)")
+        elif check == "spec-type":
+            message = f"{field}: {message}" if field else message
+        line = line_of(doc, loc[:-1] if kind == "missing" else loc)
+        column = None
+        if len(loc) >= 4 and loc[0] == "datasets" and loc[2] == "columns":
+            column = str(loc[3])
+        key = (line, check, message)
+        problems.setdefault(key, Problem(shown, check, message, line=line, column=column))
+    return list(problems.values())
+
+
+def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
+    """What one field cannot know alone: names that refer to each other, claims, templates."""
+    problems: list[Problem] = []
+
+    def fail(check: str, message: str, loc: tuple, column: str | None = None):
+        problems.append(Problem(shown, check, message, line=line_of(doc, loc), column=column))
+
+    for name, ds in spec.datasets.items():
+        base = ("datasets", name)
+        if ds.primary_key not in ds.columns:
+            fail("unknown-column", f"primary key '{ds.primary_key}' is not a column of '{name}'",
+                 base + ("primary_key",), ds.primary_key)
+        if ds.period_column and (ds.period_column not in ds.columns or ds.columns[ds.period_column].type != "date"):
+            fail("unknown-column", f"period_column '{ds.period_column}' must be a date column of '{name}'",
+                 base + ("period_column",), ds.period_column)
+        if ds.sheet is not None and not ds.file.lower().endswith((".xlsx", ".xlsm")):
+            fail("spec-shape", "'sheet' applies to .xlsx workbooks only", base + ("sheet",))
+        for col in ds.columns.values():
+            here = base + ("columns", col.name)
+            if col.references:
+                target, target_col = col.references
+                if target not in spec.datasets or target_col not in spec.datasets[target].columns:
+                    fail("unknown-reference", f"'{name}.{col.name}' references '{target}.{target_col}', "
+                         "which the spec does not define", here + ("references",), col.name)
+            if col.not_before and col.not_before not in ds.columns:
+                fail("unknown-column", f"not_before names '{col.not_before}', which is not a column "
+                     f"of '{name}'", here + ("not_before",), col.name)
+            if (col.min is not None or col.max is not None) and col.type not in ("integer", "number", "money"):
+                fail("spec-type", f"min and max apply to number columns; '{col.name}' is {col.type}",
+                     here, col.name)
+
+    ids = [f.id for f in spec.figures]
+    all_ids = set(ids)
+    for i, fig in enumerate(spec.figures):
+        here = ("figures", i)
+        if ids.count(fig.id) > 1 and ids.index(fig.id) != i:
+            fail("duplicate-id", f"figure id '{fig.id}' is used twice", here + ("id",))
+        problems += _check_rule(spec, fig.rule, f"figure '{fig.id}'", here + ("rule",), doc, shown)
+        if fig.published is None and fig.breakdown is None:
+            fail("published-missing", f"figure '{fig.id}' has no published value: write the number "
+                 "the report printed, as printed (e.g. \"£1m\", \"more than 40\")", here)
+        for text, key in ((fig.published, "published"), *((p.published, ("breakdown", "parts", j, "published"))
+                                                           for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))):
+            if text is None:
+                continue
+            try:
+                parse_claim(text, fig.tolerance)
+            except ClaimError as err:
+                fail("claim", str(err), here + (key if isinstance(key, tuple) else (key,)))
+        if fig.print_as is not None:
+            try:
+                check_template(fig.print_as)
+            except FormatError as err:
+                fail("print-format", f"print of figure '{fig.id}': {err}", here + ("print",))
+        for key in ("note", "sentence"):
+            for ref in FIGURE_REF.findall(getattr(fig, key) or ""):
+                if ref not in all_ids:
+                    fail("unknown-figure", f"{key} of figure '{fig.id}' names {{{ref}}}, which is not a figure",
+                         here + (key,))
+        if fig.sentence and not FIGURE_REF.search(fig.sentence):
+            fail("spec-shape", f"the sentence of figure '{fig.id}' names no figure: put {{{fig.id}}} "
+                 "where its number goes", here + ("sentence",))
+        if fig.breakdown:
+            problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
+        if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
+            fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
+    return problems
+
+
+def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> list[Problem]:
+    problems: list[Problem] = []
+
+    def fail(check, message, where, column=None):
+        problems.append(Problem(shown, check, message, line=line_of(doc, where), column=column))
+
+    if rule.dataset not in spec.datasets:
+        fail("unknown-dataset", f"rule of {what} counts dataset {rule.dataset!r}, which the spec does "
+             "not define", loc + ("dataset",))
+        return problems
+    ds = spec.datasets[rule.dataset]
+    kind = RULES[rule.type]
+    if kind.column_types is not None:
+        if rule.column not in ds.columns:
+            fail("unknown-column", f"rule of {what} needs a 'column' of '{rule.dataset}'", loc + ("column",), rule.column)
+        elif ds.columns[rule.column].type not in kind.column_types:
+            fail("spec-type", f"rule of {what} ({rule.type}) cannot use '{rule.column}', a "
+                 f"{ds.columns[rule.column].type} column", loc + ("column",), rule.column)
+    elif rule.column is not None:
+        fail("spec-shape", f"rule of {what}: {rule.type} takes no 'column'", loc + ("column",), rule.column)
+    if rule.type == "share" and not rule.part:
+        fail("required", f"rule of {what}: share needs 'part', the filters that pick the share", loc)
+    if rule.part and rule.type != "share":
+        fail("spec-shape", f"rule of {what}: 'part' belongs to share rules", loc + ("part",))
+    for key in ("where", "part"):
+        problems += _check_filters(ds, getattr(rule, key), what, loc + (key,), doc, shown)
+    for col in rule.distinct_on:
+        if col not in ds.columns:
+            fail("unknown-column", f"distinct_on names column {col!r}, not in '{rule.dataset}'",
+                 loc + ("distinct_on",), col)
+    if rule.via:
+        col = ds.columns.get(rule.via.column)
+        if col is None or not col.references:
+            fail("spec-shape", f"via of {what} needs a column of '{rule.dataset}' that references "
+                 "another dataset", loc + ("via", "column"), rule.via.column)
+        elif col.references[0] in spec.datasets:
+            rule._via_target = col.references
+            problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
+                                       loc + ("via", "where"), doc, shown)
+    if isinstance(rule.period, Period) and not ds.period_column:
+        fail("spec-shape", f"rule of {what} sets a period, but dataset '{rule.dataset}' has no "
+             "period_column", loc + ("period",))
+    return problems
+
+
+def _check_filters(ds: DatasetSpec, filters, what, loc, doc, shown) -> list[Problem]:
+    problems = []
+    for j, flt in enumerate(filters):
+        where = loc + (j,)
+        col = ds.columns.get(flt.column)
+        if col is None:
+            problems.append(Problem(shown, "unknown-column", f"filter in {what} names column "
+                                    f"{flt.column!r}, not in '{ds.name}'", line=line_of(doc, where + ("column",)),
+                                    column=flt.column))
+            continue
+        try:
+            value = FILTERS[flt.op].check(flt.value, col.type)
+        except ValueError as err:
+            problems.append(Problem(shown, "filter-value", f"filter in {what} on '{flt.column}': {err}",
+                                    line=line_of(doc, where + (flt.op,)), column=flt.column))
+            continue
+        object.__setattr__(flt, "value", value)  # frozen model: the value in its column's type, set once at load
+    return problems
+
+
+def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> list[Problem]:
+    problems = []
+    ds = spec.datasets.get(fig.rule.dataset)
+    bd = fig.breakdown
+    if ds is None:
+        return problems
+    col = ds.columns.get(bd.column)
+    if col is None:
+        return [Problem(shown, "unknown-column", f"breakdown of figure '{fig.id}' names column "
+                        f"{bd.column!r}, not in '{ds.name}'", line=line_of(doc, here + ("breakdown", "column")),
+                        column=bd.column)]
+    seen = set()
+    for j, part in enumerate(bd.parts):
+        loc = here + ("breakdown", "parts", j)
+        try:
+            FILTERS["equals"].check(part.value, col.type)
+        except ValueError as err:
+            problems.append(Problem(shown, "filter-value", f"breakdown part of figure '{fig.id}': {err}",
+                                    line=line_of(doc, loc + ("value",)), column=bd.column))
+        pid = part_id(fig, part)
+        if not re.fullmatch(NAME, pid):
+            problems.append(Problem(shown, "bad-name", f"breakdown part {part.value!r} of figure '{fig.id}' "
+                                    "needs an 'id' (lower-case letters, digits, - and _)", line=line_of(doc, loc)))
+        elif pid in seen or pid in all_ids:
+            problems.append(Problem(shown, "duplicate-id", f"figure id '{pid}' is used twice",
+                                    line=line_of(doc, loc)))
+        seen.add(pid)
+    return problems
+
+
+def part_id(fig: FigureSpec, part: Part) -> str:
+    return part.id or f"{fig.id}_{str(part.value).lower()}"
 
 
 def _plain(value: Any) -> Any:
@@ -162,300 +717,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
-
-
-def spec_path(projects_dir: Path, project: str) -> Path:
-    """Where a project's spec lives; the project name may not step outside projects/."""
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", project):
-        raise InfopipeError(
-            "spec",
-            [Problem(str(project), "project-name", "project names are lower-case letters, digits, - and _")],
-        )
-    return projects_dir / project / "spec.yaml"
-
-
-def load_spec(path: Path) -> Spec:
-    """Read and check a spec file; raise InfopipeError listing every problem with its line."""
-    path = Path(path)
-    shown = str(path)
-    if not path.is_file():
-        raise InfopipeError("spec", [Problem(shown, "spec-missing", "no spec file here")])
-    raw = path.read_bytes()
-    try:
-        doc = yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise InfopipeError("spec", [Problem(shown, "encoding", "the spec is not UTF-8", line=line)])
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        message = " ".join(str(getattr(err, "problem", None) or err).split())
-        context = getattr(err, "context_mark", None)
-        if context is not None and mark is not None and context.line != mark.line:
-            message += f" ({err.context or 'in the construct'} that started on line {context.line + 1})"
-        raise InfopipeError("spec", [Problem(shown, "yaml-syntax", message, line=line)])
-    checker = _SpecChecker(shown)
-    spec = checker.check(doc, path, hashlib.sha256(raw).hexdigest())
-    if checker.problems:
-        raise InfopipeError("spec", checker.problems)
-    return spec
-
-
-class _SpecChecker:
-    """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
-
-    TOP_KEYS = {"project", "title", "subtitle", "credit", "max_file_bytes", "datasets", "figures",
-                "page", "theme", "icons"}
-    COLUMN_KEYS = {"type", "nullable", "allowed", "min", "max", "references", "not_before"}
-    FIGURE_KEYS = {"id", "label", "published", "rule", "explanation", "format", "note", "panel",
-                   "accepted_difference"}
-    RULE_KEYS = {"type", "dataset", "column", "where", "distinct_on"}
-    PAGE_DEFAULTS = {"columns": 4, "panel_width": 300, "panel_height": 300, "gap": 24, "margin": 48,
-                     "header_height": 130, "footer_height": 48}
-    THEME_DEFAULTS = {"font_family": "Liberation Sans, Arial, sans-serif", "background": "#ffffff",
-                      "panel_background": "#ffffff", "text": "#222222", "muted": "#666666",
-                      "palette": ["#b6244f"]}
-
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def fail(self, check: str, message: str, node: Any = None, key: str | None = None, column=None):
-        line = None
-        if isinstance(node, _LineDict):
-            line = node.key_lines.get(key, node.line) if key is not None else node.line
-        self.problems.append(Problem(self.file, check, message, line=line, column=column))
-
-    def mapping(self, node: Any, what: str, parent: Any = None, key: str | None = None) -> _LineDict:
-        if isinstance(node, _LineDict):
-            return node
-        self.fail("spec-shape", f"{what} must be a mapping (key: value)", parent, key)
-        empty = _LineDict()
-        empty.line, empty.key_lines = (parent.line if isinstance(parent, _LineDict) else 0), {}
-        return empty
-
-    def unknown_keys(self, node: _LineDict, allowed: set, what: str):
-        for key in node:
-            if key not in allowed:
-                self.fail("unknown-key", f"unknown key '{key}' in {what}; allowed: "
-                          f"{', '.join(sorted(allowed))}", node, key)
-
-    def text(self, node: _LineDict, key: str, what: str, required: bool = True) -> str | None:
-        value = node.get(key)
-        if value is None:
-            if required:
-                self.fail("required", f"{what} needs '{key}'", node)
-            return None
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            self.fail("spec-type", f"'{key}' in {what} must be text", node, key)
-            return None
-        return str(value)
-
-    def check(self, doc: Any, path: Path, sha256: str) -> Spec | None:
-        doc = self.mapping(doc, "the spec")
-        self.unknown_keys(doc, self.TOP_KEYS, "the spec")
-        datasets = self.datasets(doc)
-        figures = self.figures(doc, datasets)
-        page = {**self.PAGE_DEFAULTS, **self.mapping(doc.get("page", _LineDict()), "page", doc, "page")}
-        for key, value in page.items():
-            if key not in self.PAGE_DEFAULTS:
-                self.fail("unknown-key", f"unknown key '{key}' in page", doc.get("page"), key)
-            elif not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                self.fail("spec-type", f"page.{key} must be a whole number of pixels", doc.get("page"), key)
-        theme = {**self.THEME_DEFAULTS, **self.mapping(doc.get("theme", _LineDict()), "theme", doc, "theme")}
-        for key in theme:
-            if key not in self.THEME_DEFAULTS:
-                self.fail("unknown-key", f"unknown key '{key}' in theme", doc.get("theme"), key)
-        icons = self.mapping(doc.get("icons", _LineDict()), "icons", doc, "icons")
-        for key, value in icons.items():
-            if not isinstance(value, str) or not SVG_PATH.match(value):
-                self.fail("icon-path", f"icon '{key}' must be absolute SVG path data (letters MLHVCSQTZ, "
-                          "numbers, spaces, commas)", icons, key)
-        max_bytes = doc.get("max_file_bytes", 20_000_000)
-        if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
-            self.fail("spec-type", "max_file_bytes must be a positive whole number", doc, "max_file_bytes")
-        project = self.text(doc, "project", "the spec") or ""
-        if self.problems:
-            return None
-        return Spec(
-            project=project,
-            title=self.text(doc, "title", "the spec") or "",
-            subtitle=self.text(doc, "subtitle", "the spec", required=False) or "",
-            credit=self.text(doc, "credit", "the spec", required=False) or "",
-            max_file_bytes=max_bytes,
-            datasets=datasets,
-            figures=tuple(figures),
-            page=dict(page),
-            theme=dict(theme),
-            icons=dict(icons),
-            path=path,
-            sha256=sha256,
-        )
-
-    def datasets(self, doc: _LineDict) -> dict[str, DatasetSpec]:
-        node = self.mapping(doc.get("datasets"), "datasets", doc, "datasets")
-        if not node:
-            self.fail("required", "the spec needs at least one dataset under 'datasets'", doc)
-        out: dict[str, DatasetSpec] = {}
-        for name, ds in node.items():
-            ds = self.mapping(ds, f"dataset '{name}'", node, name)
-            self.unknown_keys(ds, {"file", "primary_key", "columns"}, f"dataset '{name}'")
-            file = self.text(ds, "file", f"dataset '{name}'") or ""
-            self.safe_relative(file, ds)
-            columns_node = self.mapping(ds.get("columns"), f"columns of '{name}'", ds, "columns")
-            columns = {c: self.column(name, c, columns_node.get(c), columns_node) for c in columns_node}
-            pk = self.text(ds, "primary_key", f"dataset '{name}'") or ""
-            if pk and pk not in columns:
-                self.fail("unknown-column", f"primary key '{pk}' is not a column of '{name}'", ds,
-                          "primary_key", column=pk)
-            out[name] = DatasetSpec(name, file, pk, columns)
-        for name, ds in out.items():
-            for col in ds.columns.values():
-                self.column_links(name, col, out, node[name]["columns"])
-        return out
-
-    def safe_relative(self, file: str, node: _LineDict):
-        pure = PurePosixPath(file.replace("\\", "/"))
-        if file and (pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", file)):
-            self.fail("unsafe-path", f"file '{file}' must be a plain path inside the project's raw "
-                      "folder (no absolute paths, no '..')", node, "file")
-
-    def column(self, dataset: str, name: str, node: Any, parent: _LineDict) -> ColumnSpec:
-        node = self.mapping(node, f"column '{dataset}.{name}'", parent, name)
-        self.unknown_keys(node, self.COLUMN_KEYS, f"column '{dataset}.{name}'")
-        ctype = node.get("type")
-        if ctype not in COLUMN_TYPES:
-            self.fail("unknown-type", f"column '{dataset}.{name}' has type {ctype!r}; known types: "
-                      f"{', '.join(COLUMN_TYPES)}", node, "type", column=name)
-        refs = node.get("references")
-        if refs is not None and not (isinstance(refs, str) and refs.count(".") == 1):
-            self.fail("spec-shape", "references must look like dataset.column", node, "references")
-            refs = None
-        for bound in ("min", "max"):
-            value = node.get(bound)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-                self.fail("spec-type", f"{bound} must be a number", node, bound)
-        allowed = node.get("allowed")
-        if allowed is not None and not isinstance(allowed, list):
-            self.fail("spec-type", "allowed must be a list", node, "allowed")
-            allowed = None
-        return ColumnSpec(
-            name=name,
-            type=ctype if ctype in COLUMN_TYPES else "text",
-            nullable=bool(node.get("nullable", False)),
-            allowed=tuple(allowed) if allowed else None,
-            min=node.get("min"),
-            max=node.get("max"),
-            references=tuple(refs.split(".")) if refs else None,
-            not_before=node.get("not_before"),
-        )
-
-    def column_links(self, dataset: str, col: ColumnSpec, datasets: dict, columns_node: _LineDict):
-        node = columns_node.get(col.name)
-        if col.references:
-            target, target_col = col.references
-            if target not in datasets or target_col not in datasets[target].columns:
-                self.fail("unknown-reference", f"'{dataset}.{col.name}' references "
-                          f"'{target}.{target_col}', which the spec does not define", node,
-                          "references", column=col.name)
-        if col.not_before and col.not_before not in datasets[dataset].columns:
-            self.fail("unknown-column", f"not_before names '{col.not_before}', which is not a column "
-                      f"of '{dataset}'", node, "not_before", column=col.name)
-
-    def figures(self, doc: _LineDict, datasets: dict[str, DatasetSpec]) -> list[FigureSpec]:
-        items = doc.get("figures")
-        if not isinstance(items, list) or not items:
-            self.fail("required", "the spec needs a list of figures under 'figures'", doc, "figures")
-            return []
-        out, seen = [], set()
-        for item in items:
-            node = self.mapping(item, "a figure", doc, "figures")
-            self.unknown_keys(node, self.FIGURE_KEYS, f"figure '{node.get('id', '?')}'")
-            fid = self.text(node, "id", "a figure") or "?"
-            what = f"figure '{fid}'"
-            if fid in seen:
-                self.fail("duplicate-id", f"figure id '{fid}' is used twice", node, "id")
-            seen.add(fid)
-            if "published" not in node or node.get("published") in (None, ""):
-                self.fail("published-missing", f"{what} has no published value: write the number the "
-                          "report printed, as printed (e.g. \"£1m\")", node)
-            fmt = {"style": "integer"}
-            if "format" in node:
-                fmt = self.mapping(node["format"], f"format of {what}", node, "format")
-            if fmt.get("style") not in FORMAT_STYLES:
-                self.fail("unknown-format", f"{what} has format style {fmt.get('style')!r}; known: "
-                          f"{', '.join(FORMAT_STYLES)}", fmt, "style")
-            accepted = node.get("accepted_difference")
-            if accepted is not None and not (isinstance(accepted, str) and accepted.strip()):
-                self.fail("spec-type", "accepted_difference must be the reason, in words", node,
-                          "accepted_difference")
-            out.append(FigureSpec(
-                id=fid,
-                label=self.text(node, "label", what) or "",
-                published=str(node.get("published", "")),
-                rule=self.rule(node.get("rule"), node, what, datasets),
-                explanation=self.text(node, "explanation", what) or "",
-                format=dict(fmt),
-                note=self.text(node, "note", what, required=False),
-                panel=bool(node.get("panel", True)),
-                accepted_difference=accepted,
-                line=node.line,
-            ))
-        for fig, item in zip(out, items):
-            for name in PLACEHOLDER.findall(fig.note or ""):
-                if name not in seen:
-                    self.fail("unknown-figure", f"note of figure '{fig.id}' names {{{name}}}, which is "
-                              "not a figure", item, "note")
-        return out
-
-    def rule(self, node: Any, parent: _LineDict, what: str, datasets: dict) -> Rule:
-        node = self.mapping(node, f"rule of {what}", parent, "rule")
-        self.unknown_keys(node, self.RULE_KEYS, f"rule of {what}")
-        rtype, dataset, column = node.get("type"), node.get("dataset"), node.get("column")
-        if rtype not in RULE_TYPES:
-            self.fail("unknown-rule", f"rule of {what} has type {rtype!r}; known: "
-                      f"{', '.join(RULE_TYPES)}", node, "type")
-        if dataset not in datasets:
-            self.fail("unknown-dataset", f"rule of {what} counts dataset {dataset!r}, which the spec "
-                      "does not define", node, "dataset")
-            columns = {}
-        else:
-            columns = datasets[dataset].columns
-        if rtype in ("count_distinct", "sum"):
-            if column not in columns and dataset in datasets:
-                self.fail("unknown-column", f"rule of {what} needs a 'column' of '{dataset}'", node,
-                          "column", column=column)
-            elif rtype == "sum" and column in columns and columns[column].type not in ("integer", "number", "money"):
-                self.fail("spec-type", f"rule of {what} sums '{column}', which is not a number column",
-                          node, "column", column=column)
-        filters = []
-        where = node.get("where", [])
-        if not isinstance(where, list):
-            self.fail("spec-shape", "where must be a list of filters", node, "where")
-            where = []
-        for item in where:
-            f = self.mapping(item, "a filter", node, "where")
-            ops = [k for k in f if k in FILTER_OPS]
-            extra = [k for k in f if k not in FILTER_OPS and k != "column"]
-            if len(ops) != 1 or extra:
-                self.fail("unknown-filter", f"a filter needs 'column' and exactly one of "
-                          f"{', '.join(FILTER_OPS)}", f)
-                continue
-            op = ops[0]
-            col = f.get("column")
-            if dataset in datasets and col not in columns:
-                self.fail("unknown-column", f"filter in {what} names column {col!r}, not in "
-                          f"'{dataset}'", f, "column", column=col)
-            value = f[op]
-            if op == "in" and not isinstance(value, list):
-                self.fail("spec-type", "'in' takes a list", f, op)
-            if op == "between" and not (isinstance(value, list) and len(value) == 2):
-                self.fail("spec-type", "'between' takes a list of two bounds [low, high]", f, op)
-            filters.append(Filter(col, op, tuple(value) if isinstance(value, list) else value))
-        distinct_on = node.get("distinct_on", [])
-        distinct_on = [distinct_on] if isinstance(distinct_on, str) else list(distinct_on)
-        for col in distinct_on:
-            if dataset in datasets and col not in columns:
-                self.fail("unknown-column", f"distinct_on names column {col!r}, not in '{dataset}'",
-                          node, "distinct_on", column=col)
-        return Rule(rtype or "", dataset or "", column, tuple(filters), tuple(distinct_on))
