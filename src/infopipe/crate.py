@@ -12,6 +12,7 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from .ingest import sha256_file
+from .steps import STEPS
 
 PROFILES = {
     "https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate",
@@ -19,17 +20,6 @@ PROFILES = {
     "https://w3id.org/ro/wfrun/provenance/0.5": "Provenance Run Crate",
     "https://w3id.org/workflowhub/workflow-ro-crate/1.0": "Workflow RO-Crate",
 }
-# Which files each step reads and writes, by path prefix within the run folder.
-STEP_FILES = {
-    "spec": (["spec.yaml"], []),
-    "ingest": (["inputs/"], []),
-    "validate": (["inputs/"], []),
-    "compute": (["inputs/", "spec.yaml"], ["figures.json"]),
-    "render": (["figures.json"], ["panels/", "page."]),
-    "publish": (["figures.json"], ["report.html", "provenance.json"]),
-}
-
-
 def _entity(crate: ROCrate, identifier: str, properties: dict):
     return crate.add(ContextEntity(crate, identifier, properties=properties))
 
@@ -73,11 +63,13 @@ def write_crate(folder: Path, record: dict) -> Path:
     steps, controls = [], []
     for position, timing in enumerate(record["steps"], start=1):
         name = timing["step"]
-        reads, writes = STEP_FILES.get(name, ([], []))
+        declared = STEPS[name]
+        reads, writes = list(declared.reads), list(declared.writes)
         tool = _entity(crate, f"#tool-{name}", {"@type": "SoftwareApplication",
                        "name": f"infopipe step '{name}'", "version": record["code"]["infopipe_version"]})
         step = _entity(crate, f"#step-{name}", {"@type": "HowToStep", "name": name,
-                       "position": str(position), "workExample": {"@id": tool.id}})
+                       "description": declared.does, "position": str(position),
+                       "workExample": {"@id": tool.id}})
         steps.append(step)
         action = crate.add_action(tool, identifier=f"#action-{name}",
                                   object=_matching(files, reads), result=_matching(files, writes),

@@ -7,7 +7,12 @@ data prints "more than 70" without an edit. `panels_for` turns figures into what
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import json
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,7 +21,8 @@ from .claims import Claim, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
 from .formats import FormatError, render_template
 from .panels import Layout, Page, Panel, Part, Segment, Theme
-from .rules import apply_rule
+from .provenance import write_json
+from .rules import apply_rule, rule_columns
 from .spec import FIGURE_REF, Filter, FigureSpec, Spec, part_id
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
@@ -44,7 +50,13 @@ class FigureResult:
     record_count: int
     parent: str | None = None  # the breakdown this figure is a part of
     record_ids: pd.Series = field(default=None, compare=False, repr=False)
+    records: pd.DataFrame = field(default=None, compare=False, repr=False)  # the fields the rule used
     line: int = 0
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FigureResult":
+        names = {f.name for f in fields(cls)} - {"record_ids", "records"}
+        return cls(**{k: v for k, v in data.items() if k in names})
 
     @property
     def matches(self) -> bool:
@@ -75,7 +87,7 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
             published: str | None, parent: str | None = None) -> FigureResult:
     ds = spec.datasets[rule.dataset]
     period = spec.period_for(rule)
-    result = apply_rule(rule, {n: t.frame for n, t in tables.items()}, ds.primary_key, period)
+    result = apply_rule(rule, tables, ds.primary_key, period)
     if result.value is None:
         raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
                                                 f"records to compute {rule.describe(period)}", line=fig.line)])
@@ -96,6 +108,8 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
         dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
         explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
         record_ids=pd.Series(result.record_ids, dtype=object), line=fig.line,
+        records=result.selected[rule_columns(rule, ds.primary_key)
+                                + (["source"] if "source" in result.selected else [])],
     )
 
 
@@ -118,8 +132,96 @@ def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResu
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
-    results = [r for fig in spec.figures for r in compute_figure(spec, fig, tables)]
+    frames = {n: t.frame for n, t in tables.items()}
+    results = [r for fig in spec.figures for r in compute_figure(spec, fig, frames)]
     return fill_notes(results)
+
+
+class _ParquetTables(Mapping):
+    """Typed tables read from their Parquet files only when a rule asks for one."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths, self.loaded = paths, {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self.loaded:
+            self.loaded[name] = pd.read_parquet(self.paths[name])
+        return self.loaded[name]
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous: Path | None,
+                       force: bool = False) -> dict:
+    """Compute what changed, reuse what did not, check every claim, and write figures.json and
+    lineage/<figure>.parquet (the records behind each figure, with the fields its rule used)."""
+    from .pipeline import figure_key  # keys live with the run, which also needs them for `status`
+
+    keys = {d["dataset"]: d["key"] for d in datasets}
+    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
+    tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
+    old = {} if force or previous is None else {f["id"]: f for f in _figures_json(previous)}
+    (folder / "lineage").mkdir(parents=True, exist_ok=True)
+    entries, computed = [], []
+    for fig in spec.figures:
+        key = figure_key(spec, fig, keys)
+        ids = [fig.id] + [part_id(fig, p) for p in (fig.breakdown.parts if fig.breakdown else ())]
+        reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
+                       for i in ids)
+        if reusable:
+            for i in ids:
+                _link(previous / old[i]["lineage"]["path"], folder / old[i]["lineage"]["path"])
+                entries.append({**old[i], "note": fig.note if i == fig.id else None})
+            continue
+        computed += ids
+        for result in compute_figure(spec, fig, tables):
+            lineage = folder / "lineage" / f"{result.id}.parquet"
+            result.records.to_parquet(lineage, index=False)
+            entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
+                            "input": raw[result.dataset],
+                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": _sha(lineage)}})
+    printed = {e["id"]: e["printed"] for e in entries}
+    for e in entries:
+        if e["note"]:
+            e["note"] = FIGURE_REF.sub(lambda m: printed[m.group(1)], e["note"])
+    check_claims(spec, [FigureResult.from_dict(e) for e in entries])
+    write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
+    from .validate import describe_checks
+
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "status": "passed",
+                   "primary_key": spec.datasets[d["dataset"]].primary_key,
+                   "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
+    return {"figures": entries, "computed": computed, "validation": validation}
+
+
+def _figures_json(run: Path) -> list[dict]:
+    try:
+        return json.loads((run / "figures.json").read_text(encoding="utf-8"))["figures"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def read_figures(folder: Path) -> list[FigureResult]:
+    return [FigureResult.from_dict(f) for f in _figures_json(folder)]
+
+
+def _link(source: Path, dest: Path) -> None:
+    """Reuse a file of an earlier run: a hard link (runs are never edited), else a copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)
+
+
+def _sha(path: Path) -> str:
+    from .ingest import sha256_file
+
+    return sha256_file(path)
 
 
 def fill_notes(results: list[FigureResult]) -> list[FigureResult]:

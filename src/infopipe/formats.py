@@ -43,6 +43,11 @@ def _number(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
+def _rounded(x: float) -> str:
+    """A rounded number as reports print them: 2000 and 40 plain, separators from 10,000 up."""
+    return _number(x) if abs(x) >= 10_000 else _plain(x)
+
+
 def _plain(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.2f}".rstrip("0").rstrip(".")
 
@@ -113,16 +118,16 @@ class Format:
 FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("value", "", lambda v, a: _plain(v), "the value as it is (15, 2.5)"),
     Format("comma", "", lambda v, a: _number(v), "the value with thousands separators (1,234)"),
-    Format("floor", "step", lambda v, a: _number(math.floor(v / _step(a, v)) * _step(a, v)),
+    Format("floor", "step", lambda v, a: _rounded(math.floor(v / _step(a, v)) * _step(a, v)),
            "rounded down to a multiple of the step (43 -> 40 with {floor:10})"),
-    Format("ceil", "step", lambda v, a: _number(math.ceil(v / _step(a, v)) * _step(a, v)),
+    Format("ceil", "step", lambda v, a: _rounded(math.ceil(v / _step(a, v)) * _step(a, v)),
            "rounded up to a multiple of the step"),
-    Format("round", "step", lambda v, a: _number(round(v / _step(a, v)) * _step(a, v)),
+    Format("round", "step", lambda v, a: _rounded(round(v / _step(a, v)) * _step(a, v)),
            "rounded to the nearest multiple of the step"),
-    Format("below", "step", lambda v, a: _number(_below(v, _step(a, v))),
+    Format("below", "step", lambda v, a: _rounded(_below(v, _step(a, v))),
            "the largest multiple of the step strictly below the value (40 -> 30, 43 -> 40): "
            "for 'more than'"),
-    Format("above", "step", lambda v, a: _number(_above(v, _step(a, v))),
+    Format("above", "step", lambda v, a: _rounded(_above(v, _step(a, v))),
            "the smallest multiple of the step strictly above the value: for 'fewer than'"),
     Format("money", "currency", lambda v, a: _money(v, a or "£"),
            "money in k/m/bn with one decimal at most (£1m, £250k, £1.2bn); '-' for no symbol; "

@@ -78,7 +78,7 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int) -> RawTable:
         raise InfopipeError("ingest", [Problem(shown, "file-missing",
                             f"dataset '{ds.name}' expects this file and it is not there")])
     size = path.stat().st_size
-    if size > max_bytes:
+    if max_bytes is not None and size > max_bytes:
         raise InfopipeError("ingest", [Problem(shown, "file-too-large",
                             f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
                             "nothing was read. Split the file or raise max_file_bytes in the spec")])

@@ -1,14 +1,21 @@
-"""The whole run, as one sequence of plain steps: spec, ingest, validate, compute, render, publish.
+"""The whole run: spec, validate, compute, render, publish, record (declared in steps.py).
 
-`step` decides how each step is called: directly (tests, the CLI) or as a Prefect task (flows/).
-Whatever happens, the run ends with one entry in the project's provenance log, and `latest` only
-ever moves to a complete run.
+Each step takes paths and content keys and returns JSON-able records (paths, hashes), never
+DataFrames, so the Prefect flow can run each one as a task on any worker that sees the project
+folder. Each unit of work is reused while its key is unchanged: a typed table (data/processed/), a
+figure and a panel (from the `latest` run). A run with nothing changed builds nothing: it logs an
+`up-to-date` entry naming the run whose outputs are still current.
+
+`step` decides how each step is called: directly (the CLI, tests) or as a Prefect task (flows/).
+Whatever happens, the run ends with one entry in the project's log, and `latest` only ever moves to
+a complete run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import json
+import os
 import secrets
 import shutil
 import time
@@ -18,23 +25,17 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import InfopipeError, Problem
-from .figures import FigureResult, check_published, compute_figures
-from .ingest import read_raw_tables, sha256_file
-from .provenance import append_log, environment, git_state, write_json
-from .publish import (STAGING_PREFIX, discard_run, finish_run, project_lock, staging_folder)
-from .crate import write_crate
-from .render import export, plan_exports
-from .report import write_report
-from .rules import evidence_rows
+from .provenance import append_log, canonical_json, environment, git_state, write_json
+from .publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from .spec import Spec, load_spec, spec_path
-from .validate import ValidTable, validate_tables, validation_summary, write_processed
+from .steps import STEPS, all_versions, content_key
 
-Step = Callable[..., Any]
-NOT_REPRODUCIBLE = ("page.pdf", "report.html", "provenance.json", "ro-crate-metadata.json")
+Hook = Callable[..., Any]
+NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json", "index.html")
 
 
-def call(name: str, fn: Step, *args, **kwargs):
-    """Run a step as a plain function call."""
+def call(name: str, fn: Hook, *args, key: str | None = None, **kwargs):
+    """Run a step as a plain function call (the key is for hooks that cache, such as Prefect's)."""
     return fn(*args, **kwargs)
 
 
@@ -52,6 +53,7 @@ class Paths:
     def for_project(cls, project: str, root: Path = Path("."), raw: Path | None = None,
                     out: Path | None = None, processed: Path | None = None) -> "Paths":
         root = Path(root).resolve()
+        spec_path(root / "projects", project)  # refuses a project name that could leave projects/
         return cls(project, root,
                    Path(raw).resolve() if raw else root / "data" / "raw" / project,
                    Path(out).resolve() if out else root / "outputs",
@@ -74,6 +76,10 @@ class Paths:
         return self.out_dir / self.project
 
     @property
+    def project_processed(self) -> Path:
+        return self.processed_dir / self.project
+
+    @property
     def log_file(self) -> Path:
         return self.project_out / "provenance.jsonl"
 
@@ -82,24 +88,164 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+# ---------------------------------------------------------------- keys without doing the work
+
+def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
+    """Each dataset's raw file hash; None where the file cannot be hashed (ingest says why)."""
+    from .ingest import resolve_inside, sha256_file
+
+    out = {}
+    for ds in spec.datasets.values():
+        try:
+            path = resolve_inside(raw_dir, ds.file, ds.file)
+            out[ds.name] = sha256_file(path) if path.is_file() else None
+        except (InfopipeError, OSError):
+            out[ds.name] = None
+    return out
+
+
+def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
+    """A typed table's key: its raw bytes and declaration, and those of the tables it references."""
+    step = STEPS["validate"]
+    keys = {}
+    for name, ds in spec.datasets.items():
+        linked = sorted({c.references[0] for c in ds.columns.values() if c.references} - {name})
+        keys[name] = step.key(raw[name], ds.model_dump(mode="json"), spec.max_file_bytes,
+                              [(t, raw.get(t), spec.datasets[t].model_dump(mode="json")) for t in linked if t in spec.datasets])
+    return keys
+
+
+def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
+    """A figure's key: its own declaration, the reporting period, and the tables it reads."""
+    read = [fig.rule.dataset] + ([fig.rule.via_target[0]] if fig.rule.via_target else [])
+    return STEPS["compute"].key(fig.model_dump(mode="json", by_alias=True), spec.period and
+                                spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
+
+
+def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the code and the versions."""
+    from .render import renderer_fingerprint
+
+    return content_key(spec.sha256, raw, all_versions(), renderer_fingerprint(spec.theme.font_family))
+
+
+# ---------------------------------------------------------------- the steps
+
+def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.date | None = None,
+                  force: bool = False) -> list[dict]:
+    """Typed tables as Parquet, one per dataset, reusing each while its key is unchanged."""
+    from .ingest import read_raw_tables
+    from .validate import validate_tables, write_table
+
+    spec = load_spec(spec_file)
+    raw_hashes = raw_fingerprints(spec, raw_dir)
+    keys = dataset_keys(spec, raw_hashes)
+    cached = {n: processed / f"{n}-{k[:16]}.parquet" for n, k in keys.items()}
+    todo = [n for n in spec.datasets if force or raw_hashes[n] is None or not cached[n].is_file()]
+    if todo:
+        linked = {c.references[0] for n in todo for c in spec.datasets[n].columns.values() if c.references}
+        needed = [n for n in spec.datasets if n in todo or n in linked]
+        subset = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in needed}})
+        tables = validate_tables(subset, read_raw_tables(subset, raw_dir), today)
+        for name in todo:
+            write_table(tables[name], cached[name])
+            raw_hashes[name] = tables[name].raw.sha256
+    from .ingest import sha256_file
+
+    out = []
+    for name, ds in spec.datasets.items():
+        out.append({"dataset": name, "key": keys[name], "path": str(cached[name]),
+                    "sha256": sha256_file(cached[name]), "raw_file": ds.file, "raw_sha256": raw_hashes[name],
+                    "raw_bytes": (raw_dir / ds.file).stat().st_size, "redone": name in todo})
+    return out
+
+
+def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: Path | None = None,
+                 force: bool = False) -> dict:
+    """figures.json and lineage/<figure>.parquet in the run folder; unchanged figures are reused."""
+    from .figures import compute_and_record
+
+    return compute_and_record(load_spec(spec_file), datasets, folder, previous, force)
+
+
+def render_step(spec_file: Path, folder: Path, previous: Path | None = None, force: bool = False) -> list[dict]:
+    """Panels, page, alt text; every file whose SVG is unchanged is reused from the previous run."""
+    from .figures import page_for, read_figures
+    from .render import render_page
+
+    spec = load_spec(spec_file)
+    return render_page(page_for(spec, read_figures(folder)), folder, None if force else previous)
+
+
+def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
+                 previous: Path | None, record: dict) -> None:
+    """The run's own copies of spec and inputs, and the review page."""
+    from .report import write_report
+
+    shutil.copyfile(spec_file, folder / "spec.yaml")
+    (folder / "inputs").mkdir()
+    for item in datasets:
+        copy_input(raw_dir / item["raw_file"], folder / "inputs" / item["raw_file"], item["raw_sha256"], previous)
+    write_report(folder, record)
+
+
+def copy_input(source: Path, dest: Path, sha256: str, previous: Path | None) -> None:
+    """A run's copy of a raw file: a hard link to the previous run's identical copy, else a copy."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    earlier = previous / "inputs" / dest.name if previous else None
+    if earlier and earlier.is_file() and _recorded_sha(previous, f"inputs/{dest.name}") == sha256:
+        try:
+            os.link(earlier, dest)
+            return
+        except OSError:
+            pass
+    shutil.copyfile(source, dest)
+
+
+def _recorded_sha(run: Path, rel: str) -> str | None:
+    try:
+        record = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return next((o["sha256"] for o in record.get("outputs", []) if o["path"] == rel), None)
+
+
+def record_step(folder: Path, record: dict) -> None:
+    """provenance.json (with every output's hash) and the RO-Crate."""
+    from .crate import write_crate
+
+    record["outputs"] = list_outputs(folder, record.get("rendered", []))
+    write_json(folder / "provenance.json", record)
+    write_crate(folder, record)
+
+
+# ---------------------------------------------------------------- the run
+
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
-    """Check spec and raw data without writing anything; return per-dataset results."""
+    """Check spec, raw data and every claim without writing anything; per-dataset results."""
+    from .figures import check_claims, compute_figures
+    from .ingest import read_raw_tables
+    from .validate import validate_tables, validation_summary
+
     spec = load_spec(paths.spec_file)
     tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)
-    return {"spec": str(paths.spec_file), "datasets": validation_summary(tables)}
+    results = compute_figures(spec, tables)
+    check_claims(spec, results)
+    return {"spec": str(paths.spec_file), "datasets": validation_summary(tables), "figures": results}
 
 
-def run(paths: Paths, step: Step = call, today: dt.date | None = None, lock_wait: float = 0) -> Path:
-    """Build one run of the project; return its folder. Raises InfopipeError on bad input."""
+def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait: float = 0,
+        force: bool = False) -> Path:
+    """Build one run of the project (or find the current one); return its folder."""
     started = now()
     run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     timings: list[dict] = []
-    state: dict[str, Any] = {"step": "spec"}
+    state: dict[str, Any] = {"step": "spec", "inputs": []}
 
-    def timed(name: str, fn: Step, *args, **kwargs):
+    def timed(name: str, fn: Hook, *args, key: str | None = None, **kwargs):
         state["step"] = name
         began, started_at = time.perf_counter(), now().isoformat()
-        result = step(name, fn, *args, **kwargs)
+        result = step(name, fn, *args, key=key, **kwargs)
         timings.append({"step": name, "started_at": started_at, "ended_at": now().isoformat(),
                         "seconds": round(time.perf_counter() - began, 3)})
         return result
@@ -108,101 +254,98 @@ def run(paths: Paths, step: Step = call, today: dt.date | None = None, lock_wait
         for stale in (paths.project_out / "runs").glob(f"{STAGING_PREFIX}*"):
             discard_run(stale)  # left by a run that was killed; never a good run
         staging = None
-        inputs: list[dict] = []
         try:
             spec = timed("spec", load_spec, paths.spec_file)
-            raw = timed("ingest", read_raw_tables, spec, paths.raw_dir)
-            inputs = [{**t.file_info(), "location": paths.shown(t.path)} for t in raw.values()]
-            tables = timed("validate", validate_tables, spec, raw, today)
-            processed = timed("write_processed", write_processed, tables, paths.processed_dir / paths.project)
-            processed = [{**p, "path": paths.shown(Path(p["path"]))} for p in processed]
-            results = timed("compute", compute_figures, spec, tables)
-            timed("check_published", check_published, spec, results)
+            raw = raw_fingerprints(spec, paths.raw_dir)
+            key = run_key(spec, raw)
+            previous = latest_run(paths.project_out)
+            state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
+                               for n, h in raw.items()]
+            current = None if force else _current_run(previous, key)
+            if current is not None:
+                append_log(paths.log_file, {
+                    "run_id": run_id, "project": paths.project, "status": "up-to-date",
+                    "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
+                    "finished_at": now().isoformat(), "inputs": state["inputs"],
+                    "code": {"infopipe_version": __version__}})
+                return current
+            datasets = timed("validate", validate_step, paths.spec_file, paths.raw_dir,
+                             paths.project_processed, today, force, key=key)
             staging = staging_folder(paths.project_out, run_id)
-            timed("render", render_outputs, results, spec, staging)
+            computed = timed("compute", compute_step, paths.spec_file, datasets, staging, previous, force)
+            rendered = timed("render", render_step, paths.spec_file, staging, previous, force)
             record = {
-                "run_id": run_id, "project": paths.project, "status": "succeeded",
-                "started_at": started.isoformat(), "code": code_info(paths.root),
-                "environment": environment(), "spec": spec_info(spec, paths),
-                "raw_dir": paths.shown(paths.raw_dir), "inputs": inputs, "inputs_digest": inputs_digest(spec, inputs),
-                "validation": validation_summary(tables), "processed": processed,
-                "figures": [lineage(r, raw) for r in results],
+                "run_id": run_id, "project": paths.project, "status": "succeeded", "run_key": key,
+                "started_at": started.isoformat(), "code": {"infopipe_version": __version__, **git_state(paths.root)},
+                "environment": environment(), "spec": {"path": paths.shown(spec.path), "sha256": spec.sha256},
+                "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
+                "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
+                            "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
+                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
+                              for d in datasets],
+                "validation": computed["validation"], "figures": computed["figures"],
+                "redone": {"datasets": [d["dataset"] for d in datasets if d["redone"]],
+                           "figures": computed["computed"],
+                           "files": sorted(r["path"] for r in rendered if not r["reused"])},
+                "rendered": rendered,
             }
-            timed("publish", write_run_files, record, results, spec, tables, staging)
-            finish_record(record, staging, timings)
+            record["inputs_digest"] = content_key(spec.sha256, [(i["path"], i["sha256"]) for i in record["inputs"]])
+            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record)
+            record["steps"] = timings
+            record["finished_at"] = now().isoformat()
+            timed("record", record_step, staging, record)
             final = finish_run(staging, paths.project_out, run_id)
             staging = None
             append_log(paths.log_file, log_entry(record, final))
             return final
         except BaseException as err:
             discard_run(staging)
-            _log_failure(paths, run_id, started, state["step"], err, inputs)
+            _log_failure(paths, run_id, started, state["step"], err, state["inputs"])
             raise
 
 
-def render_outputs(results: list[FigureResult], spec: Spec, folder: Path) -> list[Path]:
-    jobs = plan_exports(results, spec, folder)
-    export(jobs)
-    return [job.path for job in jobs]
+def _current_run(previous: Path | None, key: str) -> Path | None:
+    """The latest run, if it was built from exactly these inputs and is still whole."""
+    if previous is None:
+        return None
+    try:
+        record = json.loads((previous / "provenance.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("run_key") != key:
+        return None
+    if not all((previous / o["path"]).is_file() for o in record.get("outputs", [])):
+        return None
+    return previous
 
 
-def code_info(root: Path) -> dict:
-    return {"infopipe_version": __version__, **git_state(root)}
+def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
+    """Every file of the run with its hash, whether it is byte-reproducible, and what made it."""
+    made_by = {r["path"]: r for r in rendered}
+    out = []
+    for p in sorted(folder.rglob("*")):
+        if not p.is_file() or p.name in ("provenance.json", "ro-crate-metadata.json"):
+            continue
+        rel = str(p.relative_to(folder))
+        from .ingest import sha256_file
 
-
-def spec_info(spec: Spec, paths: Paths) -> dict:
-    return {"path": paths.shown(spec.path), "sha256": spec.sha256}
-
-
-def inputs_digest(spec: Spec, inputs: list[dict]) -> str:
-    """One hash for 'the same inputs': the spec and every raw file."""
-    text = spec.sha256 + "".join(f"{i['path']}:{i['sha256']}" for i in sorted(inputs, key=lambda i: i["path"]))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def lineage(result: FigureResult, raw: dict) -> dict:
-    table = raw[result.dataset]
-    return {**result.to_dict(), "input": {"path": table.name, "sha256": table.sha256}}
-
-
-def write_run_files(record: dict, results: list[FigureResult], spec: Spec,
-                    tables: dict[str, ValidTable], folder: Path) -> None:
-    """The run's own copy of its spec and inputs, figures.json and the review page."""
-    shutil.copyfile(spec.path, folder / "spec.yaml")
-    (folder / "inputs").mkdir()
-    for table in tables.values():
-        shutil.copyfile(table.raw.path, folder / "inputs" / table.raw.path.name)
-    write_json(folder / "figures.json", {
-        "project": spec.project, "spec_sha256": spec.sha256,
-        "figures": [r.to_dict() for r in results],
-    })
-    evidence = {r.id: evidence_rows(spec.figure(r.id).rule, tables[r.dataset].frame,
-                                    tables[r.dataset].spec.primary_key, r.record_ids)
-                for r in results}
-    write_report(folder, record, evidence, list_outputs(folder))
-
-
-def finish_record(record: dict, folder: Path, timings: list[dict]) -> None:
-    """Close the record: end time, step timings, every output's hash; then the RO-Crate."""
-    record["finished_at"] = now().isoformat()
-    record["steps"] = timings
-    record["outputs"] = list_outputs(folder)
-    write_json(folder / "provenance.json", record)
-    write_crate(folder, record)
-
-
-def list_outputs(folder: Path) -> list[dict]:
-    return [{"path": str(p.relative_to(folder)), "sha256": sha256_file(p), "bytes": p.stat().st_size,
-             "reproducible": p.name not in NOT_REPRODUCIBLE}
-            for p in sorted(folder.rglob("*")) if p.is_file()]
+        item = {"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size,
+                "reproducible": p.name not in NOT_REPRODUCIBLE}
+        if rel in made_by:
+            item.update(renderer=made_by[rel]["renderer"], key=made_by[rel]["key"], reused=made_by[rel]["reused"])
+        out.append(item)
+    return out
 
 
 def log_entry(record: dict, final: Path) -> dict:
     """The log keeps what is needed to check the run later without trusting the run folder."""
+    from .ingest import sha256_file
+
     return {
         "run_id": record["run_id"], "project": record["project"], "status": "succeeded",
         "started_at": record["started_at"], "finished_at": record["finished_at"],
-        "run_folder": str(final), "code": record["code"], "spec": record["spec"],
+        "run_folder": str(final), "run_key": record["run_key"], "code": record["code"], "spec": record["spec"],
         "inputs_digest": record["inputs_digest"], "inputs": _input_hashes(record["inputs"]),
         "provenance_sha256": sha256_file(final / "provenance.json"),
         "crate_sha256": sha256_file(final / "ro-crate-metadata.json"),
@@ -223,9 +366,37 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
         "started_at": started.isoformat(), "finished_at": now().isoformat(),
         "error": str(err).splitlines()[0] if str(err) else type(err).__name__,
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
-        "inputs": _input_hashes(inputs), "code": code_info(paths.root),
+        "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
     }
     try:
         append_log(paths.log_file, entry)
     except OSError:
         pass  # the output folder itself is unwritable; the raised error already says so
+
+
+def status(paths: Paths) -> dict:
+    """What is up to date and what is stale, and why, without doing any work."""
+    spec = load_spec(paths.spec_file)
+    raw = raw_fingerprints(spec, paths.raw_dir)
+    previous = latest_run(paths.project_out)
+    record = json.loads((previous / "provenance.json").read_text(encoding="utf-8")) if previous else {}
+    keys = dataset_keys(spec, raw)
+    datasets = []
+    for name, key in keys.items():
+        cached = (paths.project_processed / f"{name}-{key[:16]}.parquet").is_file()
+        before = next((p for p in record.get("processed", []) if p["dataset"] == name), None)
+        why = ("raw file missing or unreadable" if raw[name] is None else
+               "up to date" if cached and before and before.get("key") == key else
+               "typed table cached, not yet in a run" if cached else
+               "raw file or its declaration changed" if before else "never validated")
+        datasets.append({"dataset": name, "stale": why != "up to date", "why": why})
+    old = {f["id"]: f for f in record.get("figures", [])}
+    figures = []
+    for fig in spec.figures:
+        k = figure_key(spec, fig, keys)
+        why = ("never computed" if fig.id not in old else
+               "up to date" if old[fig.id].get("key") == k else "its rule, claim, text or data changed")
+        figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
+    current = _current_run(previous, run_key(spec, raw))
+    return {"project": paths.project, "latest": previous.name if previous else None,
+            "up_to_date": current is not None, "datasets": datasets, "figures": figures}
