@@ -19,7 +19,7 @@ from .ingest import sha256_file
 from .pipeline import Paths, run
 from .provenance import entry_hash, find_entry, read_log, verify_chain
 from .publish import latest_run
-from .rules import evidence_rows
+from .rules import plain_value, recount
 from .spec import load_spec
 
 
@@ -43,7 +43,9 @@ def load_record(folder: Path) -> dict:
 
 
 def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tuple[Path, list[Problem]]:
-    """Every check a reviewer needs; an empty problem list means the run is intact."""
+    """Is the run intact: the log chain, its log entry, and every file of the run folder (its own
+    copies of spec and inputs included). An empty list means it is. Whether the raw data changed
+    since is a separate question: `changed_since`."""
     problems = verify_chain(paths.log_file)
     folder = resolve_run(paths, run_id)
     record = load_record(folder)
@@ -60,12 +62,22 @@ def verify(paths: Paths, run_id: str | None = None, rerun: bool = False) -> tupl
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         if str(path.relative_to(folder)) not in listed:
             problems.append(Problem(str(path), "unlisted-file", "in the run folder but not in its record"))
-    for item in record["inputs"]:
-        problems += _hash_problems(paths.located(item["location"]), item["sha256"], "raw file")
-    problems += _hash_problems(paths.located(record["spec"]["path"]), record["spec"]["sha256"], "spec")
     if rerun:
         problems += rerun_problems(paths, folder, record)
     return folder, problems
+
+
+def changed_since(paths: Paths, folder: Path) -> list[str]:
+    """Raw files and the spec as they are now against what the run used: news, not a failure."""
+    record = load_record(folder)
+    notes = []
+    for item in [*record["inputs"], {**record["spec"], "location": record["spec"]["path"]}]:
+        path = paths.located(item["location"])
+        if not path.is_file():
+            notes.append(f"{item['location']}: gone since this run")
+        elif sha256_file(path) != item["sha256"]:
+            notes.append(f"{item['location']}: changed since this run (the run keeps its own copy)")
+    return notes
 
 
 def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:
@@ -110,59 +122,72 @@ def rerun_problems(paths: Paths, folder: Path, record: dict) -> list[Problem]:
                 for o in record["outputs"] if o["reproducible"] and fresh.get(o["path"]) != o["sha256"]]
 
 
-def processed_frame(paths: Paths, record: dict, dataset: str) -> pd.DataFrame:
-    """The validated table a run counted, checked against the hash the run recorded."""
-    item = next(p for p in record["processed"] if p["dataset"] == dataset)
-    path = paths.located(item["path"])
-    problems = _hash_problems(path, item["sha256"], "processed table")
+def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
+    """The records behind a figure, from the run's own lineage file, checked against its hash."""
+    path = folder / figure["lineage"]["path"]
+    problems = _hash_problems(path, figure["lineage"]["sha256"], "lineage file")
     if problems:
         raise InfopipeError("explain", problems)
     return pd.read_parquet(path)
 
 
-def explain(paths: Paths, figure_id: str, run_id: str | None = None) -> dict:
-    """One figure: printed text, rule, counting decision, and the records that made it."""
+def figure_rule(spec, figure_id: str):
+    """The rule a figure (or a breakdown part) was counted by."""
+    from .figures import part_rule
+    from .spec import part_id
+
+    for fig in spec.figures:
+        if fig.id == figure_id:
+            return fig.rule
+        for part in fig.breakdown.parts if fig.breakdown else ():
+            if part_id(fig, part) == figure_id:
+                rule = part_rule(fig, part)
+                rule._via_target = fig.rule.via_target
+                return rule
+    raise KeyError(figure_id)
+
+
+def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:
+    """One figure: printed text, claim, rule, counting decision, a recount from all its records,
+    and one page of those records."""
     folder = resolve_run(paths, run_id)
     record = load_record(folder)
     figure = next((f for f in record["figures"] if f["id"] == figure_id), None)
     if figure is None:
         raise InfopipeError("explain", [Problem(figure_id, "unknown-figure", "no such figure; known: "
                             + ", ".join(f["id"] for f in record["figures"]))])
-    spec = load_spec(folder / "spec.yaml")
-    rule = spec.figure(figure_id).rule
-    frame = processed_frame(paths, record, figure["dataset"])
-    key = spec.datasets[figure["dataset"]].primary_key
-    records = evidence_rows(rule, frame, key, figure["record_ids"])
+    rule = figure_rule(load_spec(folder / "spec.yaml"), figure_id)
+    frame = lineage_frame(folder, figure)
+    page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
         "printed": figure["printed"], "value": figure["value"], "published": figure["published"],
-        "matches": figure["matches"], "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
-        "explanation": figure["explanation"], "recount": recount(rule.type, rule.column, records),
-        "records": records, "input": figure["input"],
-        "inputs": [{k: i[k] for k in ("path", "sha256", "rows")} for i in record["inputs"]],
+        "matches": figure["matches"], "claim_kind": figure.get("claim_kind"),
+        "claim_meaning": figure.get("claim_meaning"), "claim_holds": figure.get("claim_holds"),
+        "accepted_difference": figure.get("accepted_difference"),
+        "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
+        "explanation": figure["explanation"], "record_count": len(frame),
+        "recount": plain_value(recount(rule, frame)), "offset": offset, "limit": limit,
+        "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
+        "input": figure["input"], "lineage": figure["lineage"],
+        "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],
     }
-
-
-def recount(rule_type: str, column: str | None, records: list[dict]):
-    """The figure recomputed from the listed records alone."""
-    if rule_type == "count_rows":
-        return len(records)
-    if rule_type == "count_distinct":
-        return len({r[column] for r in records})
-    total = sum(r[column] for r in records)
-    return int(total) if float(total).is_integer() else total
 
 
 def explain_text(info: dict) -> str:
     lines = [
         f"{info['printed']} {info['label']}   (run {info['run_id']})",
-        f"  value {info['value']}; the report printed {info['published']!r}: "
-        f"{'match' if info['matches'] else 'DIFFERENT'}",
+        f"  value {info['value']}; the report printed {info['published']!r}"
+        + (f" ({info['claim_kind']}: {info['claim_meaning']}): "
+           f"{'holds' if info['claim_holds'] else 'DOES NOT HOLD'}" if info.get("claim_kind") else "")
+        + f"; printed text {'the same' if info['matches'] else 'different'}",
+        *([f"  accepted difference: {info['accepted_difference']}"] if info.get("accepted_difference") else []),
         f"  rule: {info['rule_in_words']}",
-        f"        {json.dumps(info['rule'])}",
+        f"        {json.dumps(info['rule'], ensure_ascii=False)}",
         f"  counting decision: {info['explanation']}",
-        f"  recount from the {len(info['records'])} records below: {info['recount']}",
-        "",
+        f"  recount from all {info['record_count']} records: {info['recount']}",
+        f"  records {info['offset'] + 1}-{info['offset'] + len(info['records'])} of {info['record_count']}"
+        f" (--offset, --limit):",
     ]
     if info["records"]:
         columns = list(info["records"][0])
@@ -171,13 +196,15 @@ def explain_text(info: dict) -> str:
         for r in info["records"]:
             lines.append("  " + "  ".join(str(r[c])[: widths[c]].ljust(widths[c]) for c in columns))
     lines += ["", "  input files:"]
-    lines += [f"    {i['path']}  {i['rows']} rows  sha256 {i['sha256']}" for i in info["inputs"]]
+    lines += [f"    {i['path']}  sha256 {i['sha256']}" for i in info["inputs"]]
     return "\n".join(lines)
 
 
 def diff(paths: Paths, run_a: str, run_b: str) -> dict:
-    """Which figures changed between two runs, the records behind each change, and the files."""
-    a, b = (load_record(resolve_run(paths, r)) for r in (run_a, run_b))
+    """Which figures changed between two runs, the records behind each change, and the files,
+    all read from the two runs' own lineage files."""
+    folders = [resolve_run(paths, r) for r in (run_a, run_b)]
+    a, b = (load_record(f) for f in folders)
     files_a = {i["path"]: i["sha256"] for i in a["inputs"]}
     files_b = {i["path"]: i["sha256"] for i in b["inputs"]}
     changed_files = sorted(p for p in files_a.keys() | files_b.keys() if files_a.get(p) != files_b.get(p))
@@ -188,25 +215,19 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
         if fb is None:
             changes.append({"figure": fa["id"], "removed": True})
             continue
-        ids_a, ids_b = set(fa["record_ids"]), set(fb["record_ids"])
-        edited = _edited_records(paths, a, b, fa["dataset"], ids_a & ids_b)
+        left, right = lineage_frame(folders[0], fa), lineage_frame(folders[1], fb)
+        key = left.columns[0]  # lineage files start with the dataset's primary key
+        left, right = left.set_index(key).astype(str), right.set_index(key).astype(str)
+        ids_a, ids_b = set(left.index), set(right.index)
+        both = sorted(ids_a & ids_b)
+        right = right.reindex(columns=left.columns)
+        edited = [i for i in both if not left.loc[i].equals(right.loc[i])]
         if fa["printed"] != fb["printed"] or ids_a != ids_b or edited:
             changes.append({"figure": fa["id"], "before": fa["printed"], "after": fb["printed"],
                             "records_added": sorted(ids_b - ids_a),
                             "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
             "figures_changed": changes}
-
-
-def _edited_records(paths: Paths, a: dict, b: dict, dataset: str, ids: set) -> list[str]:
-    """Records in both runs whose fields differ."""
-    if not ids:
-        return []
-    key = next(v["primary_key"] for v in a["validation"] if v["dataset"] == dataset)
-    left = processed_frame(paths, a, dataset).set_index(key).astype(str)
-    right = processed_frame(paths, b, dataset).set_index(key).astype(str).reindex(columns=left.columns)
-    return sorted(i for i in ids if i in left.index and i in right.index
-                  and not left.loc[i].equals(right.loc[i]))
 
 
 def add_review_commands(sub) -> None:
@@ -221,6 +242,8 @@ def add_review_commands(sub) -> None:
     p.add_argument("--run", default=None, help="run id (default: latest)")
     p.add_argument("--project", default="jam-and-justice")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=50, help="records to show (default 50)")
+    p.add_argument("--offset", type=int, default=0, help="skip this many records first")
     p.set_defaults(handler=_explain_cmd)
 
     p = sub.add_parser("diff", help="figures, records and input files that changed between two runs")
@@ -239,14 +262,16 @@ def _verify_cmd(args) -> int:
     folder, problems = verify(_paths(args), args.run, args.rerun)
     for problem in problems:
         print(f"FAIL {problem}")
-    checked = "chain, record, outputs, inputs, spec" + (", rerun" if args.rerun else "")
+    checked = "chain, log entry, record, every file of the run" + (", rerun" if args.rerun else "")
     print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
+    for note in changed_since(_paths(args), folder):
+        print(f"NOTE {note}")
     print(f"log head: {chain_head(_paths(args))}  (record it elsewhere; a later verify can compare)")
     return 1 if problems else 0
 
 
 def _explain_cmd(args) -> int:
-    info = explain(_paths(args), args.figure, args.run)
+    info = explain(_paths(args), args.figure, args.run, args.limit, args.offset)
     print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else explain_text(info))
     return 0
 

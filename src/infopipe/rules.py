@@ -260,11 +260,11 @@ def evidence_rows(rule, frame: pd.DataFrame, primary_key: str, record_ids, limit
     columns = rule_columns(rule, primary_key) + (["source"] if "source" in frame else [])
     ids = list(record_ids)[offset: None if limit is None else offset + limit]
     chosen = frame[frame[primary_key].isin(ids)].sort_values(primary_key)
-    return [{c: _plain(v) for c, v in zip(columns, row)}
+    return [{c: plain_value(v) for c, v in zip(columns, row)}
             for row in chosen[list(dict.fromkeys(columns))].itertuples(index=False)]
 
 
-def _plain(value):
+def plain_value(value):
     if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
