@@ -52,3 +52,68 @@ def test_project_name_cannot_leave_projects_folder(tmp_path):
     with pytest.raises(InfopipeError) as caught:
         spec_path(tmp_path, "../etc")
     assert caught.value.problems[0].check == "project-name"
+
+
+def only(problems) -> tuple:
+    assert len(problems) == 1, problems
+    return problems[0].check, problems[0].line
+
+
+def test_yaml_aliases_are_refused_with_their_line(project_root):
+    problems = problems_after(project_root, "page:\n  columns: 4", "page: &layout\n  columns: 4")
+    assert only(problems) == ("yaml-syntax", 176)
+    assert "anchors and aliases" in problems[0].message
+
+
+@pytest.mark.parametrize("old, new, check, line", [
+    ("  columns: 4", "  columns: 0", "spec-type", 177),
+    ("  panel_width: 300", "  panel_width: -5", "spec-type", 178),
+    ("  gap: 24", "  gap: 1e400", "spec-type", 180),
+    ('  muted: "#6d5d4b"', '  muted: "#6d5d4g"', "bad-colour", 190),
+    ('  palette: ["#b6244f"', '  palette: []\n  old: ["#b6244f"', "spec-type", 191),
+    ("  - id: institutions", "  - id: ../institutions", "bad-name", 101),
+    ('    published: "4"', '    published: "lots"', "claim", 103),
+    ('  - id: institutions\n    label: institutions', '  - id: institutions\n    print: "{nope}"\n    label: institutions', "print-format", 102),
+    ("{applicants} applicants", "{applicant} applicants", "unknown-figure", 129),
+    ("max_file_bytes: 20000000", "max_file_bytes: 99999999999999999999", "spec-type", 8),
+])
+def test_every_spec_value_is_checked_with_its_line(project_root, old, new, check, line):
+    problems = problems_after(project_root, old, new)
+    if check == "spec-type" and "old:" in new:
+        assert ("unknown-key", 192) in [(p.check, p.line) for p in problems]
+        problems = [p for p in problems if p.check != "unknown-key"]
+    assert only(problems) == (check, line)
+
+
+def test_filter_values_must_fit_their_column_type(project_root):
+    problems = problems_after(project_root, "- {column: selected, equals: true}", "- {column: selected, equals: maybe}")
+    assert only(problems) == ("filter-value", 134)
+    assert problems[0].column == "selected" and "true or false" in problems[0].message
+    problems = problems_after(project_root, "- {column: kind, equals: pilot}", "- {column: kind, gt: 5}")
+    assert [p.check for p in problems] == ["filter-value", "filter-value"]
+    assert "does not apply to a text column" in problems[1].message
+
+
+def test_every_problem_is_reported_at_once(project_root):
+    path = spec_file(project_root)
+    text = path.read_text(encoding="utf-8").replace("  columns: 4", "  columns: 0").replace(
+        'published: "2"', 'published: "two-ish"', 1).replace("max_file_bytes:", "max_file_byte:")
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InfopipeError) as caught:
+        load_spec(path)
+    assert {p.check for p in caught.value.problems} >= {"spec-type", "unknown-key"}
+
+
+def test_claims_are_read_from_what_the_report_printed(project_root):
+    spec = load_spec(spec_file(project_root))
+    assert spec.figure("research_investment").print_as == "{money:£}"
+    assert {f.kind for f in spec.figures} == {"number", "subcount"}
+    assert spec.figure("recruits").kind == "subcount"
+
+
+def test_json_schema_describes_the_spec():
+    from infopipe.spec import json_schema
+
+    schema = json_schema()
+    assert {"datasets", "figures", "page", "theme", "period"} <= set(schema["properties"])
+    assert "print" in schema["$defs"]["FigureSpec"]["properties"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import signal
 from dataclasses import asdict, dataclass
 
 
@@ -52,3 +54,32 @@ class InfopipeError(Exception):
 
 def _shorten(value: str, limit: int = 80) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+OS_CAUSES = {
+    errno.ENOSPC: ("disk-full", "no space left on the device: free some space and run again"),
+    errno.EDQUOT: ("disk-full", "the disk quota is used up: free some space and run again"),
+    errno.EACCES: ("permission", "permission denied"),
+    errno.EPERM: ("permission", "operation not permitted"),
+    errno.EROFS: ("read-only", "the file system is read-only"),
+    errno.ELOOP: ("symlink-loop", "a symbolic link loops back on itself"),
+    errno.ENOENT: ("missing", "no such file or folder"),
+    errno.ENOTDIR: ("not-a-folder", "a part of the path is not a folder"),
+    errno.EISDIR: ("is-a-folder", "a folder where a file was expected"),
+    errno.EIO: ("io-error", "the device reported an input/output error"),
+    errno.ENAMETOOLONG: ("name-too-long", "the file name is too long"),
+}
+
+
+def os_problem(err: OSError, where: str = "") -> Problem:
+    """An operating-system error as one located line: the path and the cause, in words."""
+    check, cause = OS_CAUSES.get(err.errno, ("os-error", err.strerror or type(err).__name__))
+    return Problem(str(err.filename or where or "?"), check, cause)
+
+
+class Stopped(BaseException):
+    """The run was stopped by a signal (SIGTERM, SIGHUP); the exit code is 128 + its number."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by signal {signal.Signals(signum).name}")

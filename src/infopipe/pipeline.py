@@ -18,13 +18,16 @@ import json
 import os
 import secrets
 import shutil
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .errors import InfopipeError, Problem
+from .errors import InfopipeError, Problem, Stopped, os_problem
 from .provenance import append_log, canonical_json, environment, git_state, write_json
 from .publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from .spec import Spec, load_spec, spec_path
@@ -250,7 +253,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                         "seconds": round(time.perf_counter() - began, 3)})
         return result
 
-    with project_lock(paths.project_out, lock_wait):
+    with stop_on_signals(), project_lock(paths.project_out, lock_wait):
         for stale in (paths.project_out / "runs").glob(f"{STAGING_PREFIX}*"):
             discard_run(stale)  # left by a run that was killed; never a good run
         staging = None
@@ -301,8 +304,31 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             return final
         except BaseException as err:
             discard_run(staging)
+            if isinstance(err, OSError):  # a full disk, a permission, a loop: one clear line
+                err = InfopipeError(state["step"], [os_problem(err)])
             _log_failure(paths, run_id, started, state["step"], err, state["inputs"])
+            if isinstance(err, InfopipeError):
+                raise err from None
             raise
+
+
+@contextmanager
+def stop_on_signals():
+    """SIGTERM and SIGHUP stop a run the way Ctrl-C does: through the run's own clean-up, which
+    removes the staging folder and logs a `failed` entry. Only the main thread can set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise Stopped(signum)
+
+    before = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 def _current_run(previous: Path | None, key: str) -> Path | None:

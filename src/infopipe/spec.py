@@ -311,9 +311,9 @@ def _check_colour(value: str) -> str:
         try:
             parse_colour(value)
         except ValueError as err:
-            raise _fail("colour", str(err)) from None
+            raise _fail("bad-colour", str(err)) from None
     elif not COLOUR.match(value):
-        raise _fail("colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+        raise _fail("bad-colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
     return value
 
 
