@@ -23,14 +23,15 @@ from .ingest import read_raw_tables, sha256_file
 from .provenance import append_log, environment, git_state, write_json
 from .publish import (STAGING_PREFIX, discard_run, finish_run, project_lock, staging_folder)
 from .crate import write_crate
-from .render import export, plan_exports
+from .panels import Layout, Page, Panel, Theme
+from .render import render_page
 from .report import write_report
 from .rules import evidence_rows
-from .spec import Spec, load_spec, spec_path
+from .spec import PLACEHOLDER, Spec, load_spec, spec_path
 from .validate import ValidTable, validate_tables, validation_summary, write_processed
 
 Step = Callable[..., Any]
-NOT_REPRODUCIBLE = ("page.pdf", "report.html", "provenance.json", "ro-crate-metadata.json")
+NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json")
 
 
 def call(name: str, fn: Step, *args, **kwargs):
@@ -141,9 +142,27 @@ def run(paths: Paths, step: Step = call, today: dt.date | None = None, lock_wait
 
 
 def render_outputs(results: list[FigureResult], spec: Spec, folder: Path) -> list[Path]:
-    jobs = plan_exports(results, spec, folder)
-    export(jobs)
-    return [job.path for job in jobs]
+    outputs, _ = render_page(page_from_figures(results, spec), folder)
+    return [folder / out.path for out in outputs]
+
+
+def page_from_figures(results: list[FigureResult], spec: Spec) -> Page:
+    """Stand-in until compute builds Panels (issue 8): a number panel per figure, a sub-count when
+    its note names another figure."""
+    printed = {r.id: r.printed for r in results}
+    palette = tuple(spec.theme["palette"])
+    panels = []
+    for i, r in enumerate(r for r in results if r.panel):
+        named = PLACEHOLDER.findall(spec.figure(r.id).note or "")
+        note = r.note or ""
+        panels.append(Panel(id=r.id, kind="subcount" if named else "number", headline=r.printed,
+                            label=r.label, note=note, note_figure=printed[named[0]] if named else "",
+                            alt=", ".join(t for t in (f"{r.printed} {r.label}", note) if t),
+                            icon=spec.icons.get(r.id, ""), color=palette[i % len(palette)]))
+    t = spec.theme
+    theme = Theme(font_family=t["font_family"], background=t["background"], text=t["text"],
+                  panel_background=t["panel_background"], muted=t["muted"], palette=palette)
+    return Page(spec.title, spec.subtitle, spec.credit, tuple(panels), theme, Layout(**spec.page))
 
 
 def code_info(root: Path) -> dict:
