@@ -45,7 +45,7 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     files = by_owner.get("page", {})
     whole = GalleryItem(id="page", kind="page", title=page.title, alt=f"{page.title}. {drawn.desc}".strip(),
                         image=files.get("PNG", ""), image_2x="", width=drawn.width, height=drawn.height,
-                        downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PDF", "JSON") if f in files))
+                        downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PDF") if f in files))
     made_by = [(out.path, out.renderer) for out in outputs] + [("index.html", "template")]
     return templates().get_template("gallery.html.j2").render(
         page=page, whole=whole, items=items, made_by=made_by, background=page.theme.background)

@@ -185,14 +185,13 @@ class Stack:
         return block
 
 
-def _headline(stack: Stack, panel: Panel, size: float, min_scale: float, fill: str) -> None:
-    """The headline on one line, shrunk to the width; if even the floor is too wide, two lines."""
-    face = stack.fonts.bold
+def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: float, fill: str) -> None:
+    """The headline at `base * s`, shrunk to the width on one line; below `base * min_scale`, two lines."""
+    face, size, floor = stack.fonts.bold, base * s, base * min_scale
     natural = face.width(panel.headline, size)
-    floor = size * min_scale
-    if natural * floor / size <= stack.width:
-        stack.text("value", "value", [Run(panel.headline, True)], min(size, size * stack.width / natural)
-                   if natural else size, fill, bold=True, pitch=1.0)
+    if natural <= stack.width or natural * floor / size <= stack.width:
+        fitted = size if natural <= stack.width else size * stack.width / natural
+        stack.text("value", "value", [Run(panel.headline, True)], fitted, fill, bold=True, pitch=1.0)
         return
     lines = wrap([Run(panel.headline, True)], stack.fonts, floor, stack.width)
     widest = max(runs_width(line, stack.fonts, floor) for line in lines)
@@ -222,7 +221,7 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
     if icon and panel.icon:
         _icon(stack, panel, 72 * k * s, accent)
         stack.y += 6 * k * s
-    _headline(stack, panel, 64 * k * s, theme.min_text_scale, accent)
+    _headline(stack, panel, 64 * k, s, theme.min_text_scale, accent)
     if panel.label:
         stack.gap(4 * k * s)
         stack.text("label", "label", [Run(panel.label)], 22 * k * s, hex_colour(theme.text),
@@ -257,14 +256,14 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
     if icon and panel.icon:
         _icon(stack, panel, 44 * k * s, accent)
         stack.y += 6 * k * s
-    _headline(stack, panel, 48 * k * s, theme.min_text_scale, accent)
+    _headline(stack, panel, 48 * k, s, theme.min_text_scale, accent)
     if panel.label:
         stack.gap(2 * k * s)
         stack.text("label", "label", [Run(panel.label)], 18 * k * s, text, max_lines=cut.get("label"))
     biggest = max([p.value for p in panel.parts if p.value > 0], default=0)
     size, bar_h = 15 * k * s, 7 * k * s
     for i, part in enumerate(panel.parts, start=1):
-        stack.gap((14 if i == 1 else 9) * k * s)
+        stack.gap((12 if i == 1 else 8) * k * s)
         row = Stack(stack.fonts, f"{stack.prefix}.part-{i}", stack.cx, stack.left, stack.width, stack.y)
         value_w = stack.fonts.bold.width(part.printed, size)
         row.text("value", "part-value", [Run(part.printed, True)], size, text, bold=True, anchor="end")
@@ -283,7 +282,7 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
         stack.items.append(Group(row.prefix, "part", tuple(row.items)))
         stack.y = row.y + bar_h
     if panel.total:
-        stack.gap(12 * k * s)
+        stack.gap(10 * k * s)
         stack.items.append(Box(f"{stack.prefix}.total-rule", "total-rule", stack.left, stack.y, stack.width,
                                max(1.0, k), mix(muted, theme.panel_background, 0.5)))
         stack.y += 6 * k * s

@@ -119,3 +119,37 @@ def long_text_page(theme: Theme = Theme(palette=("#b6244f", "#2f5d8a", "#3b7d5c"
                          "resort after wrapping and shrinking",
                 credit="Sample panels drawn by infopipe with deliberately long text.", panels=panels,
                 theme=theme, layout=Layout())
+
+
+CODEREFINERY_THEME = Theme(font_family="Liberation Sans, Arial, Helvetica, sans-serif", background="#f4f7fb",
+                           panel_background="#ffffff", text="#1b2a3a", muted="#4a5a6a",
+                           palette=("#1f5f99", "#1d7a5a", "#8a4f9e"))
+
+
+def coderefinery_page(theme: Theme = CODEREFINERY_THEME) -> Page:
+    """The second report (CodeRefinery phase 3): two sentences and a breakdown, three columns."""
+    p = theme.palette
+    parts = (("online CodeRefinery tools workshops", 6), ("in-person CodeRefinery tools workshops", 5),
+             ("instructor training event", 1), ("online Python for Scientific Computing workshops", 3),
+             ("Build Systems Course", 1))
+    panels = (
+        Panel(id="partners", kind="sentence", headline="42",
+              segments=(Segment("A budget of ", False), Segment("42", True),
+                        Segment(" person-months per year for 3 years, with contributions from ", False),
+                        Segment("8", True), Segment(" funding partners", False)),
+              alt="A budget of 42 person-months per year for 3 years, with contributions from 8 funding partners",
+              color=p[0]),
+        Panel(id="online_workshops", kind="sentence", headline="6",
+              segments=(Segment("6", True), Segment(" online CodeRefinery tools workshops to ", False),
+                        Segment("over 2000", True), Segment(" registered participants", False)),
+              alt="6 online CodeRefinery tools workshops to over 2000 registered participants",
+              color=p[1 % len(p)]),
+        Panel(id="training_events", kind="breakdown", headline="16", label="training events in the report's list",
+              parts=tuple(Part(label, str(n), n) for label, n in parts),
+              alt="16 training events in the report's list: " + ", ".join(f"{n} {label}" for label, n in parts),
+              color=p[2 % len(p)]),
+    )
+    return Page(title="CodeRefinery phase 3 in numbers",
+                subtitle="CodeRefinery (phase 3) report, March 2022 – February 2025: sections 2 and 4.1",
+                credit="Rebuilt by infopipe from public sources; every number is counted from data/raw/coderefinery.",
+                panels=panels, theme=theme, layout=Layout(columns=3, panel_width=340, panel_height=300))

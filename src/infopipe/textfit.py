@@ -13,7 +13,7 @@ import hashlib
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from fontTools.ttLib import TTFont
@@ -34,10 +34,10 @@ class Font:
     bold: bool
     ascent: float  # above the baseline, as a fraction of the size
     descent: float  # below the baseline, positive
-    advances: dict  # code point -> advance in em
-    missing: float  # advance used for a character no font has
-    sha256: str
-    fallback: "Font | None" = None
+    advances: dict = field(repr=False)  # code point -> advance in em
+    missing: float = field(repr=False)  # advance used for a character no font has
+    sha256: str = field(repr=False)
+    fallback: "Font | None" = field(repr=False, default=None)
 
     def advance(self, char: str) -> float:
         code = ord(char)
@@ -161,10 +161,14 @@ def _merge(runs) -> Line:
 
 
 def _words(runs) -> list[list[Run]]:
-    """Split styled text into words (maximal runs of non-space characters, styles kept inside)."""
+    """Split styled text into words (maximal runs of non-space characters, styles kept inside).
+
+    A tagged run (a figure such as "over 2000") is one word: a line never breaks inside it unless
+    it is wider than the whole line (see `wrap`).
+    """
     words: list[list[Run]] = [[]]
     for run in runs:
-        for piece in SPACE.split(run.text):
+        for piece in ([run.text] if run.tag else SPACE.split(run.text)):
             if not piece:
                 continue
             if piece.isspace():
@@ -206,7 +210,12 @@ def wrap(runs, fonts: Fonts, size: float, width: float) -> list[Line]:
     used = 0.0
     for word in _words(runs):
         word_width = runs_width(word, fonts, size)
-        chunks = [word] if word_width <= width else _break_word(word, fonts, size, width)
+        if word_width > width and any(" " in r.text.strip() for r in word):
+            # a figure wider than the line: let it break at its own spaces after all
+            lines_of_parts = wrap([Run(r.text, r.bold) for r in word], fonts, size, width)
+            chunks = [[Run(r.text, r.bold, word[0].tag) for r in part] for part in lines_of_parts]
+        else:
+            chunks = [word] if word_width <= width else _break_word(word, fonts, size, width)
         for chunk in chunks:
             chunk_width = runs_width(chunk, fonts, size)
             if current and used + space + chunk_width <= width:
