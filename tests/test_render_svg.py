@@ -235,3 +235,11 @@ def test_panel_kinds_from_the_interface_all_draw():
     root = parse(render_page_svg(page))
     assert [g.get("class") for g in by_class(root, "panel")] == [
         "panel panel-number", "panel panel-subcount", "panel panel-sentence", "panel panel-breakdown"]
+
+
+@pytest.mark.parametrize("headline", ["approximately 15", "more than 1,000,000", "Supercalifragilistic 4"])
+def test_a_headline_breaks_only_between_words(headline):
+    page = long_text_page()
+    root = parse(render_panel_svg(replace(page.panels[1], headline=headline), page.theme, page.layout))
+    lines = [t.text for t in by_class(root, "value")[0]]
+    assert " ".join(lines) == headline

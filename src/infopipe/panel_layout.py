@@ -193,6 +193,9 @@ def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: floa
         fitted = size if natural <= stack.width else size * stack.width / natural
         stack.text("value", "value", [Run(panel.headline, True)], fitted, fill, bold=True, pitch=1.0)
         return
+    longest = max(face.width(word, floor) for word in panel.headline.split())
+    if longest > stack.width:  # never break inside a word of the headline: shrink below the floor
+        floor *= stack.width / longest
     lines = wrap([Run(panel.headline, True)], stack.fonts, floor, stack.width)
     widest = max(runs_width(line, stack.fonts, floor) for line in lines)
     stack.text("value", "value", [Run(panel.headline, True)], min(size, floor * stack.width / widest),
