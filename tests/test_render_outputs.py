@@ -141,3 +141,17 @@ def test_a_panels_folder_that_is_a_symlink_out_is_refused(tmp_path):
     with pytest.raises(InfopipeError, match=r"\[path-escape\]"):
         plan_outputs(every_kind_page(), folder)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_each_panel_file_has_the_same_drawing_as_its_group_in_the_page(tmp_path):
+    from lxml import etree
+
+    page = jam_page()
+    page = replace(page, panels=(*page.panels[:-1], replace(page.panels[-1], icon="")))  # one without icon
+    svg = {o.path: o.source for o in plan_outputs(page, tmp_path) if o.path.endswith(".svg")}
+    ns = "{http://www.w3.org/2000/svg}"
+    groups = {g.get("id"): g for g in etree.fromstring(svg["page.svg"].encode()).iter(f"{ns}g")}
+    for i, panel in enumerate(page.panels, start=1):
+        alone = etree.fromstring(svg[f"panels/{i:02d}-{panel.id}.svg"].encode()).find(f"{ns}g")
+        in_page = [etree.tostring(e) for e in groups[f"panel-{panel.id}"] if e.tag not in (f"{ns}title", f"{ns}desc")]
+        assert [etree.tostring(e) for e in alone] == in_page, panel.id

@@ -16,7 +16,6 @@ from .panels import Page
 class GalleryItem:
     id: str
     kind: str
-    title: str
     alt: str
     image: str  # 1x PNG shown
     image_2x: str
@@ -38,12 +37,12 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     for panel in page.panels:
         files = by_owner.get(panel.id, {})
         items.append(GalleryItem(
-            id=panel.id, kind=panel.kind, title=panel_title(panel), alt=panel.alt or panel_title(panel),
+            id=panel.id, kind=panel.kind, alt=panel.alt or panel_title(panel),
             image=files.get("PNG", ""), image_2x=files.get("PNG 2x", ""), width=page.layout.panel_width,
             height=page.layout.panel_height,
             downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x") if f in files)))
     files = by_owner.get("page", {})
-    whole = GalleryItem(id="page", kind="page", title=page.title, alt=f"{page.title}. {drawn.desc}".strip(),
+    whole = GalleryItem(id="page", kind="page", alt=f"{page.title}. {drawn.desc}".strip(),
                         image=files.get("PNG", ""), image_2x="", width=drawn.width, height=drawn.height,
                         downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PDF") if f in files))
     made_by = [(out.path, out.renderer) for out in outputs] + [("index.html", "template")]
