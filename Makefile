@@ -10,7 +10,7 @@ export PREFECT_UI_ENABLED := false
 # A cold temporary server builds its database first (18 s measured here); Prefect's default wait is 20 s.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test setup chromium bench clean
+.PHONY: run test setup system-packages bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -18,10 +18,11 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-chromium:
-	@scripts/ensure-chromium.sh
+# Fonts (fonts-liberation, fonts-dejavu-core), fontconfig, cairo, and chromium for the browser tests.
+system-packages:
+	@scripts/ensure-system-packages.sh
 
-setup: $(VENV)/.installed chromium
+setup: $(VENV)/.installed system-packages
 
 run: setup
 	$(PY) flows/build_infographic.py $(PROJECT)

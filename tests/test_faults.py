@@ -1,5 +1,6 @@
-"""Faults: no Chromium, Chromium killed, the process killed while publishing, two runs at once, and an
-output folder that cannot be written. In each, `latest` keeps pointing at a complete run.
+"""Faults: the process killed while publishing, two runs at once, and an output folder that cannot be
+written. In each, `latest` keeps pointing at a complete run. (Render no longer starts a browser; its
+faults, such as missing fonts, are in test_render_faults.py.)
 """
 
 from __future__ import annotations
@@ -27,64 +28,6 @@ INFOPIPE = [sys.executable, "-m", "infopipe.cli"]
 
 def staged(root: Path) -> list[Path]:
     return list((root / "outputs" / PROJECT / "runs").glob(".staging-*"))
-
-
-def test_missing_chromium_says_how_to_install_it(good_copy, monkeypatch, capsys):
-    before = latest(good_copy)
-    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    assert main(["--root", str(good_copy), "run"]) == 1
-    err = capsys.readouterr().err
-    assert "[chrome-missing]" in err and "apt-get install -y chromium" in err
-    assert latest(good_copy) == before and staged(good_copy) == []
-
-
-def descendants(pid: int) -> list[int]:
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def is_chromium(pid: int) -> bool:
-    try:
-        return "chrom" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").lower()
-    except OSError:
-        return False
-
-
-def test_chromium_killed_during_render_fails_cleanly(good_copy):
-    before = latest(good_copy)
-    proc = subprocess.Popen([*INFOPIPE, "--root", str(good_copy), "run"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    killed = []
-    deadline = time.monotonic() + 120
-    while not killed and time.monotonic() < deadline and proc.poll() is None:
-        browsers = [p for p in descendants(proc.pid) if is_chromium(p)]
-        if browsers:
-            time.sleep(1.0)  # let the export begin
-            for pid in browsers:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-                except ProcessLookupError:
-                    pass
-        time.sleep(0.1)
-    _, err = proc.communicate(timeout=300)
-    assert killed, "the browser was never seen"
-    assert proc.returncode == 1
-    assert any(line.startswith("render failed") for line in err.splitlines()), err
-    assert "[chrome-stopped]" in err
-    assert latest(good_copy) == before and staged(good_copy) == []
 
 
 KILL_IN_PUBLISH = textwrap.dedent("""

@@ -47,7 +47,7 @@ def test_prefect_flow_builds_every_figure_as_published(project_root, good_root):
 def test_svg_text_stays_editable_text(good_root):
     svg = (good_root / "outputs" / PROJECT / "latest" / "panels" / "03-research_investment.svg").read_text()
     assert ">£1m<" in svg and "research investment" in svg
-    assert "defs-infopipe" in svg
+    assert 'id="panel-research_investment.value"' in svg
 
 
 def test_png_sizes_follow_the_spec(good_root):

@@ -7,6 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import lxml.html
+import pytest
+
 from conftest import PROJECT
 from infopipe.report import render_report
 
@@ -24,6 +27,7 @@ def open_in_chromium(page: Path, screenshot: Path, profile: Path) -> list[str]:
     return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
 
 
+@pytest.mark.browser
 def test_console_check_does_catch_errors(tmp_path):
     page = tmp_path / "bad.html"
     page.write_text("<!DOCTYPE html><p>x</p><script>undefinedFunction()</script>")
@@ -31,6 +35,7 @@ def test_console_check_does_catch_errors(tmp_path):
     assert any("undefinedFunction" in m for m in messages)
 
 
+@pytest.mark.browser
 def test_review_page_renders_cleanly_and_saves_a_screenshot(good_root, tmp_path):
     folder = (good_root / "outputs" / PROJECT / "latest").resolve()
     html = (folder / "report.html").read_text(encoding="utf-8")
@@ -55,4 +60,27 @@ def test_text_from_data_is_escaped_in_the_review_page():
     html = render_report(record, evidence, [])
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert 'href="javascript' not in html
-    assert 'href="https://e.org/?a=1&amp;b=&quot;2&quot;"' in html
+    hrefs = [a.get("href") for a in lxml.html.fromstring(html).iter("a")]
+    assert 'https://e.org/?a=1&b="2"' in hrefs and not any(h.startswith("javascript") for h in hrefs)
+    assert "&amp;b=&#34;2&#34;" in html  # escaped by the template, then read back whole above
+
+
+def test_claim_columns_read_new_figure_dicts_and_still_take_old_ones():
+    base = {"project": "p", "run_id": "r", "started_at": "t", "code": {"commit": "c", "dirty": True},
+            "spec": {"sha256": "s"}, "inputs": [], "validation": []}
+    new = {"id": "online", "label": "registered participants", "printed": "over 2000", "published": "over 2000",
+           "value": 2031, "claim_kind": "lower bound", "claim_holds": True, "matches": True,
+           "explanation": "sum", "rule_in_words": "sum", "record_ids": ["e1", "e2"], "input": {"path": "events.csv"}}
+    broken = {**new, "id": "broken", "claim_holds": False, "matches": False}
+    old = {"id": "f", "label": "institutions", "printed": "4", "published": "4", "matches": True,
+           "explanation": "count", "rule_in_words": "count", "record_ids": ["a"], "input": {"path": "x.csv"}}
+    html = render_report({**base, "figures": [new, broken, old]}, {}, [])
+    doc = lxml.html.fromstring(html)
+    table = next(t for t in doc.iter("table") if "claim kind" in t.text_content())
+    header = [th.text_content() for th in table.iter("th")]
+    rows = [[td.text_content() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
+    column = {name: i for i, name in enumerate(header)}
+    assert [r[column["claim kind"]] for r in rows] == ["lower bound", "lower bound", "—"]
+    assert [r[column["claim holds"]] for r in rows] == ["yes", "no", "—"]
+    assert rows[0][column["computed"]] == "over 2000value 2031" and rows[2][column["computed"]] == "4"
+    assert "(uncommitted changes)" in html and html.count("<details>") == 3

@@ -11,7 +11,7 @@ from pathlib import Path
 from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
-from .ingest import sha256_file
+from .files import sha256_file
 from .steps import STEPS
 
 PROFILES = {

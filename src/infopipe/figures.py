@@ -192,7 +192,7 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     from .validate import describe_checks
 
-    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "status": "passed",
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
                    "primary_key": spec.datasets[d["dataset"]].primary_key,
                    "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
     return {"figures": entries, "computed": computed, "validation": validation}
@@ -219,7 +219,7 @@ def _link(source: Path, dest: Path) -> None:
 
 
 def _sha(path: Path) -> str:
-    from .ingest import sha256_file
+    from .files import sha256_file
 
     return sha256_file(path)
 

@@ -1,22 +1,30 @@
-"""What render draws: plain objects built by compute, so render never reads the spec or the data."""
+"""What render draws: plain, frozen objects that compute fills in (see PANEL-INTERFACE.md).
+
+Render never reads the spec or the figures; it draws only these, so a panel's look depends on exactly
+the text, numbers, theme and layout held here, and a hash of them says when a file must be redrawn.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+PANEL_KINDS = ("number", "sentence", "breakdown", "subcount")
+PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
 class Part:
     """One bar of a breakdown."""
 
-    label: str
-    printed: str
-    value: float
+    label: str  # "videos"
+    printed: str  # "30" (already formatted text)
+    value: float  # 30 (for proportional drawing)
 
 
 @dataclass(frozen=True)
 class Segment:
-    """A piece of a sentence; figure pieces are emphasised."""
+    """A piece of a sentence; figures are emphasised."""
 
     text: str
     is_figure: bool
@@ -24,29 +32,36 @@ class Segment:
 
 @dataclass(frozen=True)
 class Panel:
-    id: str  # figure id: letters, digits, _ and -; used in file names and SVG ids
+    id: str  # figure id; letters, digits, _ and - only; used in file names and SVG ids
     kind: str  # "number" | "sentence" | "breakdown" | "subcount"
-    headline: str  # printed text of the headline figure: "15", "£1m", "more than 40"
-    label: str = ""
-    note: str = ""
-    note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise
-    segments: tuple[Segment, ...] = ()
-    parts: tuple[Part, ...] = ()
-    total: str = ""
-    alt: str = ""
-    icon: str = ""  # SVG path data in a 100x100 box (y down)
-    color: str = "#b6244f"
+    headline: str  # printed headline: "15", "£1m", "more than 40", "dozens"
+    label: str = ""  # number/subcount/breakdown: the words under the number
+    note: str = ""  # small text under the label (subcount: contains the sub-figure)
+    note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise ("50")
+    segments: tuple[Segment, ...] = ()  # sentence: the whole statement, figures marked
+    parts: tuple[Part, ...] = ()  # breakdown parts, in spec order
+    total: str = ""  # breakdown: printed total ("84 outputs"), "" when not asked for
+    alt: str = ""  # alt text: "15 recruits & their networks, selected from 50 applicants"
+    icon: str = ""  # SVG path data in a 100x100 box (y down), "" for none
+    color: str = "#b6244f"  # accent colour (from the theme palette)
+
+    def sentence_text(self) -> str:
+        return "".join(s.text for s in self.segments)
 
 
 @dataclass(frozen=True)
 class Theme:
     font_family: str = "Liberation Sans, Arial, sans-serif"
-    background: str = "#ffffff"
+    background: str = "#ffffff"  # page background
     panel_background: str = "#ffffff"
     text: str = "#222222"
     muted: str = "#666666"
     palette: tuple[str, ...] = ("#b6244f",)
-    min_text_scale: float = 0.6
+    min_text_scale: float = 0.6  # text may shrink to this fraction of its size before it is cut
+
+    def first_family(self) -> str:
+        """The family the text is measured in: the first one named ("Liberation Sans")."""
+        return self.font_family.split(",")[0].strip().strip("'\"") or "sans-serif"
 
 
 @dataclass(frozen=True)
@@ -68,3 +83,19 @@ class Page:
     panels: tuple[Panel, ...]
     theme: Theme
     layout: Layout
+
+    def size(self) -> tuple[int, int]:
+        """Width and height of the page: header, a grid of panels, footer, margins round it."""
+        lay = self.layout
+        rows = max(1, -(-len(self.panels) // lay.columns))
+        width = 2 * lay.margin + lay.columns * lay.panel_width + (lay.columns - 1) * lay.gap
+        height = (2 * lay.margin + lay.header_height + lay.footer_height + rows * lay.panel_height
+                  + (rows - 1) * lay.gap)
+        return width, height
+
+    def panel_origin(self, index: int) -> tuple[int, int]:
+        """Top-left corner (y down) of the index-th panel on the page."""
+        lay = self.layout
+        row, col = divmod(index, lay.columns)
+        return (lay.margin + col * (lay.panel_width + lay.gap),
+                lay.margin + lay.header_height + row * (lay.panel_height + lay.gap))

@@ -34,7 +34,8 @@ from .spec import Spec, load_spec, spec_path
 from .steps import STEPS, all_versions, content_key
 
 Hook = Callable[..., Any]
-NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json", "index.html")
+NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json")
+REVIEW_RECORDS = 200  # records per figure shown on the review page; `explain` pages through all
 
 
 def call(name: str, fn: Hook, *args, key: str | None = None, **kwargs):
@@ -95,7 +96,7 @@ def now() -> dt.datetime:
 
 def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
     """Each dataset's raw file hash; None where the file cannot be hashed (ingest says why)."""
-    from .ingest import resolve_inside, sha256_file
+    from .files import resolve_inside, sha256_file
 
     out = {}
     for ds in spec.datasets.values():
@@ -126,10 +127,11 @@ def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
 
 
 def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, the code and the versions."""
-    from .render import renderer_fingerprint
+    """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
+    the renderers with their font files."""
+    from .render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderer_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
 
 
 # ---------------------------------------------------------------- the steps
@@ -153,12 +155,15 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
         for name in todo:
             write_table(tables[name], cached[name])
             raw_hashes[name] = tables[name].raw.sha256
-    from .ingest import sha256_file
+    import pyarrow.parquet as pq
+
+    from .files import sha256_file
 
     out = []
     for name, ds in spec.datasets.items():
         out.append({"dataset": name, "key": keys[name], "path": str(cached[name]),
-                    "sha256": sha256_file(cached[name]), "raw_file": ds.file, "raw_sha256": raw_hashes[name],
+                    "sha256": sha256_file(cached[name]), "rows": pq.ParquetFile(cached[name]).metadata.num_rows,
+                    "raw_file": ds.file, "raw_sha256": raw_hashes[name],
                     "raw_bytes": (raw_dir / ds.file).stat().st_size, "redone": name in todo})
     return out
 
@@ -172,24 +177,37 @@ def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: 
 
 
 def render_step(spec_file: Path, folder: Path, previous: Path | None = None, force: bool = False) -> list[dict]:
-    """Panels, page, alt text; every file whose SVG is unchanged is reused from the previous run."""
+    """Panels, page, alt text and gallery; a file whose key (its SVG, renderer and fonts) is
+    unchanged is reused from the previous run instead of drawn again."""
     from .figures import page_for, read_figures
-    from .render import render_page
+    from .render import plan_outputs, write_outputs
 
     spec = load_spec(spec_file)
-    return render_page(page_for(spec, read_figures(folder)), folder, None if force else previous)
+    outputs = plan_outputs(page_for(spec, read_figures(folder)), folder)
+    keys = {} if force or previous is None else {
+        o["path"]: o.get("key") for o in _record(previous).get("outputs", [])}
+    written = write_outputs(outputs, folder, previous, keys)
+    return [{**o.to_dict(), "reused": o.path in written.reused} for o in outputs]
 
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
                  previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page."""
+    """The run's own copies of spec and inputs, and the review page (with the first records
+    behind each figure, read back from the lineage files)."""
+    import pandas as pd
+
     from .report import write_report
+    from .rules import plain_value
 
     shutil.copyfile(spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
     for item in datasets:
         copy_input(raw_dir / item["raw_file"], folder / "inputs" / item["raw_file"], item["raw_sha256"], previous)
-    write_report(folder, record)
+    evidence = {}
+    for figure in record["figures"]:
+        frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
+        evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
 
 
 def copy_input(source: Path, dest: Path, sha256: str, previous: Path | None) -> None:
@@ -205,12 +223,15 @@ def copy_input(source: Path, dest: Path, sha256: str, previous: Path | None) -> 
     shutil.copyfile(source, dest)
 
 
-def _recorded_sha(run: Path, rel: str) -> str | None:
+def _record(run: Path) -> dict:
     try:
-        record = json.loads((run / "provenance.json").read_text(encoding="utf-8"))
+        return json.loads((run / "provenance.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return next((o["sha256"] for o in record.get("outputs", []) if o["path"] == rel), None)
+        return {}
+
+
+def _recorded_sha(run: Path, rel: str) -> str | None:
+    return next((o["sha256"] for o in _record(run).get("outputs", []) if o["path"] == rel), None)
 
 
 def record_step(folder: Path, record: dict) -> None:
@@ -354,19 +375,19 @@ def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
         if not p.is_file() or p.name in ("provenance.json", "ro-crate-metadata.json"):
             continue
         rel = str(p.relative_to(folder))
-        from .ingest import sha256_file
+        from .files import sha256_file
 
         item = {"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size,
                 "reproducible": p.name not in NOT_REPRODUCIBLE}
         if rel in made_by:
-            item.update(renderer=made_by[rel]["renderer"], key=made_by[rel]["key"], reused=made_by[rel]["reused"])
+            item.update({k: made_by[rel][k] for k in ("renderer", "renderer_version", "key", "reused")})
         out.append(item)
     return out
 
 
 def log_entry(record: dict, final: Path) -> dict:
     """The log keeps what is needed to check the run later without trusting the run folder."""
-    from .ingest import sha256_file
+    from .files import sha256_file
 
     return {
         "run_id": record["run_id"], "project": record["project"], "status": "succeeded",

@@ -10,16 +10,12 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
 from .errors import Problem
 
-PACKAGES = ("infopipe", "pandas", "pandera", "pyarrow", "plotly", "kaleido", "choreographer",
-            "prefect", "pyyaml", "numpy", "rocrate")
 GENESIS = "0" * 64
 
 
@@ -34,26 +30,9 @@ def write_json(path: Path, data) -> None:
 
 
 def environment() -> dict:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {"python": sys.version.split()[0], "platform": platform.platform(),
-            "packages": versions, "chromium": chromium_version()}
+    from .steps import all_versions
 
-
-def chromium_version() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        exe = shutil.which(name)
-        if exe:
-            try:
-                out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20)
-                return out.stdout.strip() or None
-            except (OSError, subprocess.SubprocessError):
-                return None
-    return None
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": all_versions()}
 
 
 def git_state(root: Path) -> dict:

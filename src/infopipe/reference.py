@@ -65,6 +65,7 @@ def _interval(text: str) -> str:
 
 
 def _num(x: float) -> str:
+    x = round(x, 6)
     return f"{x:,.0f}" if float(x).is_integer() else f"{x:,.1f}"
 
 

@@ -1,178 +1,257 @@
-"""Draw each figure as a panel and all panels as a page, then export them in one kaleido batch.
+"""Draw panels and the page as our own SVG, then make PNG and PDF from that SVG, without a browser.
 
-Everything is drawn in pixel coordinates on hidden axes, so a panel looks the same alone and on the
-page. Text stays text in the SVG, escaped, so designers can edit it and data cannot inject markup.
+The SVG comes from Jinja2 templates (autoescape on), so ids, classes, <title>/<desc> and every byte
+are ours and the same for the same input. resvg rasterises the PNGs (1x, 2x) with the exact font
+files fontconfig picks, cairosvg draws the page PDF, and pikepdf strips the PDF's dates, producer
+and random /ID, so all three are byte-identical across runs. Each file is an `Output` with a content
+key (its source text + renderer + version + fonts), so an unchanged file is copied from an earlier
+run instead of being drawn again.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from dataclasses import dataclass
+import hashlib
+import io
+import json
+import shutil
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 
-import plotly.graph_objects as go
+import jinja2
 
+from . import __version__
 from .errors import InfopipeError, Problem
-from .figures import FigureResult
-from .spec import Spec
+from .panel_layout import DrawnPage, DrawnPanel, layout_page, layout_panel
+from .panels import Layout, Page, Panel, Theme
+from .textfit import Fonts, font_identity, fonts_for
 
-PATH_TOKEN = re.compile(r"[MLHVCSQTZ]|-?\d+(?:\.\d+)?")
-SVG_UID = re.compile(r'id="defs-([0-9a-z]+)"')
+TEMPLATE = "template"
+RESVG = "resvg"
+CAIROSVG = "cairosvg"
+
+
+# --- SVG ------------------------------------------------------------------------------------------
+
+def number(value: float, places: int = 2) -> str:
+    """Coordinates in as few characters as they need, the same every time: 12, 12.5, 12.35."""
+    text = f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@lru_cache(maxsize=1)
+def templates() -> jinja2.Environment:
+    """The package's templates, escaping everything (HTML and XML alike) unless marked safe."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("infopipe", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["n"] = number
+    return env
+
+
+def svg_from_drawn(drawn: DrawnPanel, theme: Theme) -> str:
+    return templates().get_template("panel.svg.j2").render(p=drawn, family=theme.font_family)
+
+
+def render_panel_svg(panel: Panel, theme: Theme, layout: Layout, reserve_icon: bool | None = None) -> str:
+    """One panel as a standalone SVG file's text.
+
+    `reserve_icon=True` places the headline as on a page where other panels have icons (what
+    plan_outputs does, so a panel file matches its group in page.svg); default: only if it has one.
+    """
+    return svg_from_drawn(layout_panel(panel, theme, layout, reserve_icon), theme)
+
+
+def svg_from_drawn_page(drawn: DrawnPage, theme: Theme) -> str:
+    return templates().get_template("page.svg.j2").render(page=drawn, family=theme.font_family)
+
+
+def render_page_svg(page: Page) -> str:
+    """The whole page as SVG: header, each panel under <g id="panel-<id>">, credit."""
+    return svg_from_drawn_page(layout_page(page), page.theme)
+
+
+# --- rasters --------------------------------------------------------------------------------------
+
+def png_from_svg(svg: str, fonts: Fonts, zoom: float = 1) -> bytes:
+    """PNG by resvg, given exactly the theme's font files (no system scan: same pixels everywhere)."""
+    import resvg_py
+
+    return bytes(resvg_py.svg_to_bytes(svg_string=svg, zoom=zoom, skip_system_fonts=True,
+                                       font_files=fonts.files(), sans_serif_family=fonts.regular.family,
+                                       font_family=fonts.regular.family))
+
+
+def pdf_from_svg(svg: str, title: str) -> bytes:
+    """PDF by cairosvg, normalised by pikepdf: no dates, a fixed producer, an /ID from the content."""
+    import cairosvg
+    import pikepdf
+
+    raw = cairosvg.svg2pdf(bytestring=svg.encode("utf-8"))
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        if "/Metadata" in pdf.Root:
+            del pdf.Root.Metadata
+        info = pikepdf.Dictionary(Title=pikepdf.String(title), Producer=pikepdf.String("infopipe"))
+        pdf.trailer.Info = pdf.make_indirect(info)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True,
+                 object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=None)
+def renderer_version(renderer: str, fonts_id: str) -> str:
+    """What shapes a file's bytes besides its source text: library versions and the font files.
+
+    Read from package metadata (and libcairo itself through ctypes), not by importing the renderers:
+    importing cairocffi alone costs ~0.4 s, which a run that reuses every file should not pay.
+    """
+    if renderer == TEMPLATE:
+        return f"infopipe {__version__}; Jinja2 {jinja2.__version__}"
+    if renderer == RESVG:
+        return f"resvg-py {metadata.version('resvg-py')}; fonts {fonts_id}"
+    return (f"cairosvg {metadata.version('cairosvg')}; cairocffi {metadata.version('cairocffi')}; "
+            f"cairo {cairo_version()}; pikepdf {metadata.version('pikepdf')}; fonts {fonts_id}")
+
+
+def cairo_version() -> str:
+    """The libcairo that cairosvg will load, asked directly (cairo_version_string)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("cairo")
+    if not name:
+        return "not found"
+    func = ctypes.CDLL(name).cairo_version_string
+    func.restype = ctypes.c_char_p
+    return func().decode()
+
+
+# --- outputs --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Output:
+    """One file of a run: where it goes, whose it is, what makes it, and its content key."""
+
+    path: str  # relative to the run folder, with "/"
+    owner: str  # panel id, or "page" for the page, alt-text.json and index.html
+    renderer: str  # "template" | "resvg" | "cairosvg"
+    key: str  # sha256 of the source text, the renderer and its version (and fonts), the format
+    source: str = field(repr=False, compare=False, default="")  # the SVG (or the final text)
+    zoom: float = 1
+    title: str = field(repr=False, compare=False, default="")
+    version: str = field(repr=False, compare=False, default="")
+    family: str = field(repr=False, compare=False, default="")  # the font family it is drawn with
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "owner": self.owner, "renderer": self.renderer,
+                "renderer_version": self.version, "key": self.key}
 
 
 @dataclass(frozen=True)
-class ExportJob:
-    figure: go.Figure
-    path: Path
-    width: int
-    height: int
-    scale: float = 1
+class Written:
+    """What write_outputs did: every path drawn now, and every path copied from the earlier run."""
+
+    rendered: list[str]
+    reused: list[str]
 
 
-def panel_figures(results: list[FigureResult]) -> list[FigureResult]:
-    return [r for r in results if r.panel]
+def _output(path: str, owner: str, renderer: str, source: str, theme: Theme, zoom: float = 1,
+            title: str = "") -> Output:
+    version = renderer_version(renderer, fonts_for(theme.first_family()).identity())
+    fmt = Path(path).suffix + (f"@{zoom:g}x" if renderer == RESVG else "")
+    key = hashlib.sha256(f"{renderer}\n{version}\n{fmt}\n{source}".encode("utf-8")).hexdigest()
+    return Output(path, owner, renderer, key, source, zoom, title, version, theme.font_family)
 
 
-def _canvas(width: int, height: int, background: str, font_family: str) -> go.Figure:
-    fig = go.Figure()
-    fig.update_layout(
-        width=width, height=height, margin=dict(l=0, r=0, t=0, b=0), showlegend=False,
-        paper_bgcolor=background, plot_bgcolor=background, font=dict(family=font_family),
-        xaxis=dict(range=[0, width], visible=False, fixedrange=True),
-        yaxis=dict(range=[0, height], visible=False, fixedrange=True),
-    )
-    return fig
+def inside(folder: Path, relative: str) -> Path:
+    """The file's absolute path, refusing any that would land outside the folder (.., symlinks)."""
+    root = Path(folder).resolve()
+    target = (root / relative).resolve()
+    if target == root or not target.is_relative_to(root):
+        raise InfopipeError("render", [Problem(relative, "path-escape",
+                                               f"output path would be written outside {root}")])
+    return target
 
 
-def _text(fig: go.Figure, text: str, x: float, y: float, size: float, color: str, bold=False):
-    shown = html.escape(text, quote=False)
-    fig.add_annotation(text=f"<b>{shown}</b>" if bold else shown, x=x, y=y, xref="x", yref="y",
-                       showarrow=False, font=dict(size=size, color=color), xanchor="center",
-                       yanchor="middle")
+def panel_stem(index: int, panel: Panel) -> str:
+    return f"panels/{index + 1:02d}-{panel.id}"
 
 
-def scale_icon(path: str, x0: float, y0: float, size: float) -> str:
-    """Move an icon drawn in a 100x100 box (y down) into a size x size box at (x0, y0) (y up)."""
-    out, command, index = [], "M", 0
-    for token in PATH_TOKEN.findall(path):
-        if token.isalpha():
-            command, index = token, 0
-            out.append(token)
-            continue
-        value = float(token)
-        axis = {"H": "x", "V": "y"}.get(command, "x" if index % 2 == 0 else "y")
-        mapped = x0 + value * size / 100 if axis == "x" else y0 + (100 - value) * size / 100
-        out.append(f"{mapped:.2f}")
-        index += 1
-    return " ".join(out)
+def plan_outputs(page: Page, folder: Path) -> list[Output]:
+    """Every file of the page, in a fixed order, each with its content key; nothing is written.
+
+    Panels: panels/NN-<id>.svg, .png, @2x.png; then page.svg, page.png, page.pdf, alt-text.json and
+    the gallery index.html. SVG, JSON and HTML text is made here (it is what the keys hash).
+    """
+    from .gallery import render_gallery
+
+    theme = page.theme
+    drawn = layout_page(page)
+    outputs: list[Output] = []
+    for index, (panel, (_, _, drawn_panel)) in enumerate(zip(page.panels, drawn.panels)):
+        stem = panel_stem(index, panel)
+        svg = svg_from_drawn(drawn_panel, page.theme)
+        outputs += [_output(f"{stem}.svg", panel.id, TEMPLATE, svg, theme),
+                    _output(f"{stem}.png", panel.id, RESVG, svg, theme),
+                    _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2)]
+    page_svg = svg_from_drawn_page(drawn, page.theme)
+    outputs += [_output("page.svg", "page", TEMPLATE, page_svg, theme),
+                _output("page.png", "page", RESVG, page_svg, theme),
+                _output("page.pdf", "page", CAIROSVG, page_svg, theme, title=page.title)]
+    alt = json.dumps({p.id: p.alt for p in page.panels}, ensure_ascii=False, indent=2) + "\n"
+    outputs.append(_output("alt-text.json", "page", TEMPLATE, alt, theme))
+    outputs.append(_output("index.html", "page", TEMPLATE, render_gallery(page, drawn, outputs), theme))
+    for out in outputs:
+        inside(folder, out.path)
+    return outputs
 
 
-def draw_panel(fig: go.Figure, result: FigureResult, spec: Spec, index: int, x0: float, y0: float):
-    """One panel in the box (x0, y0, panel_width, panel_height): frame, icon, number, label, note."""
-    w, h = spec.page["panel_width"], spec.page["panel_height"]
-    theme = spec.theme
-    color = theme["palette"][index % len(theme["palette"])]
-    fig.add_shape(type="rect", x0=x0, y0=y0, x1=x0 + w, y1=y0 + h, xref="x", yref="y",
-                  fillcolor=theme["panel_background"], line=dict(color=color, width=3), layer="below")
-    icon = spec.icons.get(result.id)
-    if icon:
-        size = 0.26 * h
-        fig.add_shape(type="path", path=scale_icon(icon, x0 + (w - size) / 2, y0 + 0.68 * h, size),
-                      xref="x", yref="y", fillcolor=color, line=dict(width=0))
-    _text(fig, result.printed, x0 + w / 2, y0 + 0.47 * h, 0.2 * h, color, bold=True)
-    _text(fig, result.label, x0 + w / 2, y0 + 0.28 * h, 0.075 * h, theme["text"])
-    if result.note:
-        _text(fig, result.note, x0 + w / 2, y0 + 0.15 * h, 0.055 * h, theme["muted"])
+def make_bytes(out: Output) -> bytes:
+    """Draw one output from its source."""
+    fonts = fonts_for(Theme(font_family=out.family).first_family())
+    if out.renderer == TEMPLATE:
+        return out.source.encode("utf-8")
+    if out.renderer == RESVG:
+        return png_from_svg(out.source, fonts, out.zoom)
+    if out.renderer == CAIROSVG:
+        return pdf_from_svg(out.source, out.title)
+    raise ValueError(f"unknown renderer {out.renderer}")
 
 
-def build_panel(result: FigureResult, spec: Spec, index: int) -> go.Figure:
-    w, h = spec.page["panel_width"], spec.page["panel_height"]
-    fig = _canvas(w, h, spec.theme["panel_background"], spec.theme["font_family"])
-    draw_panel(fig, result, spec, index, 0, 0)
-    return fig
+def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None = None,
+                  reuse_keys: dict | None = None) -> Written:
+    """Write every output into `folder`; copy a file from `reuse_from` when its key is unchanged.
+
+    `reuse_keys` maps an earlier run's relative paths to their keys (Output.key as recorded then).
+    Every path is checked to stay inside `folder` (and `reuse_from`) before anything is written.
+    """
+    targets = [inside(folder, out.path) for out in outputs]
+    rendered, reused = [], []
+    for out, target in zip(outputs, targets):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = None
+        if reuse_from is not None and reuse_keys and reuse_keys.get(out.path) == out.key:
+            candidate = inside(reuse_from, out.path)
+            if candidate.is_file():
+                source = candidate
+        if source is not None:
+            shutil.copyfile(source, target)
+            reused.append(out.path)
+        else:
+            target.write_bytes(make_bytes(out))
+            rendered.append(out.path)
+    return Written(rendered, reused)
 
 
-def page_size(spec: Spec, panel_count: int) -> tuple[int, int]:
-    p = spec.page
-    rows = -(-panel_count // p["columns"])
-    width = 2 * p["margin"] + p["columns"] * p["panel_width"] + (p["columns"] - 1) * p["gap"]
-    height = (2 * p["margin"] + p["header_height"] + p["footer_height"] + rows * p["panel_height"]
-              + (rows - 1) * p["gap"])
-    return width, height
+def render_page(page: Page, folder: Path, **reuse) -> tuple[list[Output], Written]:
+    """Plan and write every output of a page into `folder` (a convenience for the pipeline)."""
+    outputs = plan_outputs(page, folder)
+    return outputs, write_outputs(outputs, folder, **reuse)
 
 
-def build_page(results: list[FigureResult], spec: Spec) -> go.Figure:
-    """All panels in a grid under the title, in the spec's order, with the credit line below."""
-    p, theme = spec.page, spec.theme
-    panels = panel_figures(results)
-    width, height = page_size(spec, len(panels))
-    fig = _canvas(width, height, theme["background"], theme["font_family"])
-    top = height - p["margin"]
-    _text(fig, spec.title, width / 2, top - 0.35 * p["header_height"], 34, theme["text"], bold=True)
-    if spec.subtitle:
-        _text(fig, spec.subtitle, width / 2, top - 0.75 * p["header_height"], 15, theme["muted"])
-    grid_top = top - p["header_height"]
-    for i, result in enumerate(panels):
-        row, col = divmod(i, p["columns"])
-        x0 = p["margin"] + col * (p["panel_width"] + p["gap"])
-        y0 = grid_top - (row + 1) * p["panel_height"] - row * p["gap"]
-        draw_panel(fig, result, spec, i, x0, y0)
-    if spec.credit:
-        _text(fig, spec.credit, width / 2, p["margin"] + p["footer_height"] / 2, 12, theme["muted"])
-    return fig
-
-
-def plan_exports(results: list[FigureResult], spec: Spec, folder: Path) -> list[ExportJob]:
-    """Every file to render: each panel as SVG, PNG and PNG@2x; the page as SVG, PNG and PDF."""
-    w, h = spec.page["panel_width"], spec.page["panel_height"]
-    jobs = []
-    for i, result in enumerate(panel_figures(results)):
-        fig = build_panel(result, spec, i)
-        stem = folder / "panels" / f"{i + 1:02d}-{result.id}"
-        jobs += [ExportJob(fig, stem.with_suffix(".svg"), w, h),
-                 ExportJob(fig, stem.with_suffix(".png"), w, h),
-                 ExportJob(fig, stem.parent / f"{stem.name}@2x.png", w, h, 2)]
-    page = build_page(results, spec)
-    pw, ph = page_size(spec, len(panel_figures(results)))
-    jobs += [ExportJob(page, folder / f"page.{ext}", pw, ph) for ext in ("svg", "png", "pdf")]
-    return jobs
-
-
-def export(jobs: list[ExportJob]) -> None:
-    """Render all jobs through one browser (one write_images call), then make SVGs reproducible."""
-    import plotly.io as pio
-
-    for job in jobs:
-        job.path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pio.write_images([j.figure for j in jobs], [j.path for j in jobs],
-                         width=[j.width for j in jobs], height=[j.height for j in jobs],
-                         scale=[j.scale for j in jobs])
-    except Exception as err:  # kaleido raises several types; all mean "no image was made"
-        raise InfopipeError("render", [chrome_problem(err)]) from err
-    for job in jobs:
-        if job.path.suffix == ".svg":
-            normalise_svg(job.path)
-
-
-def chrome_problem(err: Exception) -> Problem:
-    """Tell 'no Chrome installed' (how to install one) from 'Chrome stopped' (run again)."""
-    text = f"{type(err).__name__}: {err}"
-    first = " ".join(text.split())[:240]
-    if "requires Google Chrome to be installed" in text:
-        return Problem("chromium", "chrome-missing", "no Chrome or Chromium found for kaleido to export "
-                       "images. Install one: 'sudo apt-get install -y chromium' (Debian/Ubuntu), or run "
-                       "'.venv/bin/plotly_get_chrome'; or set BROWSER_PATH to a Chrome executable")
-    if "browser" in text.lower() or "chrome" in text.lower():
-        return Problem("chromium", "chrome-stopped", f"the browser stopped during export ({first}); "
-                       "nothing was published: run again")
-    return Problem("render", "export", f"image export failed: {first}")
-
-
-def normalise_svg(path: Path) -> None:
-    """Replace plotly's random per-render id with a fixed one so equal inputs give equal bytes."""
-    text = path.read_text(encoding="utf-8")
-    for uid in set(SVG_UID.findall(text)):
-        text = re.sub(rf"(defs-|clip|legend){uid}", r"\1infopipe", text)
-    path.write_text(text, encoding="utf-8")
+def renderers_fingerprint(font_family: str) -> list[str]:
+    """Every renderer's version with the font files it would draw with: part of a run's key, so a
+    new font package or renderer makes the next run draw again."""
+    fonts = font_identity(Theme(font_family=font_family).first_family())
+    return [renderer_version(r, fonts) for r in (TEMPLATE, RESVG, CAIROSVG)]

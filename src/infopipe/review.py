@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import InfopipeError, Problem
-from .ingest import sha256_file
+from .files import sha256_file
 from .pipeline import Paths, run
 from .provenance import entry_hash, find_entry, read_log, verify_chain
 from .publish import latest_run

@@ -255,3 +255,11 @@ def describe_checks(ds: DatasetSpec) -> list[str]:
             parts.append(f"names a {'.'.join(col.references)}")
         out.append(f"{col.name}: {', '.join(parts)}")
     return out
+
+
+def write_table(table: ValidTable, path: Path) -> None:
+    """One validated table as Parquet, written whole or not at all (a temp file, then a rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    table.frame.to_parquet(tmp, index=False)
+    tmp.replace(path)

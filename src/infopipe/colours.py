@@ -1,0 +1,124 @@
+"""Theme colours: parsed strictly, and every text colour checked against its background (WCAG 2).
+
+A colour is `#rgb`, `#rrggbb` or a CSS named colour (the `webcolors` table, so the names are the
+ones browsers know). Contrast follows WCAG 2.x: relative luminance of sRGB, ratio (L1 + 0.05) /
+(L2 + 0.05); level AA asks 4.5:1 for text, which is what every text colour here must reach.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import webcolors
+
+from .errors import InfopipeError, Problem
+from .panels import Page, Panel, Theme
+
+AA_TEXT = 4.5
+HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """(r, g, b) for '#rgb', '#rrggbb' or a CSS colour name; ValueError naming what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"colour {text!r} is empty or not text: use '#rrggbb', '#rgb' or a CSS colour name")
+    value = text.strip()
+    if value.startswith("#"):
+        if not HEX.match(value):
+            raise ValueError(f"colour {text!r} is not a hex colour: use '#rrggbb' or '#rgb' "
+                             "(hex digits 0-9, a-f)")
+        rgb = webcolors.hex_to_rgb(value)
+    else:
+        try:
+            rgb = webcolors.hex_to_rgb(webcolors.name_to_hex(value.lower()))
+        except ValueError:
+            raise ValueError(f"colour {text!r} is neither '#rrggbb', '#rgb' nor a CSS colour name "
+                             "(such as 'navy')") from None
+    return rgb.red, rgb.green, rgb.blue
+
+
+def hex_colour(text: str) -> str:
+    """The colour as lower-case '#rrggbb', the one spelling written into SVG files."""
+    return "#{:02x}{:02x}{:02x}".format(*parse_colour(text))
+
+
+def mix(a: str, b: str, share_of_a: float) -> str:
+    """A tint: `share_of_a` of colour a over colour b (used for bar tracks behind the bars)."""
+    ra, rb = parse_colour(a), parse_colour(b)
+    return "#{:02x}{:02x}{:02x}".format(*(round(x * share_of_a + y * (1 - share_of_a)) for x, y in zip(ra, rb)))
+
+
+def luminance(rgb: tuple[int, int, int]) -> float:
+    """WCAG 2 relative luminance."""
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.04045 else ((s + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(c) for c in rgb)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    lighter, darker = sorted((luminance(parse_colour(foreground)), luminance(parse_colour(background))),
+                             reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _shown(ratio: float) -> str:
+    """Two decimals, rounded down, so a ratio just under 4.5 never prints as '4.50'."""
+    return f"{math.floor(ratio * 100) / 100:.2f}:1"
+
+
+def text_pairs(theme: Theme, panels) -> list[tuple[str, str, str, str]]:
+    """Every (name, text colour, background name, background colour) that the drawing uses."""
+    pairs = [
+        ("text", theme.text, "panel_background", theme.panel_background),
+        ("muted", theme.muted, "panel_background", theme.panel_background),
+    ]
+    seen: dict[str, list[str]] = {}
+    for panel in panels:
+        seen.setdefault(hex_colour(panel.color), []).append(panel.id)
+    for colour, ids in seen.items():
+        pairs.append((f"accent (panels {', '.join(ids)})", colour, "panel_background", theme.panel_background))
+    pairs += [
+        ("title text", theme.text, "background", theme.background),
+        ("subtitle and credit muted", theme.muted, "background", theme.background),
+    ]
+    return pairs
+
+
+def contrast_problems(theme: Theme, panels) -> list[str]:
+    """One line per text/background pair below WCAG AA 4.5:1, naming both colours and the ratio."""
+    out = []
+    for name, fg, bg_name, bg in text_pairs(theme, panels):
+        ratio = contrast_ratio(fg, bg)
+        if ratio < AA_TEXT:
+            out.append(f"{name} {hex_colour(fg)} on {bg_name} {hex_colour(bg)}: {_shown(ratio)}, "
+                       f"below {AA_TEXT}:1")
+    return out
+
+
+def colour_problems(theme: Theme, panels) -> list[str]:
+    """Every malformed colour in the theme or the panels, each named by where it is."""
+    named = [("theme.background", theme.background), ("theme.panel_background", theme.panel_background),
+             ("theme.text", theme.text), ("theme.muted", theme.muted)]
+    named += [(f"theme.palette[{i}]", c) for i, c in enumerate(theme.palette)]
+    named += [(f"panel {p.id} color", p.color) for p in panels]
+    out = []
+    for where, value in named:
+        try:
+            parse_colour(value)
+        except ValueError as err:
+            out.append(f"{where}: {err}")
+    return out
+
+
+def check_page_colours(page: Page, source: str = "theme") -> None:
+    """Fail the run on a malformed colour or a text colour below 4.5:1 against its background."""
+    bad = colour_problems(page.theme, page.panels)
+    if bad:
+        raise InfopipeError("render", [Problem(source, "colour", m) for m in bad])
+    low = contrast_problems(page.theme, page.panels)
+    if low:
+        raise InfopipeError("render", [Problem(source, "contrast", m) for m in low])
+
