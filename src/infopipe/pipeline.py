@@ -179,11 +179,14 @@ def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: 
 def render_step(spec_file: Path, folder: Path, previous: Path | None = None, force: bool = False) -> list[dict]:
     """Panels, page, alt text and gallery; a file whose key (its SVG, renderer and fonts) is
     unchanged is reused from the previous run instead of drawn again."""
+    from .colours import check_page_colours
     from .figures import page_for, read_figures
     from .render import plan_outputs, write_outputs
 
     spec = load_spec(spec_file)
-    outputs = plan_outputs(page_for(spec, read_figures(folder)), folder)
+    page = page_for(spec, read_figures(folder))
+    check_page_colours(page, str(spec.path))
+    outputs = plan_outputs(page, folder)
     keys = {} if force or previous is None else {
         o["path"]: o.get("key") for o in _record(previous).get("outputs", [])}
     written = write_outputs(outputs, folder, previous, keys)
@@ -247,7 +250,8 @@ def record_step(folder: Path, record: dict) -> None:
 
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
-    from .figures import check_claims, compute_figures
+    from .colours import check_page_colours
+    from .figures import check_claims, compute_figures, page_for
     from .ingest import read_raw_tables
     from .validate import validate_tables, validation_summary
 
@@ -255,6 +259,7 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)
     results = compute_figures(spec, tables)
     check_claims(spec, results)
+    check_page_colours(page_for(spec, results), str(spec.path))
     return {"spec": str(paths.spec_file), "datasets": validation_summary(tables), "figures": results}
 
 
