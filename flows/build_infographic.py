@@ -36,7 +36,6 @@ from prefect.cache_policies import NONE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
-from prefect.filesystems import LocalFileSystem  # noqa: E402
 
 from infopipe import progress  # noqa: E402
 from infopipe.cli import project_names  # noqa: E402
@@ -58,7 +57,7 @@ def task_hook(root: Path):
     With a `key` (the step's content key, from its declared inputs) the task is cached on that key and
     its result persisted under ROOT/.prefect/results, so any worker that sees the project folder can
     reuse it. Without one, nothing is cached and nothing is hashed (never DataFrames)."""
-    storage = LocalFileSystem(basepath=str(root / ".prefect" / "results"))
+    storage = Path(root) / ".prefect" / "results"  # Prefect reads a Path as local file storage
 
     def step(name, fn, *args, key: str | None = None, **kwargs):
         options: dict = {"name": name, "cache_policy": NONE}
