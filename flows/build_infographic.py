@@ -1,61 +1,250 @@
-"""Prefect flow: the pipeline's steps, each run as a Prefect task. `make run` calls this file.
+"""Prefect flows for infopipe: `build-infographic` (one project) and `build-all` (many).
 
-    python flows/build_infographic.py [PROJECT] [--raw DIR] [--out DIR]
-    python flows/build_infographic.py [PROJECT] --serve "0 6 * * *"   # rebuild on a schedule
+Each pipeline step runs as a Prefect task, one run per project at a time across every machine (a
+Prefect global concurrency limit `infopipe-<project>`), and each run publishes two artifacts keyed by
+project so they version across runs. `make run` calls this through `infopipe run --prefect`.
+
+    python flows/build_infographic.py [PROJECT] [options]   # the same as: infopipe run --prefect ...
+    infopipe schedule PROJECT --cron "0 6 * * *"            # a deployment on a process work pool
+    infopipe serve PROJECT --cron "0 6 * * *"               # one process on this machine
 """
 
 from __future__ import annotations
 
-import argparse
+import contextvars
 import os
+import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+if __name__ == "__main__":  # one command tree: hand over to the CLI before Prefect loads its settings
+    from infopipe.cli import main
+
+    sys.exit(main(["run", "--prefect", *sys.argv[1:]]))
+
 ROOT = Path(__file__).resolve().parents[1]
+ENTRYPOINT = "flows/build_infographic.py:build_infographic"
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))  # never the user's home
-# A cold temporary server first builds its database (18 s measured); Prefect waits only 20 s by default.
+os.environ.setdefault("DO_NOT_TRACK", "1")  # Prefect's SDK telemetry: no network but the server's
+# Only used when no server is configured; a cold temporary server needs ~18 s, Prefect waits 20 s.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
-from prefect import flow, task  # noqa: E402  (PREFECT_HOME must be set before Prefect loads)
+from prefect import flow, get_run_logger, task  # noqa: E402  (PREFECT_HOME must be set before Prefect loads)
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
+from prefect.client.orchestration import get_client  # noqa: E402
+from prefect.concurrency.sync import concurrency  # noqa: E402
+from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
 
-from infopipe.errors import InfopipeError  # noqa: E402
+from infopipe import progress  # noqa: E402
+from infopipe.cli import project_names  # noqa: E402
+from infopipe.errors import InfopipeError, Problem  # noqa: E402
 from infopipe.pipeline import Paths, run  # noqa: E402
 
+RENDER_TIMEOUT = float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600"))
+RENDER_RETRIES = 1
+TRANSIENT_CHECKS = {"chrome-stopped", "render-hung", "export", "timeout"}  # worth one more try
+LOCK_WAIT = 3600.0
+SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them  # how long a queued flow run waits for a plain CLI run holding the project's flock
 
-def prefect_step(name, fn, *args, **kwargs):
-    """Run one pipeline step as a Prefect task (no caching: inputs are checked by hash instead)."""
-    return task(fn, name=name, cache_policy=NONE)(*args, **kwargs)
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+def task_hook(root: Path):
+    """The `step` hook for pipeline.run: each step becomes a Prefect task.
+
+    With a `key` (the step's content key, from its declared inputs) the task is cached on that key and
+    its result persisted under ROOT/.prefect/results, so any worker that sees the project folder can
+    reuse it. Without one, nothing is cached and nothing is hashed (never DataFrames)."""
+    storage = Path(root) / ".prefect" / "results"  # Prefect reads a Path as local file storage
+
+    def step(name, fn, *args, key: str | None = None, **kwargs):
+        options: dict = {"name": name, "cache_policy": NONE}
+        if key is not None:
+            options = {"name": name, "cache_key_fn": lambda *_: f"infopipe-{name}-{key}",
+                       "persist_result": True, "result_storage": storage}
+        if name == "render":
+            options.update(timeout_seconds=RENDER_TIMEOUT, retries=RENDER_RETRIES, retry_delay_seconds=1,
+                           retry_condition_fn=worth_retrying)
+        return task(fn, **options)(*args, **kwargs)
+
+    return step
 
 
-@flow(name="build-infographic", log_prints=True)
-def build_infographic(project: str = "jam-and-justice", raw: str | None = None,
-                      out: str | None = None, root: str | None = None) -> str:
+def worth_retrying(task_, task_run, state) -> bool:
+    """Retry a render that the browser or the clock broke; never one that bad input broke."""
+    err = state.data if isinstance(state.data, BaseException) else None
+    if isinstance(err, InfopipeError):
+        return any(p.check in TRANSIENT_CHECKS for p in err.problems)
+    return True
+
+
+# --- one run per project, on any machine --------------------------------------------------------
+
+def limit_name(project: str) -> str:
+    return f"infopipe-{project}"
+
+
+def ensure_limit(name: str) -> None:
+    """Create the one-slot global concurrency limit if this server does not have it yet."""
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(name)
+        except ObjectNotFound:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except ObjectAlreadyExists:
+                pass  # another run created it first
+
+
+def project_slot(project: str, wait: float | None):
+    """Hold the project's slot; wait `wait` seconds for it (None: as long as it takes)."""
+    name = limit_name(project)
+    ensure_limit(name)
+    # a timeout raises TimeoutError on entry; the flow turns it into the CLI's 'locked' error
+    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5))
+
+
+def _locked(name: str) -> InfopipeError:
+    return InfopipeError("lock", [Problem(f"Prefect concurrency limit {name}", "locked",
+                         "another run of this project is in progress; wait for it to finish, "
+                         "or pass --wait SECONDS")])
+
+
+# --- artifacts ----------------------------------------------------------------------------------
+
+def artifact_key(project: str, kind: str) -> str:
+    """Artifact keys allow lower-case letters, digits and dashes only."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"infopipe-{project}-{kind}".lower())).strip("-")
+
+
+def run_markdown(project: str, folder: Path, root: Path, rows: list[dict]) -> str:
+    misses = [r["figure"] for r in rows if r["match"] != "yes"]
+    verify = f"infopipe --root {root} verify {project} {folder.name}"
+    return "\n".join([
+        f"# {project}: run `{folder.name}`",
+        "",
+        f"- **Run folder**: `{folder}`",
+        f"- **Page image**: `{folder / 'page.png'}`",
+        f"- **Review page**: `{folder / 'report.html'}`",
+        f"- **Figures**: {len(rows)}, " + (f"**{len(misses)} differ from the report**: {', '.join(misses)}"
+                                           if misses else "all agree with the report"),
+        "",
+        "Check it (hash chain, record, outputs, inputs; add `--rerun` to rebuild and compare bytes):",
+        "",
+        f"```\n{verify}\n```",
+    ])
+
+
+def failure_markdown(project: str, err: BaseException) -> str:
+    lines = [f"# {project}: run failed", "", f"`{str(err).splitlines()[0] if str(err) else type(err).__name__}`", ""]
+    for p in getattr(err, "problems", [])[:20]:
+        lines.append(f"- {str(p)}")
+    lines += ["", "The project's provenance log has a `failed` entry for this run; `latest` did not move."]
+    return "\n".join(lines)
+
+
+def publish_artifacts(paths: Paths, folder: Path) -> None:
+    rows = progress.figure_rows(folder)
+    create_table_artifact(table=rows, key=artifact_key(paths.project, "figures"),
+                          description=f"{paths.project}: figures of run {folder.name}")
+    create_markdown_artifact(markdown=run_markdown(paths.project, folder, paths.root, rows),
+                             key=artifact_key(paths.project, "run"),
+                             description=f"{paths.project}: where run {folder.name} is and how to check it")
+
+
+# --- flows --------------------------------------------------------------------------------------
+
+@flow(name="build-infographic", flow_run_name="{project}", log_prints=True)
+def build_infographic(project: str, root: str | None = None, raw: str | None = None, out: str | None = None,
+                      wait: float | None = None, force: bool = False) -> str:
+    """Build one project's run; return its folder. `wait`: seconds to wait for another run of the same
+    project (None: queue behind it as long as it takes; 0: refuse at once)."""
     paths = Paths.for_project(project, Path(root) if root else ROOT, raw and Path(raw), out and Path(out))
-    return str(run(paths, step=prefect_step))
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("project", nargs="?", default="jam-and-justice")
-    parser.add_argument("--raw", help="raw data folder (default ROOT/data/raw/PROJECT)")
-    parser.add_argument("--out", help="outputs folder (default ROOT/outputs)")
-    parser.add_argument("--root", help="folder holding projects/, data/ and outputs/ (default: this repo)")
-    parser.add_argument("--serve", metavar="CRON", help="keep running and rebuild on this cron schedule")
-    args = parser.parse_args(argv)
-    if args.serve:
-        build_infographic.serve(name=f"{args.project}-scheduled", cron=args.serve,
-                                parameters={"project": args.project, "raw": args.raw, "out": args.out,
-                                            "root": args.root})
-        return 0
+    options = {"force": True} if force else {}
+    logger = get_run_logger()
     try:
-        folder = build_infographic(args.project, args.raw, args.out, args.root)
+        with project_slot(project, wait):
+            logger.info(f"{SLOT_HELD} {limit_name(project)}")
+            try:
+                folder = run(paths, step=progress.wrap(task_hook(paths.root)),
+                             lock_wait=LOCK_WAIT if wait is None else wait, **options)
+            finally:
+                logger.info(f"{SLOT_RELEASED} {limit_name(project)}")
     except InfopipeError as err:
-        print(f"\n{err}", file=sys.stderr)
-        return 1
-    print(f"\nOutputs: {folder}\nLatest:  {Path(folder).parents[1] / 'latest'}")
-    return 0
+        if err.step != "lock":
+            create_markdown_artifact(markdown=failure_markdown(project, err),
+                                     key=artifact_key(project, "run"), description=f"{project}: failed run")
+        raise
+    except TimeoutError as err:  # the concurrency slot was not free within `wait`
+        raise _locked(limit_name(project)) from err
+    publish_artifacts(paths, folder)
+    return str(folder)
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+@flow(name="build-all", log_prints=True)
+def build_all(projects: list[str] | None = None, root: str | None = None, parallel: int = 1,
+              wait: float | None = None) -> dict[str, str]:
+    """Build every project under ROOT/projects (or the given ones) as subflows, `parallel` at a time.
+    A failed project does not stop the others; the flow fails at the end, naming them."""
+    base = Path(root) if root else ROOT
+    names = projects or project_names(base)
+
+    def one(name: str):
+        return build_infographic(project=name, root=str(base), wait=wait, return_state=True)
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:  # each subflow in a copy of this context
+        futures = {name: pool.submit(contextvars.copy_context().run, one, name) for name in names}
+        states = {name: future.result() for name, future in futures.items()}
+    done, failed = {}, []
+    for name, state in states.items():
+        if state.is_completed():
+            done[name] = state.result()
+        else:
+            failed.append(Problem(name, "project-failed", state.message or "failed"))
+    if failed:
+        raise InfopipeError("build-all", failed)
+    return done
+
+
+# --- deployments --------------------------------------------------------------------------------
+
+def ensure_pool(name: str) -> str:
+    """A process work pool called `name`: 'exists' or 'created'."""
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.workers.process import ProcessWorker
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(name)
+            return "exists"
+        except ObjectNotFound:
+            pass
+        try:
+            client.create_work_pool(WorkPoolCreate(name=name, type="process",
+                                                   base_job_template=ProcessWorker.get_default_base_job_template()))
+        except ObjectAlreadyExists:
+            return "exists"
+        return "created"
+
+
+def deploy(project: str, root: Path, pool: str, cron: str | None = None, name: str | None = None) -> str:
+    """Create or update the deployment `build-infographic/<name>` of this flow, loaded from this
+    checkout's source, on a process work pool; `prefect worker start --pool POOL` runs it."""
+    ensure_pool(pool)
+    source = build_infographic.from_source(source=str(ROOT), entrypoint=ENTRYPOINT)
+    source.deploy(name=name or project, work_pool_name=pool, cron=cron,
+                  parameters={"project": project, "root": str(Path(root).resolve())},
+                  description=f"Build the {project} infographic", tags=["infopipe", project],
+                  print_next_steps=False, ignore_warnings=True)
+    return f"build-infographic/{name or project}"
+
+
+def serve(project: str, root: Path, cron: str | None = None, name: str | None = None) -> None:
+    """Run scheduled builds from this process, on this machine only (no work pool, no worker)."""
+    build_infographic.serve(name=name or f"{project}-served", cron=cron,
+                            parameters={"project": project, "root": str(Path(root).resolve())})
+

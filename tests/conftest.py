@@ -58,6 +58,27 @@ def good_root(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory):
+    """A Prefect server on a free loopback port with its own temporary PREFECT_HOME, shared by the
+    session's Prefect tests and stopped (its whole process group) at the end, also on failure."""
+    from infopipe import prefect_server
+
+    server = prefect_server.Server(tmp_path_factory.mktemp("prefect-home"), prefect_server.free_port())
+    prefect_server.start(server, ui=False)
+    try:
+        yield server
+    finally:
+        prefect_server.stop(server)
+
+
+def prefect_env(server) -> dict:
+    """The environment of a process that should use `server` (and this checkout's code)."""
+    return {**os.environ, "PREFECT_API_URL": server.api_url, "PREFECT_HOME": str(server.home),
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+            "DO_NOT_TRACK": "1"}
+
+
 @pytest.fixture
 def good_copy(good_root: Path, tmp_path: Path) -> Path:
     """A private copy of the good root, safe to tamper with."""

@@ -112,7 +112,7 @@ def test_read_only_output_folder_is_a_clear_error(good_copy):
             path.chmod(0o555 if path.is_dir() else 0o444)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HOME": "/tmp"}
     try:
-        done = subprocess.run([*as_other_user(), *INFOPIPE, "--root", str(good_copy), "run"],
+        done = subprocess.run([*as_other_user(), *INFOPIPE, "--root", str(good_copy), "run", PROJECT],
                               capture_output=True, text=True, timeout=300, env=env, cwd="/")
     finally:
         for path in [out, *out.rglob("*")]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT, ROOT, computed_figures
+from conftest import PROJECT, ROOT, computed_figures, prefect_env
 from infopipe.cli import main
 from infopipe.spec import load_spec
 
@@ -18,11 +18,11 @@ def reproducible(folder: Path) -> dict[str, str]:
     return {o["path"]: o["sha256"] for o in record["outputs"] if o["reproducible"]}
 
 
-def test_prefect_flow_builds_every_figure_as_published(project_root, good_root):
+def test_prefect_flow_builds_every_figure_as_published(project_root, good_root, prefect_api):
     """The command `make run` uses, on a copy of the shipped data, in its own process."""
     done = subprocess.run([sys.executable, str(ROOT / "flows" / "build_infographic.py"), PROJECT,
                            "--root", str(project_root)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=prefect_env(prefect_api))
     assert done.returncode == 0, done.stderr[-3000:]
     folder = Path(done.stdout.split("Outputs: ")[1].split()[0])
     assert (project_root / "outputs" / PROJECT / "latest").resolve() == folder

@@ -1,61 +1,590 @@
-"""The `infopipe` command: run, validate, and the reviewer's verify, explain and diff."""
+"""The `infopipe` command: one command tree (cyclopts) for the plain CLI, the Prefect flow entry point
+(`python flows/build_infographic.py` is `infopipe run --prefect`), schedules and the local server.
+
+Every command names its project the same way, as an optional first argument (the only project under
+projects/ when left out). Exit codes: 0 ok, 1 bad input (the error, never a traceback), 2 unexpected.
+Prefect is imported only by the commands that use it, so the plain commands work with no server.
+"""
 
 from __future__ import annotations
 
-import argparse
+import importlib
+import json
+import os
 import sys
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from .errors import InfopipeError
-from .pipeline import Paths, run, validate_only
-from .review import add_review_commands
+from cyclopts import App, CycloptsError, Parameter
 
+from . import __version__
+from .errors import InfopipeError, Problem
+
+CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding flows/ and .prefect/
+FLOWS_DIR = CODE_ROOT / "flows"
+
+app = App(name="infopipe", version=__version__, result_action="return_value", exit_on_error=False,
+          default_parameter=Parameter(negative=()),
+          help="Rebuild a report infographic from raw data, with provenance a reviewer can check.",
+          error_formatter=lambda e: f"infopipe: {e}")
+server_app = App(name="server", help="The local Prefect server that `make run` uses (start, stop, status).")
+app.command(server_app)
+
+
+@dataclass
+class Options:
+    root: Path = Path(".")
+
+
+OPTIONS = Options()
+
+
+class Unavailable(Exception):
+    """A command whose implementation this version of infopipe does not have yet."""
+
+
+# --- entry point --------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="infopipe", description="Rebuild a report infographic "
-                                     "from raw data, with provenance a reviewer can check.")
-    parser.add_argument("--root", type=Path, default=Path("."),
-                        help="the infopipe folder holding projects/, data/ and outputs/ (default: .)")
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("run", help="build the infographic: validate, compute, render, publish")
-    _project_args(p)
-    p.add_argument("--out", type=Path, help="outputs folder (default: ROOT/outputs)")
-    p.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                   help="wait this long for another run of the project to finish (default: refuse)")
-    p.set_defaults(handler=_run)
-
-    p = sub.add_parser("validate", help="check the spec and raw data; write nothing")
-    _project_args(p)
-    p.set_defaults(handler=_validate)
-
-    add_review_commands(sub)
-
-    args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        result = app.meta(list(sys.argv[1:] if argv is None else argv))
+    except CycloptsError:
+        return 1  # already printed, one line
     except InfopipeError as err:
         print(err, file=sys.stderr)
         return 1
+    except Unavailable as err:
+        print(f"infopipe: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("infopipe: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a bug, not bad input: keep the traceback for the report
+        traceback.print_exc()
+        print(f"infopipe: unexpected error ({type(err).__name__}); this is a bug in infopipe", file=sys.stderr)
+        return 2
+    return result if isinstance(result, int) else 0
 
 
-def _project_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("project", nargs="?", default="jam-and-justice")
-    p.add_argument("--raw", type=Path, help="raw data folder (default: ROOT/data/raw/PROJECT)")
+@app.meta.default
+def _launcher(*tokens: Annotated[str, Parameter(show=False, allow_leading_hyphen=True)],
+              root: Path = Path(".")):
+    """Rebuild a report infographic from raw data, with provenance a reviewer can check.
+
+    Parameters
+    ----------
+    root
+        The infopipe folder holding projects/, data/ and outputs/.
+    """
+    OPTIONS.root = root
+    return app(tokens)
 
 
-def _run(args) -> int:
-    folder = run(Paths.for_project(args.project, args.root, args.raw, args.out), lock_wait=args.wait)
+# --- projects -----------------------------------------------------------------------------------
+
+def project_names(root: Path) -> list[str]:
+    """Every project under ROOT/projects (a folder with a spec.yaml)."""
+    folder = Path(root) / "projects"
+    return sorted(p.name for p in folder.iterdir() if (p / "spec.yaml").is_file()) if folder.is_dir() else []
+
+
+def resolve_project(given: str | None, root: Path | None = None) -> str:
+    """The named project, or the only one there is."""
+    if given:
+        return given
+    root = OPTIONS.root if root is None else root
+    where = str(Path(root) / "projects")
+    try:
+        names = project_names(root)
+    except OSError as err:
+        raise InfopipeError("project", [Problem(where, "unreadable", f"cannot list the projects: "
+                            f"{err.strerror}; name the project")]) from err
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise InfopipeError("project", [Problem(where, "no-project", "no project here (a folder with a "
+                            "spec.yaml); create one with `infopipe new NAME`")])
+    raise InfopipeError("project", [Problem(where, "which-project", f"{len(names)} projects "
+                        f"({', '.join(names)}); name one")])
+
+
+def _paths(project: str | None, raw: Path | None = None, out: Path | None = None):
+    from .pipeline import Paths
+
+    return Paths.for_project(resolve_project(project), OPTIONS.root, raw, out)
+
+
+def _split(args: tuple[str, ...], wanted: int, what: str) -> tuple[str | None, list[str]]:
+    """`[PROJECT] A B`: with one more argument than `wanted`, the first is the project."""
+    if len(args) == wanted:
+        return None, list(args)
+    if len(args) == wanted + 1:
+        return args[0], list(args[1:])
+    raise _usage(f"[PROJECT] {what}", len(args))
+
+
+def _usage(expected: str, got: int) -> InfopipeError:
+    return InfopipeError("usage", [Problem("command line", "arguments", f"expected {expected}, got {got} "
+                         "arguments")])
+
+
+# --- building -----------------------------------------------------------------------------------
+
+@app.command
+def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | None = None,
+        wait: float = 0, force: bool = False, prefect: bool = False, port: int | None = None) -> int:
+    """Build the infographic: validate, compute, render, publish a run folder.
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    raw
+        Raw data folder (default: ROOT/data/raw/PROJECT).
+    out
+        Outputs folder (default: ROOT/outputs).
+    wait
+        Seconds to wait for another run of the project to finish (default: refuse at once).
+    force
+        Redo every step, even those whose inputs did not change.
+    prefect
+        Run as a Prefect flow on the local server (started on first use; its UI shows the run).
+    port
+        Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    """
+    from . import progress
+
+    paths = _paths(project, raw, out)
+    with progress.Display() as display:
+        if prefect:
+            folder = Path(_run_flow(display, port, project=paths.project, root=str(paths.root),
+                                    raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
+        else:
+            from .pipeline import call, run as run_pipeline
+
+            options = {"force": True} if force else {}
+            if force:
+                _require_parameter(run_pipeline, "force", "run --force")
+            folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, **options)
+        display.summary(folder)
     print(f"Outputs: {folder}")
     return 0
 
 
-def _validate(args) -> int:
-    result = validate_only(Paths.for_project(args.project, args.root, args.raw))
+@app.command(name="build-all")
+def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: float | None = None,
+              port: int | None = None) -> int:
+    """Build several projects (default: every project under projects/).
+
+    Parameters
+    ----------
+    projects
+        Projects to build (default: all).
+    prefect
+        Run as the Prefect flow `build-all`, one subflow per project.
+    parallel
+        With --prefect, how many projects to build at once.
+    wait
+        Seconds each project waits for another run of it (default: refuse without Prefect, queue with it).
+    port
+        Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    """
+    from . import progress
+
+    names = list(projects) or project_names(OPTIONS.root)
+    if not names:
+        resolve_project(None)  # raises the 'no project' error
+    if prefect:
+        with progress.Display() as display:
+            done = _run_flow(display, port, flow="build_all", projects=names, root=str(OPTIONS.root.resolve()),
+                             parallel=parallel, wait=wait)
+        for name in names:
+            print(f"Outputs: {done[name]}")
+        return 0
+    from .pipeline import call, run as run_pipeline
+
+    failed = []
+    with progress.Display() as display:
+        for name in names:
+            display.message(f"[bold]{name}[/]")
+            try:
+                folder = run_pipeline(_paths(name), step=progress.wrap(call), lock_wait=wait or 0)
+            except InfopipeError as err:
+                print(err, file=sys.stderr)
+                failed.append(Problem(name, "project-failed", str(err).splitlines()[0]))
+                continue
+            print(f"Outputs: {folder}")
+    if failed:
+        raise InfopipeError("build-all", failed)
+    return 0
+
+
+@app.command
+def validate(project: str | None = None, /, *, raw: Path | None = None) -> int:
+    """Check the spec and raw data; write nothing.
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    raw
+        Raw data folder (default: ROOT/data/raw/PROJECT).
+    """
+    from .pipeline import validate_only
+
+    result = validate_only(_paths(project, raw))
     for ds in result["datasets"]:
         print(f"ok  {ds['file']}: {ds['rows']} rows")
     print(f"Valid: {result['spec']} and {len(result['datasets'])} datasets")
     return 0
+
+
+@app.command
+def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(name="--json")] = False) -> int:
+    """What is up to date and what is stale, and why.
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    """
+    fn = _provided("pipeline", "status", "status")
+    _show(fn(_paths(project)), json_)
+    return 0
+
+
+@app.command
+def schema() -> int:
+    """Print the JSON Schema of spec.yaml (for editors and validation)."""
+    print(json.dumps(_provided("spec", "json_schema", "schema")(), indent=2, ensure_ascii=False))
+    return 0
+
+
+@app.command
+def new(project: str, /) -> int:
+    """Create a new project: a spec to fill in and its raw data folder.
+
+    Parameters
+    ----------
+    project
+        The new project's name (lower-case letters, digits, - and _).
+    """
+    created = _provided("scaffold", "new_project", "new")(OPTIONS.root, project)
+    print(f"Created: {created}")
+    return 0
+
+
+# --- reviewing ----------------------------------------------------------------------------------
+
+@app.command
+def verify(*args: str, rerun: bool = False,
+           project: Annotated[str | None, Parameter(show=False)] = None) -> int:
+    """Re-hash a run's inputs, spec and outputs and check the log's hash chain.
+
+    Usage: infopipe verify [PROJECT] [RUN] [--rerun]. One argument is the project when a project has
+    that name, else a run of the only project.
+
+    Parameters
+    ----------
+    args
+        [PROJECT] [RUN] (default run: latest).
+    rerun
+        Also rebuild the run from its own inputs in a temp folder and compare bytes.
+    """
+    from .review import chain_head, verify as verify_run
+
+    if len(args) > (1 if project else 2):
+        raise _usage("[PROJECT] [RUN]", len(args))
+    if project or len(args) != 1:  # --project (kept for old scripts) or PROJECT RUN or nothing
+        given, run_id = (project, *args, None)[:2] if project else (*args, None, None)[:2]
+    elif args[0] in project_names(OPTIONS.root):
+        given, run_id = args[0], None
+    else:
+        given, run_id = None, args[0]
+    paths = _paths(given)
+    folder, problems = verify_run(paths, run_id, rerun)
+    for problem in problems:
+        print(f"FAIL {problem}")
+    checked = "chain, record, outputs, inputs, spec" + (", rerun" if rerun else "")
+    print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
+    print(f"log head: {chain_head(paths)}  (record it elsewhere; a later verify can compare)")
+    return 1 if problems else 0
+
+
+@app.command
+def explain(*args: str, run: str | None = None, json_: Annotated[bool, Parameter(name="--json")] = False,
+            limit: int | None = None, offset: int | None = None,
+            project: Annotated[str | None, Parameter(show=False)] = None) -> int:
+    """Show how one figure was counted, record by record.
+
+    Usage: infopipe explain [PROJECT] FIGURE [--run RUN] [--json] [--limit N] [--offset N].
+
+    Parameters
+    ----------
+    args
+        [PROJECT] FIGURE.
+    run
+        Run id (default: latest).
+    limit
+        Show at most this many records.
+    offset
+        Skip this many records first.
+    """
+    from .review import explain as explain_figure, explain_text
+
+    given, (figure,) = _split(args, 1, "FIGURE")
+    extra = {k: v for k, v in (("limit", limit), ("offset", offset)) if v is not None}
+    for name in extra:
+        _require_parameter(explain_figure, name, f"explain --{name}")
+    info = explain_figure(_paths(given or project), figure, run, **extra)
+    print(json.dumps(info, indent=2, ensure_ascii=False, default=str) if json_ else explain_text(info))
+    return 0
+
+
+@app.command
+def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
+         project: Annotated[str | None, Parameter(show=False)] = None) -> int:
+    """Figures, records and input files that changed between two runs.
+
+    Usage: infopipe diff [PROJECT] RUN_A RUN_B [--json].
+
+    Parameters
+    ----------
+    args
+        [PROJECT] RUN_A RUN_B.
+    """
+    from .review import diff as diff_runs
+
+    given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
+    result = diff_runs(_paths(given or project), run_a, run_b)
+    if json_:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{result['run_a']} -> {result['run_b']}")
+    print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
+    for c in result["figures_changed"]:
+        if c.get("removed"):
+            print(f"  {c['figure']}: removed")
+            continue
+        print(f"  {c['figure']}: {c['before']} -> {c['after']}; added {c['records_added'] or '-'}; "
+              f"removed {c['records_removed'] or '-'}; changed {c['records_changed'] or '-'}")
+    if not result["figures_changed"]:
+        print("no figure changed")
+    return 0
+
+
+# --- schedules ----------------------------------------------------------------------------------
+
+@app.command
+def schedule(project: str | None = None, /, *, cron: str | None = None, pool: str = "infopipe",
+             name: str | None = None, port: int | None = None) -> int:
+    """Create or update a deployment of the flow on a process work pool; a worker runs it.
+
+    After this, `prefect worker start --pool POOL` (here, or on any machine that sees the project
+    folder at the same path and reaches the server) runs the scheduled builds.
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    cron
+        When to build, as a cron line such as "0 6 * * *" (default: no schedule; run it by hand).
+    pool
+        Work pool name (a process pool; created if missing).
+    name
+        Deployment name (default: the project's name).
+    port
+        Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    """
+    paths = _paths(project)
+    api_url = _connect(port)
+    with _prefect(api_url) as flows:
+        _check_cron(cron)
+        deployment = flows.deploy(paths.project, paths.root, pool, cron, name)
+    when = f"on cron {cron!r}" if cron else "with no schedule (run it from the UI or `prefect deployment run`)"
+    print(f"Deployment {deployment} on work pool {pool!r}, {when}.")
+    print(f"Start a worker:  PREFECT_API_URL={api_url} prefect worker start --pool {pool}")
+    print(f"Run it now:      PREFECT_API_URL={api_url} prefect deployment run '{deployment}'")
+    return 0
+
+
+@app.command
+def serve(project: str | None = None, /, *, cron: str | None = None, name: str | None = None,
+          port: int | None = None) -> int:
+    """Keep running and build on a schedule, from this process on this machine (no pool, no worker).
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    cron
+        When to build, as a cron line such as "0 6 * * *" (default: only when triggered).
+    name
+        Deployment name (default: PROJECT-served).
+    port
+        Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    """
+    paths = _paths(project)
+    api_url = _connect(port)
+    with _prefect(api_url) as flows:
+        _check_cron(cron)
+        print(f"Serving build-infographic/{name or paths.project + '-served'}; stop with Ctrl-C")
+        flows.serve(paths.project, paths.root, cron, name)
+    return 0
+
+
+# --- the local Prefect server ---------------------------------------------------------------------
+
+@server_app.command(name="start")
+def server_start(*, port: int | None = None, timeout: float = 120) -> int:
+    """Start the local Prefect server in the background (or reuse the running one).
+
+    Parameters
+    ----------
+    port
+        Port (default: PREFECT_PORT or 4200).
+    timeout
+        Seconds to wait for its API to answer.
+    """
+    from . import prefect_server
+
+    server = _local_server(port)
+    how = prefect_server.ensure(server, timeout)
+    print(f"Prefect server {how} at {server.url} (home {server.home}); stop it with `make stop`")
+    return 0
+
+
+@server_app.command(name="stop")
+def server_stop(*, port: int | None = None) -> int:
+    """Stop the local Prefect server that `server start` or `make run` started.
+
+    Parameters
+    ----------
+    port
+        Port (default: PREFECT_PORT or 4200).
+    """
+    from . import prefect_server
+
+    server = _local_server(port)
+    print("Prefect server stopped" if prefect_server.stop(server) else f"No Prefect server started from {server.home}")
+    return 0
+
+
+@server_app.command(name="status")
+def server_status(*, port: int | None = None) -> int:
+    """Say whether the local Prefect server answers, and where its home, pid and log are.
+
+    Parameters
+    ----------
+    port
+        Port (default: PREFECT_PORT or 4200).
+    """
+    from . import prefect_server
+
+    info = prefect_server.status(_local_server(port))
+    state = "answering" if info["healthy"] else "not answering"
+    print(f"Prefect server at {info['url']}: {state}; pid {info['pid'] or '-'}; home {info['home']}; "
+          f"log {info['log']}")
+    return 0 if info["healthy"] else 1
+
+
+# --- Prefect plumbing ---------------------------------------------------------------------------
+
+def _local_server(port: int | None):
+    from . import prefect_server
+
+    return prefect_server.local_server(CODE_ROOT / ".prefect", port)
+
+
+def _connect(port: int | None) -> str:
+    """The API to use: PREFECT_API_URL if set, else the local server (started on first use). Sets
+    PREFECT_API_URL and PREFECT_HOME for this process and its children, before Prefect is imported."""
+    from . import prefect_server
+
+    if os.environ.get("PREFECT_API_URL"):
+        api_url = os.environ["PREFECT_API_URL"].rstrip("/")
+        print(f"Prefect API: {api_url}")
+        return api_url
+    server = _local_server(port)
+    os.environ["PREFECT_HOME"] = str(server.home)
+    if not prefect_server.healthy(server):
+        print(f"Starting the Prefect server at {server.url} (first use; up to a minute when cold)")
+    prefect_server.ensure(server)
+    os.environ["PREFECT_API_URL"] = server.api_url
+    print(f"Prefect UI: {server.url}")
+    return server.api_url
+
+
+def _flows():
+    """The Prefect flows module (flows/build_infographic.py of this checkout), imported once."""
+    if "build_infographic" not in sys.modules:
+        if not (FLOWS_DIR / "build_infographic.py").is_file():
+            raise Unavailable(f"the Prefect flows are not here ({FLOWS_DIR}); run from an infopipe checkout")
+        if str(FLOWS_DIR) not in sys.path:
+            sys.path.insert(0, str(FLOWS_DIR))
+    return importlib.import_module("build_infographic")
+
+
+@contextmanager
+def _prefect(api_url: str):
+    """The flows module, with Prefect pointed at `api_url` even if Prefect was imported earlier."""
+    flows = _flows()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        yield flows
+
+
+def _run_flow(display, port: int | None, flow: str = "build_infographic", **parameters):
+    """Run a flow in this process against the server; its result, or its error re-raised."""
+    api_url = _connect(port)
+    # Prefect's console log would repeat each error with a traceback; the server keeps every log line.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    with _prefect(api_url) as flows:
+        state = getattr(flows, flow)(**parameters, return_state=True)
+    if api_url.endswith("/api") and state.state_details.flow_run_id:
+        print(f"Prefect run: {api_url[:-4]}/runs/flow-run/{state.state_details.flow_run_id}")
+    return state.result()  # raises the flow's error (InfopipeError for bad input)
+
+
+def _check_cron(cron: str | None) -> None:
+    if cron is None:
+        return
+    from prefect.client.schemas.schedules import CronSchedule
+
+    try:
+        CronSchedule(cron=cron)
+    except ValueError:
+        raise InfopipeError("schedule", [Problem("--cron", "bad-cron", f"{cron!r} is not a cron line (five "
+                            "fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *')")]) from None
+
+
+def _provided(module: str, name: str, command: str):
+    """A function another part of infopipe provides, or a clear 'not yet' for this command."""
+    try:
+        found = getattr(importlib.import_module(f".{module}", __package__), name, None)
+    except ImportError:
+        found = None
+    if found is None:
+        raise Unavailable(f"`infopipe {command}` needs infopipe.{module}.{name}, which this version does not have")
+    return found
+
+
+def _require_parameter(fn, name: str, what: str) -> None:
+    import inspect
+
+    if name not in inspect.signature(fn).parameters:
+        raise Unavailable(f"`infopipe {what}` is not supported by this version of {fn.__module__}.{fn.__name__}")
+
+
+def _show(result, as_json: bool) -> None:
+    if isinstance(result, str) and not as_json:
+        print(result)
+    else:
+        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

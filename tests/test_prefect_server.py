@@ -1,0 +1,366 @@
+"""The Prefect path as analysts use it: a real server, a process work pool, a deployment from this
+checkout's source, two workers, and runs of two projects plus two runs of one project at once.
+
+Also the flow's pieces against the same server: the render task's retries and timeout, caching on
+a step's content key, the failed log entry when a task fails, and refusal when the project's
+concurrency slot is taken. Select these with `pytest -m prefect_server`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, ROOT, copy_project, prefect_env
+from infopipe import pipeline, prefect_server
+from infopipe.errors import InfopipeError, Problem
+from infopipe.pipeline import Paths
+from infopipe.provenance import read_log, verify_chain
+from infopipe.review import verify
+
+pytestmark = pytest.mark.prefect_server
+SECOND = "second"
+POOL = "infopipe-test"
+DEADLINE = 420  # seconds for all three runs; they take about a minute on 2 cores
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def flows_module():
+    sys.path.insert(0, str(ROOT / "flows"))
+    import build_infographic
+
+    return build_infographic
+
+
+def with_second_project(root: Path) -> Path:
+    """A root holding jam-and-justice and a copy of it named `second`."""
+    shutil.copytree(root / "projects" / PROJECT, root / "projects" / SECOND)
+    spec = root / "projects" / SECOND / "spec.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(f"project: {PROJECT}", f"project: {SECOND}"),
+                    encoding="utf-8")
+    shutil.copytree(root / "data" / "raw" / PROJECT, root / "data" / "raw" / SECOND)
+    return root
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def stop_all(procs: list[subprocess.Popen]) -> None:
+    """End each process's group and every descendant (flow runs may sit in groups of their own)."""
+    victims = [(p, descendants(p.pid)) for p in procs]
+    for proc, kids in victims:
+        for sig_target in (lambda s: os.killpg(proc.pid, s), *(lambda s, k=k: os.kill(k, s) for k in kids)):
+            try:
+                sig_target(signal.SIGTERM)
+            except (ProcessLookupError, PermissionError):
+                pass
+    for proc, kids in victims:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=5)
+        for kid in kids:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def client_for(server):
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    class Client:
+        def __enter__(self):
+            self.settings = temporary_settings(updates={PREFECT_API_URL: server.api_url})
+            self.settings.__enter__()
+            self.client = get_client(sync_client=True)
+            return self.client.__enter__()
+
+        def __exit__(self, *exc):
+            self.client.__exit__(*exc)
+            self.settings.__exit__(*exc)
+
+    return Client()
+
+
+def slot_intervals(client, run_ids: list) -> dict:
+    """(held, released) per flow run, from the lines the flow logs around its concurrency slot."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    flows = flows_module()
+    deadline = time.monotonic() + 60  # logs arrive in batches, shortly after the run's final state
+    while True:
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=run_ids)))
+        marks: dict = {}
+        for log in logs:
+            for label, text in (("held", flows.SLOT_HELD), ("released", flows.SLOT_RELEASED)):
+                if log.message.startswith(text):
+                    marks.setdefault(log.flow_run_id, {})[label] = log.timestamp
+        if all(len(marks.get(i, {})) == 2 for i in run_ids) or time.monotonic() > deadline:
+            return {i: (marks[i]["held"], marks[i]["released"]) for i in run_ids}
+        time.sleep(1)
+
+
+def disjoint(a: tuple, b: tuple) -> bool:
+    return a[1] <= b[0] or b[1] <= a[0]
+
+
+def task_span(client, run_id) -> tuple:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    assert {t.name.rsplit("-", 1)[0] for t in tasks} >= {"spec", "ingest", "validate", "render", "publish"}
+    return min(t.start_time for t in tasks), max(t.end_time for t in tasks)
+
+
+def logged_runs(root: Path, project: str) -> list[dict]:
+    return [json.loads(line) for line in read_log(root / "outputs" / project / "provenance.jsonl")]
+
+
+# --- the server + worker path ---------------------------------------------------------------------
+
+def test_deployment_on_two_workers_runs_each_project_one_at_a_time(prefect_api, tmp_path):
+    root = with_second_project(copy_project(tmp_path / "root"))
+    env = {**prefect_env(prefect_api), "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    for project in (PROJECT, SECOND):  # the user's command: creates the pool, deploys from this checkout
+        done = subprocess.run([sys.executable, "-m", "infopipe.cli", "--root", str(root), "schedule", project,
+                               "--pool", POOL], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert f"build-infographic/{project}" in done.stdout
+    workers = []
+    try:
+        for n in (1, 2):
+            log = open(tmp_path / f"worker{n}.log", "wb")
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--name", f"worker-{n}",
+                 "--limit", "2"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=tmp_path))
+        with client_for(prefect_api) as client:
+            deployments = {p: client.read_deployment_by_name(f"build-infographic/{p}") for p in (PROJECT, SECOND)}
+            runs = [client.create_flow_run_from_deployment(deployments[p].id) for p in (PROJECT, PROJECT, SECOND)]
+            ids = [r.id for r in runs]
+            deadline = time.monotonic() + DEADLINE
+            while True:
+                states = {r.id: client.read_flow_run(r.id) for r in runs}
+                if all(s.state.is_final() for s in states.values()) or time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+            assert all(s.state.is_completed() for s in states.values()), (
+                {str(i): s.state.name for i, s in states.items()},
+                *((tmp_path / f"worker{n}.log").read_text()[-3000:] for n in (1, 2)))
+
+            # never two runs of one project at once: Prefect's slot, the task runs, the project's log
+            first, second = ids[0], ids[1]
+            slots = slot_intervals(client, ids)
+            assert disjoint(slots[first], slots[second]), slots
+            assert disjoint(task_span(client, first), task_span(client, second))
+            fr = {i: (states[i].start_time, states[i].end_time) for i in (first, second)}
+            later = max((first, second), key=lambda i: slots[i][0])
+            assert fr[later][1] > fr[({first, second} - {later}).pop()][1]  # it finished after, queued behind
+            # the limit is per project: the other project ran while this one's runs held their slot
+            jam_span = (min(slots[first][0], slots[second][0]), max(slots[first][1], slots[second][1]))
+            assert not disjoint(slots[ids[2]], jam_span)
+
+            entries = [e for e in logged_runs(root, PROJECT) if e["status"] == "succeeded"]
+            assert len(entries) == 2
+            spans = [(dt.datetime.fromisoformat(e["started_at"]), dt.datetime.fromisoformat(e["finished_at"]))
+                     for e in entries]
+            assert disjoint(*spans)
+            assert len([e for e in logged_runs(root, SECOND) if e["status"] == "succeeded"]) == 1
+
+            # outputs and the log chain hold, for every run
+            for project, entries in ((PROJECT, entries), (SECOND, logged_runs(root, SECOND))):
+                paths = Paths.for_project(project, root)
+                assert verify_chain(paths.log_file) == []
+                for entry in entries:
+                    _, problems = verify(paths, entry["run_id"])
+                    assert problems == [], problems
+
+            # artifacts, keyed per project, one version per run
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+            def versions(key):
+                return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+
+            assert len(versions(f"infopipe-{PROJECT}-figures")) == 2
+            assert len(versions(f"infopipe-{PROJECT}-run")) == 2
+            table = json.loads(versions(f"infopipe-{SECOND}-figures")[0].data)
+            assert [row["match"] for row in table] == ["yes"] * 8
+            assert {"figure", "printed", "claim", "computed", "match"} == set(table[0])
+            assert {row["figure"]: row["printed"] for row in table}["research_investment"] == "£1m"
+            note = versions(f"infopipe-{SECOND}-run")[0].data
+            latest = (root / "outputs" / SECOND / "latest").resolve()
+            assert str(latest / "page.png") in note and str(latest / "report.html") in note
+            assert f"verify {SECOND} {latest.name}" in note
+    finally:
+        stop_all(workers)
+    assert all(w.poll() is not None for w in workers)
+
+
+def test_build_all_runs_every_project_as_subflows(prefect_api, tmp_path):
+    root = with_second_project(copy_project(tmp_path / "root"))
+    done = subprocess.run([sys.executable, "-m", "infopipe.cli", "--root", str(root), "build-all", "--prefect",
+                           "--parallel", "2"], env=prefect_env(prefect_api), capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for project in (PROJECT, SECOND):
+        latest = (root / "outputs" / project / "latest").resolve()
+        assert f"Outputs: {latest}" in done.stdout
+        assert verify(Paths.for_project(project, root))[1] == []
+    with client_for(prefect_api) as client:
+        from prefect.client.schemas.filters import (FlowFilter, FlowFilterName, FlowRunFilter,
+                                                    FlowRunFilterParentFlowRunId)
+
+        (parent,) = client.read_flow_runs(flow_filter=FlowFilter(name=FlowFilterName(any_=["build-all"])))
+        assert parent.state.is_completed()
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
+        assert sorted(c.name for c in children) == [PROJECT, SECOND]
+        assert all(c.state.is_completed() for c in children)
+
+
+# --- the flow's pieces, in this process, against the same server ---------------------------------
+
+@pytest.fixture
+def flows(prefect_api):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api.api_url}):
+        yield flows_module()
+        for worker in (APILogWorker, EventsWorker):  # send what is queued while the server is still up
+            worker.drain_all(timeout=10)
+
+
+def test_render_retries_what_the_browser_broke_but_not_bad_input(flows, tmp_path):
+    from prefect import flow
+
+    calls = []
+
+    def render(fail_with):
+        calls.append(fail_with)
+        if len(calls) == 1 and fail_with:
+            raise InfopipeError("render", [Problem("chromium", fail_with, "it broke")])
+        return "drawn"
+
+    @flow
+    def attempt(fail_with: str):
+        return flows.task_hook(tmp_path)("render", render, fail_with)
+
+    assert attempt("chrome-stopped") == "drawn" and len(calls) == 2  # retried once
+    calls.clear()
+    with pytest.raises(InfopipeError, match="render failed"):
+        attempt("chrome-missing")
+    assert len(calls) == 1  # no Chrome: retrying cannot help
+
+
+def test_render_task_is_stopped_by_its_timeout(flows, tmp_path, monkeypatch):
+    from prefect import flow
+
+    monkeypatch.setattr(flows, "RENDER_TIMEOUT", 1.0)
+    monkeypatch.setattr(flows, "RENDER_RETRIES", 0)
+    began = time.monotonic()
+
+    def render(seconds):
+        time.sleep(seconds)
+
+    @flow
+    def hangs():
+        return flows.task_hook(tmp_path)("render", render, 30)
+
+    with pytest.raises(TimeoutError):
+        hangs()
+    assert time.monotonic() - began < 25
+
+
+def test_a_step_with_a_content_key_is_cached_on_it(flows, tmp_path):
+    from prefect import flow
+
+    calls = []
+
+    def compute(x):
+        calls.append(x)
+        return x * 2
+
+    @flow
+    def twice(key: str):
+        hook = flows.task_hook(tmp_path)
+        return [hook("compute", compute, 21, key=key), hook("compute", compute, 21, key=key),
+                hook("compute", compute, 21)]
+
+    assert twice("k1") == [42, 42, 42]
+    assert calls == [21, 21]  # the second keyed call reused the first; the unkeyed one ran
+    assert twice("k1") == [42, 42, 42] and calls == [21, 21, 21]  # a later flow run reuses it too
+    assert twice("k2") == [42, 42, 42] and len(calls) == 5  # a new key redoes the step
+    assert any((tmp_path / ".prefect" / "results").iterdir())  # persisted under the project root
+
+
+def test_a_failed_task_leaves_a_failed_log_entry_and_a_failure_artifact(flows, project_root, monkeypatch,
+                                                                        prefect_api):
+    def broken(*args):
+        raise InfopipeError("render", [Problem("chromium", "chrome-missing", "no browser here")])
+
+    monkeypatch.setattr(pipeline, "render_outputs", broken)
+    with pytest.raises(InfopipeError, match="render failed"):
+        flows.build_infographic(PROJECT, root=str(project_root))
+    last = logged_runs(project_root, PROJECT)[-1]
+    assert last["status"] == "failed" and last["failed_step"] == "render"
+    assert not (project_root / "outputs" / PROJECT / "latest").exists()
+    with client_for(prefect_api) as client:
+        note = client.read_latest_artifacts()
+        failed = [a for a in note if a.key == f"infopipe-{PROJECT}-run"]
+        assert failed and "run failed" in failed[0].data and "chrome-missing" in failed[0].data
+
+
+def test_a_second_run_refuses_while_the_projects_slot_is_taken(flows, project_root):
+    from prefect.concurrency.sync import concurrency
+
+    flows.ensure_limit(flows.limit_name(PROJECT))
+    with concurrency(flows.limit_name(PROJECT), occupy=1, strict=True):
+        with pytest.raises(InfopipeError) as err:
+            flows.build_infographic(PROJECT, root=str(project_root), wait=0)
+    assert err.value.problems[0].check == "locked"
+    assert not (project_root / "outputs" / PROJECT / "provenance.jsonl").exists()  # nothing ran
+
+
+def test_artifact_keys_are_what_prefect_accepts(flows):
+    assert flows.artifact_key("jam-and-justice", "figures") == "infopipe-jam-and-justice-figures"
+    assert flows.artifact_key("Big_Report_2024", "run") == "infopipe-big-report-2024-run"
+
+
+def test_server_status_reuse_and_stop(prefect_api):
+    """`ensure` reuses a running server; `stop` ends only what this home started."""
+    assert prefect_server.healthy(prefect_api)
+    assert prefect_server.ensure(prefect_api) == "running"
+    info = prefect_server.status(prefect_api)
+    assert info["healthy"] and info["pid"] == int(prefect_api.pid_file.read_text())
+    other = prefect_server.Server(prefect_api.home.parent / "not-started", prefect_api.port)
+    assert prefect_server.stop(other) is False and prefect_server.healthy(prefect_api)
