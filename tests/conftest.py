@@ -14,10 +14,10 @@ PROJECT = "jam-and-justice"
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 
 
-def copy_project(dest: Path) -> Path:
-    """An infopipe root holding the shipped spec and raw data, and nothing generated."""
-    shutil.copytree(ROOT / "projects", dest / "projects")
-    shutil.copytree(ROOT / "data" / "raw" / PROJECT, dest / "data" / "raw" / PROJECT)
+def copy_project(dest: Path, project: str = PROJECT) -> Path:
+    """An infopipe root holding one shipped project's spec and raw data, and nothing generated."""
+    shutil.copytree(ROOT / "projects" / project, dest / "projects" / project)
+    shutil.copytree(ROOT / "data" / "raw" / project, dest / "data" / "raw" / project)
     return dest
 
 

@@ -94,47 +94,38 @@ def test_help_exits_0(capsys):
         assert f" {command} " in out, command
 
 
-# --- commands whose implementation lives elsewhere ----------------------------------------------
+# --- status, schema, new ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("argv, module, name", [
-    (["status"], "infopipe.pipeline", "status"),
-    (["schema"], "infopipe.spec", "json_schema"),
-])
-def test_provided_commands_call_their_module_or_say_it_is_missing(argv, module, name, project_root,
-                                                                   monkeypatch, capsys):
-    monkeypatch.delattr(module + "." + name, raising=False)
-    assert main(["--root", str(project_root), *argv]) == 2
-    assert f"needs {module}.{name}" in capsys.readouterr().err
-    seen = []
-    monkeypatch.setattr(module + "." + name, lambda *a: seen.append(a) or {"answer": 42}, raising=False)
-    assert main(["--root", str(project_root), *argv]) == 0
-    assert json.loads(capsys.readouterr().out) == {"answer": 42}
-    if argv == ["status"]:
-        assert seen[0][0].project == PROJECT and seen[0][0].root == project_root.resolve()
+def test_schema_prints_the_spec_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"datasets", "figures", "theme", "page"} <= set(schema["properties"])
 
 
-def test_new_calls_the_scaffold(project_root, monkeypatch, capsys):
-    import types
+def test_new_project_validates_and_runs_as_scaffolded(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "new", "fresh"]) == 0
+    assert (tmp_path / "projects" / "fresh" / "spec.yaml").is_file()
+    assert main(["--root", str(tmp_path), "validate", "fresh"]) == 0
+    assert main(["--root", str(tmp_path), "run", "fresh"]) == 0
+    figures = json.loads((tmp_path / "outputs" / "fresh" / "latest" / "figures.json").read_text())["figures"]
+    kinds = {f["kind"] for f in figures}
+    assert {"number", "sentence", "subcount", "breakdown", "part"} <= kinds
+    assert all(f["claim_holds"] is not False for f in figures)
+    assert main(["--root", str(tmp_path), "new", "fresh"]) == 1  # never overwrites
+    assert "[exists]" in capsys.readouterr().err
 
-    seen = []
-    fake = types.ModuleType("infopipe.scaffold")
-    fake.new_project = lambda root, name: seen.append((root, name)) or Path(root) / "projects" / name
-    monkeypatch.setitem(sys.modules, "infopipe.scaffold", fake)
-    assert main(["--root", str(project_root), "new", "fresh"]) == 0
-    assert seen == [(project_root, "fresh")]
-    assert "Created: " in capsys.readouterr().out
 
-
-def test_run_force_needs_a_pipeline_that_supports_it(project_root, monkeypatch, capsys):
-    import inspect
-
-    from infopipe import pipeline
-
-    if "force" in inspect.signature(pipeline.run).parameters:
-        pytest.skip("pipeline.run supports --force")
-    assert main(["--root", str(project_root), "run", "--force"]) == 2
-    assert "run --force" in capsys.readouterr().err
-    assert not (project_root / "outputs").exists()
+def test_status_says_what_is_stale_and_why(good_copy, capsys):
+    assert main(["--root", str(good_copy), "status", "--json"]) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert before["up_to_date"] and not any(d["stale"] for d in before["datasets"] + before["figures"])
+    raw = good_copy / "data" / "raw" / PROJECT / "funding_awards.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace(",1000000,", ",1100000,"), encoding="utf-8")
+    assert main(["--root", str(good_copy), "status", "--json"]) == 0
+    after = json.loads(capsys.readouterr().out)
+    assert not after["up_to_date"]
+    assert [d["dataset"] for d in after["datasets"] if d["stale"]] == ["funding_awards"]
+    assert [f["figure"] for f in after["figures"] if f["stale"]] == ["research_investment"]
 
 
 # --- the flow file is the same command tree ------------------------------------------------------

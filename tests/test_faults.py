@@ -34,13 +34,13 @@ KILL_IN_PUBLISH = textwrap.dedent("""
     import os, signal, sys
     from infopipe.pipeline import Paths, run
 
-    def step(name, fn, *args, **kwargs):
+    def step(name, fn, *args, key=None, **kwargs):
         result = fn(*args, **kwargs)
         if name == "publish":  # files written into the staging folder, not yet moved into place
             os.kill(os.getpid(), signal.SIGKILL)
         return result
 
-    run(Paths.for_project("jam-and-justice", sys.argv[1]), step=step)
+    run(Paths.for_project("jam-and-justice", sys.argv[1]), step=step, force=True)
 """)
 
 
@@ -60,7 +60,7 @@ def test_sigkill_during_publish_never_leaves_a_half_run_as_good(good_copy):
 
 def test_two_runs_at_once_one_refuses_and_the_log_stays_valid(good_copy):
     before = latest(good_copy)
-    first = subprocess.Popen([*INFOPIPE, "--root", str(good_copy), "run"], stdout=subprocess.PIPE,
+    first = subprocess.Popen([*INFOPIPE, "--root", str(good_copy), "run", "--force"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     lock = good_copy / "outputs" / PROJECT / ".lock"
     deadline = time.monotonic() + 60

@@ -65,22 +65,24 @@ def test_text_from_data_is_escaped_in_the_review_page():
     assert "&amp;b=&#34;2&#34;" in html  # escaped by the template, then read back whole above
 
 
-def test_claim_columns_read_new_figure_dicts_and_still_take_old_ones():
+def test_claim_columns_show_each_figures_claim():
     base = {"project": "p", "run_id": "r", "started_at": "t", "code": {"commit": "c", "dirty": True},
             "spec": {"sha256": "s"}, "inputs": [], "validation": []}
     new = {"id": "online", "label": "registered participants", "printed": "over 2000", "published": "over 2000",
-           "value": 2031, "claim_kind": "lower bound", "claim_holds": True, "matches": True,
-           "explanation": "sum", "rule_in_words": "sum", "record_ids": ["e1", "e2"], "input": {"path": "events.csv"}}
+           "value": 2031, "claim_kind": "more_than", "claim_meaning": "a lower bound: the value must be above 2,000",
+           "claim_holds": True, "matches": True, "explanation": "sum", "rule_in_words": "sum", "record_count": 2,
+           "input": {"path": "events.csv"}}
     broken = {**new, "id": "broken", "claim_holds": False, "matches": False}
-    old = {"id": "f", "label": "institutions", "printed": "4", "published": "4", "matches": True,
-           "explanation": "count", "rule_in_words": "count", "record_ids": ["a"], "input": {"path": "x.csv"}}
-    html = render_report({**base, "figures": [new, broken, old]}, {}, [])
+    total = {"id": "f", "label": "events", "printed": "21", "published": None, "matches": False,
+             "claim_kind": None, "claim_holds": None, "explanation": "count", "rule_in_words": "count",
+             "record_count": 1, "input": {"path": "x.csv"}}
+    html = render_report({**base, "figures": [new, broken, total]}, {}, [])
     doc = lxml.html.fromstring(html)
-    table = next(t for t in doc.iter("table") if "claim kind" in t.text_content())
+    table = next(t for t in doc.iter("table") if "claim holds" in t.text_content())
     header = [th.text_content() for th in table.iter("th")]
     rows = [[td.text_content() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
     column = {name: i for i, name in enumerate(header)}
-    assert [r[column["claim kind"]] for r in rows] == ["lower bound", "lower bound", "—"]
+    assert [r[column["claim"]] for r in rows] == ["more_thana lower bound: the value must be above 2,000"] * 2 + ["—"]
     assert [r[column["claim holds"]] for r in rows] == ["yes", "no", "—"]
-    assert rows[0][column["computed"]] == "over 2000value 2031" and rows[2][column["computed"]] == "4"
+    assert rows[0][column["printed"]] == "over 2000value 2031" and rows[2][column["printed"]] == "21"
     assert "(uncommitted changes)" in html and html.count("<details>") == 3

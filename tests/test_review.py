@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import PROJECT
 from infopipe.cli import main
 from infopipe.pipeline import Paths, run
-from infopipe.review import diff, explain, verify
+from infopipe.review import changed_since, diff, explain, verify
 from infopipe.spec import load_spec
 
 
@@ -40,11 +40,22 @@ def test_verify_names_a_changed_output(good_copy):
     assert expected in problems[0].message
 
 
-def test_verify_names_a_changed_raw_file(good_copy):
+def test_verify_keeps_an_intact_run_intact_after_the_raw_data_changes(good_copy, capsys):
+    """Updated raw data is news, not a failure; the run's own copy of its inputs is what it checks."""
     flip_byte(good_copy / "data" / "raw" / PROJECT / "funders.csv", 20)
+    folder, problems = verify(paths_of(good_copy))
+    assert problems == []
+    assert changed_since(paths_of(good_copy), folder) == [
+        f"data/raw/{PROJECT}/funders.csv: changed since this run (the run keeps its own copy)"]
+    assert main(["--root", str(good_copy), "verify"]) == 0
+    assert f"NOTE data/raw/{PROJECT}/funders.csv: changed since" in capsys.readouterr().out
+
+
+def test_verify_names_a_changed_copy_of_an_input_inside_the_run(good_copy):
+    copy = good_copy / "outputs" / PROJECT / "latest" / "inputs" / "funders.csv"
+    flip_byte(copy, 20)
     _, problems = verify(paths_of(good_copy))
     assert [(p.check, Path(p.file).name) for p in problems] == [("hash-mismatch", "funders.csv")]
-    assert "raw file changed" in problems[0].message
 
 
 def test_verify_names_an_edited_old_log_entry(good_copy):

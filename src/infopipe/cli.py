@@ -165,10 +165,7 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
         else:
             from .pipeline import call, run as run_pipeline
 
-            options = {"force": True} if force else {}
-            if force:
-                _require_parameter(run_pipeline, "force", "run --force")
-            folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, **options)
+            folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, force=force)
         display.summary(folder)
     print(f"Outputs: {folder}")
     return 0
@@ -251,15 +248,26 @@ def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(na
     project
         A project under projects/ (default: the only one).
     """
-    fn = _provided("pipeline", "status", "status")
-    _show(fn(_paths(project)), json_)
+    from .pipeline import status as project_status
+
+    result = project_status(_paths(project))
+    if json_:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{result['project']}: latest run {result['latest'] or '(none)'}; "
+          + ("up to date: a run now would build nothing" if result["up_to_date"] else "a run now would rebuild:"))
+    for kind, items in (("dataset", result["datasets"]), ("figure", result["figures"])):
+        for item in items:
+            print(f"  {'stale' if item['stale'] else 'ok   '}  {kind} {item[kind]}: {item['why']}")
     return 0
 
 
 @app.command
 def schema() -> int:
     """Print the JSON Schema of spec.yaml (for editors and validation)."""
-    print(json.dumps(_provided("spec", "json_schema", "schema")(), indent=2, ensure_ascii=False))
+    from .spec import json_schema
+
+    print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
 
 
@@ -272,8 +280,11 @@ def new(project: str, /) -> int:
     project
         The new project's name (lower-case letters, digits, - and _).
     """
-    created = _provided("scaffold", "new_project", "new")(OPTIONS.root, project)
-    print(f"Created: {created}")
+    from .scaffold import new_project
+
+    for path in new_project(OPTIONS.root, project):
+        print(f"Created: {path}")
+    print(f"Next: infopipe validate {project} ; infopipe run {project}")
     return 0
 
 
@@ -294,7 +305,7 @@ def verify(*args: str, rerun: bool = False,
     rerun
         Also rebuild the run from its own inputs in a temp folder and compare bytes.
     """
-    from .review import chain_head, verify as verify_run
+    from .review import chain_head, changed_since, verify as verify_run
 
     if len(args) > (1 if project else 2):
         raise _usage("[PROJECT] [RUN]", len(args))
@@ -308,8 +319,10 @@ def verify(*args: str, rerun: bool = False,
     folder, problems = verify_run(paths, run_id, rerun)
     for problem in problems:
         print(f"FAIL {problem}")
-    checked = "chain, record, outputs, inputs, spec" + (", rerun" if rerun else "")
+    checked = "chain, log entry, record, every file of the run" + (", rerun" if rerun else "")
     print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
+    for note in changed_since(paths, folder):
+        print(f"NOTE {note}")
     print(f"log head: {chain_head(paths)}  (record it elsewhere; a later verify can compare)")
     return 1 if problems else 0
 
@@ -336,10 +349,7 @@ def explain(*args: str, run: str | None = None, json_: Annotated[bool, Parameter
     from .review import explain as explain_figure, explain_text
 
     given, (figure,) = _split(args, 1, "FIGURE")
-    extra = {k: v for k, v in (("limit", limit), ("offset", offset)) if v is not None}
-    for name in extra:
-        _require_parameter(explain_figure, name, f"explain --{name}")
-    info = explain_figure(_paths(given or project), figure, run, **extra)
+    info = explain_figure(_paths(given or project), figure, run, 50 if limit is None else limit, offset or 0)
     print(json.dumps(info, indent=2, ensure_ascii=False, default=str) if json_ else explain_text(info))
     return 0
 
@@ -560,31 +570,6 @@ def _check_cron(cron: str | None) -> None:
     except ValueError:
         raise InfopipeError("schedule", [Problem("--cron", "bad-cron", f"{cron!r} is not a cron line (five "
                             "fields: minute hour day-of-month month day-of-week, e.g. '0 6 * * *')")]) from None
-
-
-def _provided(module: str, name: str, command: str):
-    """A function another part of infopipe provides, or a clear 'not yet' for this command."""
-    try:
-        found = getattr(importlib.import_module(f".{module}", __package__), name, None)
-    except ImportError:
-        found = None
-    if found is None:
-        raise Unavailable(f"`infopipe {command}` needs infopipe.{module}.{name}, which this version does not have")
-    return found
-
-
-def _require_parameter(fn, name: str, what: str) -> None:
-    import inspect
-
-    if name not in inspect.signature(fn).parameters:
-        raise Unavailable(f"`infopipe {what}` is not supported by this version of {fn.__module__}.{fn.__name__}")
-
-
-def _show(result, as_json: bool) -> None:
-    if isinstance(result, str) and not as_json:
-        print(result)
-    else:
-        print(json.dumps(result, indent=2, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

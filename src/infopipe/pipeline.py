@@ -299,7 +299,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                     "code": {"infopipe_version": __version__}})
                 return current
             datasets = timed("validate", validate_step, paths.spec_file, paths.raw_dir,
-                             paths.project_processed, today, force, key=key)
+                             paths.project_processed, today, force, key=None if force else key)
             staging = staging_folder(paths.project_out, run_id)
             computed = timed("compute", compute_step, paths.spec_file, datasets, staging, previous, force)
             rendered = timed("render", render_step, paths.spec_file, staging, previous, force)

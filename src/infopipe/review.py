@@ -6,7 +6,6 @@ reviewer can check a published run without trusting the code that made it.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import tempfile
@@ -228,67 +227,3 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
                             "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
             "figures_changed": changes}
-
-
-def add_review_commands(sub) -> None:
-    p = sub.add_parser("verify", help="re-hash a run's inputs, spec and outputs and check the log chain")
-    p.add_argument("run", nargs="?", default=None, help="run id (default: latest)")
-    p.add_argument("--project", default="jam-and-justice")
-    p.add_argument("--rerun", action="store_true", help="also rebuild the run and compare bytes")
-    p.set_defaults(handler=_verify_cmd)
-
-    p = sub.add_parser("explain", help="show how one figure was counted, record by record")
-    p.add_argument("figure")
-    p.add_argument("--run", default=None, help="run id (default: latest)")
-    p.add_argument("--project", default="jam-and-justice")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=50, help="records to show (default 50)")
-    p.add_argument("--offset", type=int, default=0, help="skip this many records first")
-    p.set_defaults(handler=_explain_cmd)
-
-    p = sub.add_parser("diff", help="figures, records and input files that changed between two runs")
-    p.add_argument("run_a")
-    p.add_argument("run_b")
-    p.add_argument("--project", default="jam-and-justice")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=_diff_cmd)
-
-
-def _paths(args: argparse.Namespace) -> Paths:
-    return Paths.for_project(args.project, args.root)
-
-
-def _verify_cmd(args) -> int:
-    folder, problems = verify(_paths(args), args.run, args.rerun)
-    for problem in problems:
-        print(f"FAIL {problem}")
-    checked = "chain, log entry, record, every file of the run" + (", rerun" if args.rerun else "")
-    print(f"{'FAILED' if problems else 'OK'}: run {folder.name} ({checked}); {len(problems)} problems")
-    for note in changed_since(_paths(args), folder):
-        print(f"NOTE {note}")
-    print(f"log head: {chain_head(_paths(args))}  (record it elsewhere; a later verify can compare)")
-    return 1 if problems else 0
-
-
-def _explain_cmd(args) -> int:
-    info = explain(_paths(args), args.figure, args.run, args.limit, args.offset)
-    print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else explain_text(info))
-    return 0
-
-
-def _diff_cmd(args) -> int:
-    result = diff(_paths(args), args.run_a, args.run_b)
-    if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return 0
-    print(f"{result['run_a']} -> {result['run_b']}")
-    print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
-    for c in result["figures_changed"]:
-        if c.get("removed"):
-            print(f"  {c['figure']}: removed")
-            continue
-        print(f"  {c['figure']}: {c['before']} -> {c['after']}; added {c['records_added'] or '-'}; "
-              f"removed {c['records_removed'] or '-'}; changed {c['records_changed'] or '-'}")
-    if not result["figures_changed"]:
-        print("no figure changed")
-    return 0

@@ -39,12 +39,12 @@ STEPS: dict[str, Step] = {s.name: s for s in (
     Step("compute", "count every figure by its rule, check it against the claim the report printed, "
          "and print it from its value; keep each figure's records as Parquet",
          ("spec.yaml",), ("figures.json", "lineage/"), ("pandas", "pyarrow", "numpy")),
-    Step("render", "draw each panel and the page as SVG, rasterise PNGs and the PDF from that SVG "
-         "(reused while the SVG is unchanged)", ("figures.json", "spec.yaml"),
-         ("panels/", "page.", "alt-text.json"), ("resvg-py", "cairosvg", "pikepdf", "jinja2", "fonttools")),
-    Step("publish", "write the gallery, the review page and the run's own copies of its spec and inputs",
-         ("figures.json", "lineage/", "panels/", "page."),
-         ("index.html", "report.html", "spec.yaml", "inputs/"), ("jinja2",)),
+    Step("render", "draw each panel and the page as SVG, rasterise PNGs and the PDF from that SVG, "
+         "write the alt texts and the gallery (each file reused while its key is unchanged)", ("figures.json", "spec.yaml"),
+         ("panels/", "page.", "alt-text.json", "index.html"),
+         ("resvg-py", "cairosvg", "pikepdf", "jinja2", "fonttools")),
+    Step("publish", "write the review page and the run's own copies of its spec and inputs",
+         ("figures.json", "lineage/", "panels/", "page."), ("report.html", "spec.yaml", "inputs/"), ("jinja2",)),
     Step("record", "write provenance.json and the RO-Crate that describe the run", ("",),
          ("provenance.json", "ro-crate-metadata.json"), ("rocrate",)),
 )}
