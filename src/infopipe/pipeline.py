@@ -414,7 +414,8 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
     problems = err.problems if isinstance(err, InfopipeError) else [
         Problem(step, type(err).__name__, str(err) or type(err).__name__)]
     entry = {
-        "run_id": run_id, "project": paths.project, "status": "failed", "failed_step": step,
+        "run_id": run_id, "project": paths.project, "status": "failed",
+        "failed_step": err.step if isinstance(err, InfopipeError) else step, "pipeline_step": step,
         "started_at": started.isoformat(), "finished_at": now().isoformat(),
         "error": str(err).splitlines()[0] if str(err) else type(err).__name__,
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
