@@ -76,14 +76,17 @@ def test_a_bad_option_is_one_line_and_exit_1(capsys):
     assert err == "infopipe: Unknown option: --no-such-option."
 
 
-def test_an_unexpected_error_exits_2_with_its_traceback(project_root, monkeypatch, capsys):
+def test_an_unexpected_error_exits_2_with_its_traceback_in_a_file(project_root, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr("infopipe.pipeline.validate_only", broken)
     assert main(["--root", str(project_root), "validate"]) == 2
     err = capsys.readouterr().err
-    assert "Traceback" in err and "RuntimeError: boom" in err and "a bug in infopipe" in err
+    assert "Traceback" not in err and "RuntimeError: boom" in err and "a bug in infopipe" in err
+    written = Path(err.split("the details are in ")[1].strip())
+    assert written.parent == project_root / "outputs" / ".errors"
+    assert "Traceback" in written.read_text() and "RuntimeError: boom" in written.read_text()
 
 
 def test_help_exits_0(capsys):

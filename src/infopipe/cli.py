@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import signal
 import sys
+import tempfile
+import time
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from typing import Annotated
 from cyclopts import App, CycloptsError, Parameter
 
 from . import __version__
-from .errors import InfopipeError, Problem
+from .errors import InfopipeError, Problem, Stopped
 
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding flows/ and .prefect/
 FLOWS_DIR = CODE_ROOT / "flows"
@@ -60,11 +63,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"infopipe: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("infopipe: interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:  # a bug, not bad input: keep the traceback for the report
-        traceback.print_exc()
-        print(f"infopipe: unexpected error ({type(err).__name__}); this is a bug in infopipe", file=sys.stderr)
+        print("infopipe: interrupted (the run was logged as failed; nothing was published)", file=sys.stderr)
+        return 128 + signal.SIGINT
+    except Stopped as err:
+        print(f"infopipe: {err} (the run was logged as failed; nothing was published)", file=sys.stderr)
+        return 128 + err.signum
+    except Exception as err:  # a bug, not bad input: one line here, the traceback in a file
+        where = write_traceback(err)
+        print(f"infopipe: unexpected error ({type(err).__name__}: {str(err)[:200]}); this is a bug in "
+              f"infopipe; the details are in {where}", file=sys.stderr)
         return 2
     return result if isinstance(result, int) else 0
 
@@ -81,6 +88,22 @@ def _launcher(*tokens: Annotated[str, Parameter(show=False, allow_leading_hyphen
     """
     OPTIONS.root = root
     return app(tokens)
+
+
+def write_traceback(err: BaseException) -> Path:
+    """Keep the traceback for a bug report in a file under the outputs folder (or the temp folder
+    when that cannot be written), never on the screen."""
+    text = "".join(traceback.format_exception(err))
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for folder in (OPTIONS.root / "outputs" / ".errors", Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"infopipe-error-{stamp}-{os.getpid()}.txt"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return Path("(nowhere: no folder could be written)")
 
 
 # --- projects -----------------------------------------------------------------------------------

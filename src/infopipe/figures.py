@@ -8,8 +8,6 @@ data prints "more than 70" without an edit. `panels_for` turns figures into what
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -21,6 +19,7 @@ from .claims import Claim, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
 from .formats import FormatError, render_template
 from .panels import Layout, Page, Panel, Part, Segment, Theme
+from .files import inside, reuse_file
 from .provenance import write_json
 from .rules import apply_rule, rule_columns
 from .spec import FIGURE_REF, Filter, FigureSpec, Spec, part_id
@@ -174,12 +173,12 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
                        for i in ids)
         if reusable:
             for i in ids:
-                _link(previous / old[i]["lineage"]["path"], folder / old[i]["lineage"]["path"])
+                reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
                 entries.append({**old[i], "note": fig.note if i == fig.id else None})
             continue
         computed += ids
         for result in compute_figure(spec, fig, tables):
-            lineage = folder / "lineage" / f"{result.id}.parquet"
+            lineage = inside(folder, f"lineage/{result.id}.parquet", "compute")
             result.records.to_parquet(lineage, index=False)
             entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
                             "input": raw[result.dataset],
@@ -207,15 +206,6 @@ def _figures_json(run: Path) -> list[dict]:
 
 def read_figures(folder: Path) -> list[FigureResult]:
     return [FigureResult.from_dict(f) for f in _figures_json(folder)]
-
-
-def _link(source: Path, dest: Path) -> None:
-    """Reuse a file of an earlier run: a hard link (runs are never edited), else a copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copyfile(source, dest)
 
 
 def _sha(path: Path) -> str:

@@ -4,6 +4,8 @@ uses (kept apart from ingest so that checking whether anything changed imports n
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 from pathlib import Path
 
 from .errors import InfopipeError, Problem
@@ -25,3 +27,24 @@ def resolve_inside(folder: Path, relative: str, shown: str) -> Path:
         raise InfopipeError("ingest", [Problem(shown, "unsafe-path",
                             f"resolves to {target}, outside the raw folder {root}")])
     return target
+
+
+def inside(folder: Path, relative: str, step: str = "publish") -> Path:
+    """The absolute path of a file to write, refused if it would land outside `folder` (through
+    '..', an absolute part or a symlink): nothing a spec or data says can write elsewhere."""
+    root = Path(folder).resolve()
+    target = (root / relative).resolve()
+    if target == root or not target.is_relative_to(root):
+        raise InfopipeError(step, [Problem(str(relative), "path-escape",
+                                           f"an output would be written outside {root}; refused")])
+    return target
+
+
+def reuse_file(source: Path, dest: Path) -> None:
+    """Put an earlier run's file into this run: a hard link (runs are never edited after they are
+    published, so sharing the bytes is safe and free), or a copy where links are not possible."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, dest)
+    except OSError:
+        shutil.copyfile(source, dest)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import shutil
 import signal
@@ -28,6 +27,7 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import InfopipeError, Problem, Stopped, os_problem
+from .files import inside, reuse_file
 from .provenance import append_log, canonical_json, environment, git_state, write_json
 from .publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from .spec import Spec, load_spec, spec_path
@@ -205,7 +205,7 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     shutil.copyfile(spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
     for item in datasets:
-        copy_input(raw_dir / item["raw_file"], folder / "inputs" / item["raw_file"], item["raw_sha256"], previous)
+        copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
@@ -213,17 +213,16 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
 
 
-def copy_input(source: Path, dest: Path, sha256: str, previous: Path | None) -> None:
-    """A run's copy of a raw file: a hard link to the previous run's identical copy, else a copy."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    earlier = previous / "inputs" / dest.name if previous else None
-    if earlier and earlier.is_file() and _recorded_sha(previous, f"inputs/{dest.name}") == sha256:
-        try:
-            os.link(earlier, dest)
-            return
-        except OSError:
-            pass
-    shutil.copyfile(source, dest)
+def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path | None) -> None:
+    """A run's copy of a raw file: a hard link to the previous run's identical copy (runs are never
+    edited), else a copy."""
+    dest = inside(inputs, rel)
+    earlier = previous / "inputs" / rel if previous else None
+    if earlier and earlier.is_file() and _recorded_sha(previous, f"inputs/{rel}") == sha256:
+        reuse_file(earlier, dest)
+    else:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
 
 
 def _record(run: Path) -> dict:

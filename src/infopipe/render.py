@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import __version__
+from . import __version__, files
 from .errors import InfopipeError, Problem
 from .panel_layout import DrawnPage, DrawnPanel, layout_page, layout_panel
 from .panels import Layout, Page, Panel, Theme
@@ -165,13 +164,7 @@ def _output(path: str, owner: str, renderer: str, source: str, theme: Theme, zoo
 
 
 def inside(folder: Path, relative: str) -> Path:
-    """The file's absolute path, refusing any that would land outside the folder (.., symlinks)."""
-    root = Path(folder).resolve()
-    target = (root / relative).resolve()
-    if target == root or not target.is_relative_to(root):
-        raise InfopipeError("render", [Problem(relative, "path-escape",
-                                               f"output path would be written outside {root}")])
-    return target
+    return files.inside(folder, relative, "render")
 
 
 def panel_stem(index: int, panel: Panel) -> str:
@@ -236,7 +229,7 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
             if candidate.is_file():
                 source = candidate
         if source is not None:
-            shutil.copyfile(source, target)
+            files.reuse_file(source, target)
             reused.append(out.path)
         else:
             target.write_bytes(make_bytes(out))
