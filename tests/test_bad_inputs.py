@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import resource
+from xml.etree import ElementTree
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import PROJECT, computed_figures, latest_target, tree_hashes
+from conftest import PROJECT, latest_target, tree_hashes
 from infopipe.cli import main
 
 CASES = Path(__file__).parent / "bad_inputs"
@@ -61,9 +62,19 @@ def test_bad_input_case(name: str, good_copy: Path, capsys):
     raw_before = tree_hashes(good_copy / "data" / "raw" / PROJECT)
     latest_before, entries_before = latest_target(good_copy), len(log_entries(good_copy))
 
-    if expect["exit"] == 0:  # accepted inputs: they validate and compute as stated (no render)
-        printed = {k: r.printed for k, r in computed_figures(good_copy).items()}
-        assert {k: printed[k] for k in expect["figures"]} == expect["figures"]
+    if expect["exit"] == 0:  # accepted inputs: the whole run succeeds and prints what it says
+        assert main(["--root", str(good_copy), "run", PROJECT]) == 0, capsys.readouterr().err
+        folder = (good_copy / "outputs" / PROJECT / "latest").resolve()
+        figures = {f["id"]: f for f in json.loads((folder / "figures.json").read_text())["figures"]}
+        assert {k: figures[k]["printed"] for k in expect["figures"]} == expect["figures"]
+        for fid, fields in expect.get("figure_fields", {}).items():
+            assert {k: figures[fid][k] for k in fields} == fields
+        for name, text in expect.get("svg_label", {}).items():  # drawn as text, never as markup
+            root = ElementTree.fromstring((folder / name).read_text(encoding="utf-8"))
+            label = next(e for e in root.iter() if e.get("class") == "label")
+            assert " ".join("".join(t.itertext()) for t in label) == text
+            assert not [e for e in root.iter() if e.tag.endswith("script")]
+        assert tree_hashes(good_copy / "data" / "raw" / PROJECT) == raw_before
         return
 
     code = main(["--root", str(good_copy), "run", PROJECT])

@@ -35,6 +35,7 @@ from .steps import STEPS, all_versions, content_key
 
 Hook = Callable[..., Any]
 NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json")
+RENDER_GRACE_FILES = 3  # a render may take as long as this many files more, for set-up
 REVIEW_RECORDS = 200  # records per figure shown on the review page; `explain` pages through all
 
 
@@ -181,7 +182,8 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     unchanged is reused from the previous run instead of drawn again."""
     from .colours import check_page_colours
     from .figures import page_for, read_figures
-    from .render import plan_outputs, write_outputs
+    from .progress import progress_callback
+    from .render import plan_outputs, render_hung, write_outputs
 
     spec = load_spec(spec_file)
     page = page_for(spec, read_figures(folder))
@@ -189,7 +191,10 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     outputs = plan_outputs(page, folder)
     keys = {} if force or previous is None else {
         o["path"]: o.get("key") for o in _record(previous).get("outputs", [])}
-    written = write_outputs(outputs, folder, previous, keys)
+    seconds = spec.render_seconds_per_file * (len(outputs) + RENDER_GRACE_FILES)
+    with time_limit(seconds, render_hung(len(outputs), 0)):
+        written = write_outputs(outputs, folder, previous, keys, deadline=time.monotonic() + seconds,
+                                progress=progress_callback)
     return [{**o.to_dict(), "reused": o.path in written.reused} for o in outputs]
 
 
@@ -335,6 +340,27 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             if isinstance(err, InfopipeError):
                 raise err from None
             raise
+
+
+@contextmanager
+def time_limit(seconds: float, error: InfopipeError):
+    """Raise `error` if the block runs longer than `seconds` (a timer signal: it also stops a
+    single file that hangs). Off the main thread (Prefect workers) the task's own timeout and
+    the per-file deadline do this instead."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise error
+
+    before = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
 
 
 @contextmanager

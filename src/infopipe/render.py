@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
+import time
 
 import jinja2
 
@@ -213,7 +215,8 @@ def make_bytes(out: Output) -> bytes:
 
 
 def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None = None,
-                  reuse_keys: dict | None = None) -> Written:
+                  reuse_keys: dict | None = None, deadline: float | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> Written:
     """Write every output into `folder`; copy a file from `reuse_from` when its key is unchanged.
 
     `reuse_keys` maps an earlier run's relative paths to their keys (Output.key as recorded then).
@@ -221,7 +224,11 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
     """
     targets = [inside(folder, out.path) for out in outputs]
     rendered, reused = [], []
-    for out, target in zip(outputs, targets):
+    for done, (out, target) in enumerate(zip(outputs, targets)):
+        if deadline is not None and time.monotonic() > deadline:
+            raise render_hung(len(outputs), done)
+        if progress is not None:
+            progress(done, len(outputs))
         target.parent.mkdir(parents=True, exist_ok=True)
         source = None
         if reuse_from is not None and reuse_keys and reuse_keys.get(out.path) == out.key:
@@ -235,6 +242,12 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
             target.write_bytes(make_bytes(out))
             rendered.append(out.path)
     return Written(rendered, reused)
+
+
+def render_hung(total: int, done: int) -> InfopipeError:
+    return InfopipeError("render", [Problem("render", "render-timeout", f"render hung: {done} of {total} "
+                         "files drawn before the time limit; nothing was published. Raise "
+                         "render_seconds_per_file in the spec if the page is really this heavy")])
 
 
 def render_page(page: Page, folder: Path, **reuse) -> tuple[list[Output], Written]:

@@ -323,6 +323,7 @@ class Spec(Model):
     subtitle: Text = ""
     credit: Text = ""
     max_file_bytes: int | None = Field(None, gt=0, le=2**50)
+    render_seconds_per_file: float = Field(10.0, gt=0, le=3600)
     period: Period | None = None
     datasets: dict[Name, DatasetSpec] = Field(min_length=1)
     figures: tuple[FigureSpec, ...] = Field(min_length=1, max_length=500)
