@@ -282,6 +282,8 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
             total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
             listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
             alt = f"{fig.label}: {listed}" if fig.label else listed
+            if not fig.breakdown.show_total:  # the report printed no total: the label heads the parts
+                common["headline"] = ""
             panels.append(Panel(**common, parts=parts, total=total, note=note,
                                 alt=alt + (f"; {total} in total" if total else "")))
         else:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
+from pathlib import Path
 
 from . import __version__
 
@@ -27,7 +28,7 @@ class Step:
 
     def key(self, *parts) -> str:
         """The content key of one unit of this step's work: its inputs, spec part and versions."""
-        return content_key(self.name, __version__, versions(self.packages), *parts)
+        return content_key(self.name, code_version(), versions(self.packages), *parts)
 
 
 STEPS: dict[str, Step] = {s.name: s for s in (
@@ -70,4 +71,15 @@ def versions(packages: tuple[str, ...]) -> dict[str, str | None]:
 def all_versions() -> dict[str, str | None]:
     """Every package any step declares, for the run's key and its provenance record."""
     names = sorted({p for s in STEPS.values() for p in s.packages})
-    return {"infopipe": __version__, **versions(tuple(names))}
+    return {"infopipe": code_version(), **versions(tuple(names))}
+
+
+@lru_cache(maxsize=None)
+def code_version() -> str:
+    """infopipe's version and a hash of its own source and templates, so that changed code (not
+    only a new release) makes keys change, as OWID's etl checksums a step's own files."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".yaml") and p.is_file()):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:16]}"
