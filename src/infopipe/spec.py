@@ -15,9 +15,10 @@ from typing import Any
 
 import yaml
 
+from .columns import TYPES
 from .errors import InfopipeError, Problem
 
-COLUMN_TYPES = ("id", "text", "integer", "number", "money", "date", "boolean", "source")
+COLUMN_TYPES = tuple(TYPES)  # the column-type registry (columns.py) is the one list of types
 RULE_TYPES = ("count_rows", "count_distinct", "sum")
 FILTER_OPS = ("equals", "in", "not_null", "between")
 FORMAT_STYLES = ("integer", "money_short", "plus")
@@ -71,6 +72,7 @@ class DatasetSpec:
     file: str
     primary_key: str
     columns: dict[str, ColumnSpec]
+    sheet: str | None = None  # the workbook sheet holding this dataset (.xlsx files)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ class Spec:
     title: str
     subtitle: str
     credit: str
-    max_file_bytes: int
+    max_file_bytes: int | None  # None: ingest derives a limit from the machine's memory
     datasets: dict[str, DatasetSpec]
     figures: tuple[FigureSpec, ...]
     page: dict
@@ -271,8 +273,9 @@ class _SpecChecker:
             if not isinstance(value, str) or not SVG_PATH.match(value):
                 self.fail("icon-path", f"icon '{key}' must be absolute SVG path data (letters MLHVCSQTZ, "
                           "numbers, spaces, commas)", icons, key)
-        max_bytes = doc.get("max_file_bytes", 20_000_000)
-        if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        max_bytes = doc.get("max_file_bytes")
+        if max_bytes is not None and (not isinstance(max_bytes, int) or isinstance(max_bytes, bool)
+                                      or max_bytes <= 0):
             self.fail("spec-type", "max_file_bytes must be a positive whole number", doc, "max_file_bytes")
         project = self.text(doc, "project", "the spec") or ""
         if self.problems:
@@ -299,8 +302,9 @@ class _SpecChecker:
         out: dict[str, DatasetSpec] = {}
         for name, ds in node.items():
             ds = self.mapping(ds, f"dataset '{name}'", node, name)
-            self.unknown_keys(ds, {"file", "primary_key", "columns"}, f"dataset '{name}'")
+            self.unknown_keys(ds, {"file", "primary_key", "columns", "sheet"}, f"dataset '{name}'")
             file = self.text(ds, "file", f"dataset '{name}'") or ""
+            sheet = self.text(ds, "sheet", f"dataset '{name}'", required=False)
             self.safe_relative(file, ds)
             columns_node = self.mapping(ds.get("columns"), f"columns of '{name}'", ds, "columns")
             columns = {c: self.column(name, c, columns_node.get(c), columns_node) for c in columns_node}
@@ -308,7 +312,7 @@ class _SpecChecker:
             if pk and pk not in columns:
                 self.fail("unknown-column", f"primary key '{pk}' is not a column of '{name}'", ds,
                           "primary_key", column=pk)
-            out[name] = DatasetSpec(name, file, pk, columns)
+            out[name] = DatasetSpec(name, file, pk, columns, sheet)
         for name, ds in out.items():
             for col in ds.columns.values():
                 self.column_links(name, col, out, node[name]["columns"])
