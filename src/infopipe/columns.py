@@ -441,7 +441,8 @@ def _exact_integer(text):
 def _np_masked(values: pa.ChunkedArray, dtype) -> np.ndarray:
     """Arrow numbers with nulls as a numpy masked array (numbers plus a 'missing' flag)."""
     valid = _np(pc.is_valid(values))
-    numbers = np.asarray(pc.fill_null(values, 0).to_numpy(zero_copy_only=False), dtype=dtype)
+    zero = pa.scalar(False) if pa.types.is_boolean(values.type) else pa.scalar(0, values.type)
+    numbers = np.asarray(pc.fill_null(values, zero).to_numpy(zero_copy_only=False), dtype=dtype)
     return np.ma.masked_array(numbers, mask=~valid)
 
 
