@@ -150,11 +150,20 @@ def _not_before(later: str, earlier: str):
 
 
 def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Found]:
-    found = [(c, m, row, col, table.text(row, col)) for c, m, row, col, _ in check_ids(ds, frame)]
-    try:
-        build_schema(ds, today).validate(frame, lazy=True)
-    except SchemaErrors as err:
-        found += _found_from_pandera(err.failure_cases, table)
+    """Pandera's checks and the id checks, side by side on two threads (both spend their time in
+    numpy, pandas and Arrow, which release the GIL)."""
+    def pandera() -> list[Found]:
+        try:
+            build_schema(ds, today).validate(frame, lazy=True)
+        except SchemaErrors as err:
+            return _found_from_pandera(err.failure_cases, table)
+        return []
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        ids = pool.submit(check_ids, ds, frame)
+        checked = pandera()
+        found = [(c, m, row, col, table.text(row, col)) for c, m, row, col, _ in ids.result()]
+    found += checked
     return sorted(found, key=lambda f: (0 if f[2] is None else f[2] + 1, f[3] or ""))
 
 
