@@ -18,9 +18,15 @@ class Problem:
     line: int | None = None  # 1-based line in the file
     column: str | None = None
     value: str | None = None
+    sheet: str | None = None  # workbook inputs: the sheet, and the cell in A1 form
+    cell: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet {self.sheet!r}")
+        if self.cell is not None:
+            where.append(f"cell {self.cell}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.line is not None:

@@ -1,52 +1,148 @@
-"""Read raw CSV files exactly as written: every cell as text, with its line number and the file's hash.
+"""Read raw files exactly as written: every cell as text (Parquet: as stored), plus the file's hash.
 
 Typing and checking belong to validate; ingest only refuses what cannot be read as a table at all
 (wrong encoding, broken quoting, ragged rows, a header that does not match the spec). It never
 writes to the raw folder.
+
+CSV is read by Arrow in batches while the same bytes are hashed, in one pass over the file. Arrow is
+lenient where Python's csv module (strict) refuses, so the quoting is checked on the way (see
+QuoteCheck); on anything unusual, or any Arrow error, the file is read again by the exact slow path,
+the csv module, which words every message and locates it. File lines are worked out only for rows
+that fail. Parquet is read with pyarrow.parquet, workbooks (.xlsx) with python-calamine.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
 
+from .columns import MAX_CELL_CHARS
 from .errors import InfopipeError, Problem
 from .spec import DatasetSpec, Spec
 
-
-@dataclass(frozen=True)
-class RawTable:
-    """One raw file as read: text cells, the file line of each row, and what identifies the file."""
-
-    dataset: str
-    path: Path
-    name: str  # path relative to the raw folder, as shown in messages and provenance
-    sha256: str
-    bytes: int
-    cells: pd.DataFrame  # all columns as text, index 0..n-1
-    lines: tuple[int, ...]  # file line on which each row starts
-
-    @property
-    def rows(self) -> int:
-        return len(self.cells)
-
-    def file_info(self) -> dict:
-        return {"dataset": self.dataset, "path": self.name, "file": self.path.name,
-                "sha256": self.sha256, "bytes": self.bytes, "rows": self.rows}
+BLOCK = 1 << 20  # bytes hashed (and checked) at a time
+ARROW_BLOCK = 4 << 20  # bytes Arrow parses at a time (4 MiB measured fastest); longer rows take the slow path
+SLOW_BATCH = 65_536  # rows the slow path keeps as Python strings before making Arrow arrays
+MEMORY_SHARE = 8  # the default file-size limit is this fraction of the machine's memory
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
+        for block in iter(lambda: handle.read(BLOCK), b""):
             digest.update(block)
     return digest.hexdigest()
 
+
+def machine_memory() -> int:
+    """Bytes of memory this process may use: physical memory, or the container's limit if lower."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def default_max_file_bytes() -> int:
+    """The largest raw file read when the spec sets no max_file_bytes: an eighth of the memory.
+
+    Reading a CSV of n bytes peaks at about 3n (text cells, typed columns, Arrow's buffers), so an
+    eighth leaves room for the rest of the run and for other files."""
+    return machine_memory() // MEMORY_SHARE
+
+
+# ---- what a read file is ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw file as read: its cells (text for CSV and workbooks, stored types for Parquet), where
+    each row is in the file, and what identifies the file."""
+
+    dataset: str
+    path: Path
+    name: str  # path relative to the raw folder's parent, as shown in messages and provenance
+    sha256: str
+    bytes: int
+    table: pa.Table  # one column per spec column, in file order, rows 0..n-1
+    places: "Places" = field(repr=False)
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+    def file_info(self) -> dict:
+        return {"dataset": self.dataset, "path": self.name, "file": self.path.name,
+                "sha256": self.sha256, "bytes": self.bytes, "rows": self.rows}
+
+    def text(self, row: int, column: str) -> str:
+        """A cell as written in the file (0-based row)."""
+        value = self.table.column(column)[row].as_py()
+        return "" if value is None else value if isinstance(value, str) else str(value)
+
+    def problems(self, found: list[tuple[str, str, int | None, str | None, str | None]]) -> list[Problem]:
+        """Problems for (check, message, 0-based row, column, value) tuples, each located in the file;
+        the file lines of all rows are worked out in one pass."""
+        where = self.places.locate(sorted({r for _, _, r, _, _ in found if r is not None}))
+        return [Problem(self.name, check, message, value=value,
+                        **self.places.fields(where, row, column))
+                for check, message, row, column, value in found]
+
+
+class Places:
+    """Where 0-based data rows are in a file: here, by row number only (Parquet)."""
+
+    def locate(self, rows: list[int]) -> dict:
+        return {}
+
+    def fields(self, where: dict, row: int | None, column: str | None) -> dict:
+        return {"row": None if row is None else row + 1, "column": column}
+
+
+class CsvLines(Places):
+    """Rows of a CSV file and their file lines: known from the slow path, or found when asked by one
+    pass of the csv module over the start of the file (rows with quoted newlines span lines)."""
+
+    def __init__(self, path: Path, lines: np.ndarray | None = None):
+        self.path, self.lines = path, lines
+
+    def locate(self, rows: list[int]) -> dict:
+        if not rows:
+            return {}
+        if self.lines is not None:
+            return {r: int(self.lines[r]) for r in rows}
+        return csv_lines(self.path, rows)
+
+    def fields(self, where: dict, row: int | None, column: str | None) -> dict:
+        return {"row": None if row is None else row + 1, "line": where.get(row), "column": column}
+
+
+class SheetCells(Places):
+    """Rows of a workbook sheet: the sheet's own row numbers, and the column letter of each column."""
+
+    def __init__(self, sheet: str, sheet_rows: np.ndarray, letters: dict[str, str]):
+        self.sheet, self.sheet_rows, self.letters = sheet, sheet_rows, letters
+
+    def fields(self, where: dict, row: int | None, column: str | None) -> dict:
+        cell = None
+        if row is not None and column in self.letters:
+            cell = f"{self.letters[column]}{int(self.sheet_rows[row])}"
+        return {"sheet": self.sheet, "cell": cell, "column": column,
+                "row": None if row is None or cell else row + 1}
+
+
+# ---- reading ------------------------------------------------------------------------------------
 
 def resolve_inside(folder: Path, relative: str, shown: str) -> Path:
     """The real path of folder/relative, refused if it (or a symlink on the way) leaves folder."""
@@ -71,7 +167,7 @@ def read_raw_tables(spec: Spec, raw_dir: Path) -> dict[str, RawTable]:
     return tables
 
 
-def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int) -> RawTable:
+def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None) -> RawTable:
     shown = f"{raw_dir.name}/{ds.file}"
     path = resolve_inside(raw_dir, ds.file, shown)
     if not path.is_file():
@@ -82,34 +178,231 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int) -> RawTable:
         raise InfopipeError("ingest", [Problem(shown, "file-too-large",
                             f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
                             "nothing was read. Split the file or raise max_file_bytes in the spec")])
-    data = path.read_bytes()
-    text = _decode(data, shown)
-    header, rows, lines = _parse_csv(text, shown, ds)
-    cells = pd.DataFrame(rows, columns=header, dtype=object)
-    return RawTable(ds.name, path, shown, hashlib.sha256(data).hexdigest(), size, cells, tuple(lines))
+    if max_bytes is None and size > (limit := default_max_file_bytes()):
+        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
+                            f"{size:,} bytes is more than infopipe reads on this machine ({limit:,}, "
+                            f"1/{MEMORY_SHARE} of its memory); nothing was read. Split the file or set "
+                            "max_file_bytes in the spec")])
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        table, places, digest = read_parquet(path, shown, ds), Places(), sha256_file(path)
+    elif suffix in WORKBOOKS:
+        (table, places), digest = read_workbook(path, shown, ds), sha256_file(path)
+    else:
+        table, places, digest = read_csv(path, shown, ds)
+    return RawTable(ds.name, path, shown, digest, size, table, places)
 
 
-def _decode(data: bytes, shown: str) -> str:
-    """UTF-8 only (a BOM is accepted and dropped); anything else is named, with its line."""
-    if not data.strip():
-        raise InfopipeError("ingest", [Problem(shown, "empty-file", "the file is empty: it needs at "
-                            "least a header line naming the columns")])
+# ---- CSV ----------------------------------------------------------------------------------------
+
+def read_csv(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Places, str]:
+    """Arrow's fast read when it is sure to agree with the csv module; else the exact slow read."""
+    _refuse_empty(path, shown)
+    fast = _fast_csv(path, ds)
+    if fast is not None:
+        return fast[0], CsvLines(path), fast[1]
+    return _slow_csv(path, shown, ds)
+
+
+class QuoteCheck:
+    """Checks, as bytes stream past, that Arrow will read the quoting as the csv module (strict)
+    does. Taking each '"' in turn, even ones must open a quoted cell or be the second of a doubled
+    quote (after ',', a line end, the start, or '"'), and odd ones must close it (before ',', a line
+    end, the end, or '"'). A file that keeps to this has no quote inside an unquoted cell, nothing
+    after a closing quote and no quote left open: there, Arrow and the csv module read the same
+    cells. Any other file goes to the slow path, which reads or refuses it exactly."""
+
+    OPENS_AFTER = np.zeros(256, dtype=bool)
+    OPENS_AFTER[list(b',\r\n"')] = True
+
+    def __init__(self):
+        self.quotes = 0
+        self.previous = ord("\n")  # the byte before the block; the start of the file counts as a line end
+        self.open_at_end = False  # the last block ended on an odd quote: the next byte decides
+        self.ok = True
+        self.started = False
+
+    def feed(self, block: bytes) -> None:
+        if not self.ok or not block:
+            return
+        data = np.frombuffer(block, dtype=np.uint8)
+        if not self.started:
+            self.started = True
+            if block.startswith(codecs.BOM_UTF8):
+                data = data[3:]
+                if not len(data):
+                    return
+        if self.open_at_end:
+            self.open_at_end = False
+            if not self.OPENS_AFTER[data[0]]:
+                self.ok = False
+                return
+        at = np.flatnonzero(data == 0x22)
+        if len(at):
+            parity = (np.arange(len(at)) + self.quotes) % 2
+            before = np.where(at > 0, data[np.maximum(at - 1, 0)], self.previous)
+            if not self.OPENS_AFTER[before[parity == 0]].all():
+                self.ok = False
+                return
+            closing = at[parity == 1]
+            inside = closing[closing + 1 < len(data)]
+            if not self.OPENS_AFTER[data[inside + 1]].all():
+                self.ok = False
+                return
+            self.open_at_end = len(closing) > 0 and closing[-1] == len(data) - 1
+            self.quotes += len(at)
+        self.previous = int(data[-1])
+
+    def finish(self) -> bool:
+        """True when the whole file kept to the rule (the end closes a final odd quote)."""
+        return self.ok and self.quotes % 2 == 0
+
+
+class _HashingReader(io.RawIOBase):
+    """A read-only file that hashes and quote-checks every byte Arrow reads from it."""
+
+    def __init__(self, handle):
+        self.handle, self.digest, self.quotes = handle, hashlib.sha256(), QuoteCheck()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        block = self.handle.read(size)
+        self.digest.update(block)
+        self.quotes.feed(block)
+        return block
+
+    def readinto(self, buffer) -> int:
+        block = self.read(len(buffer))
+        buffer[:len(block)] = block
+        return len(block)
+
+    def drain(self) -> None:
+        while self.read(BLOCK):
+            pass
+
+
+def _fast_csv(path: Path, ds: DatasetSpec) -> tuple[pa.Table, str] | None:
+    """The file as text columns and its hash, or None when the slow path must read it."""
+    import pyarrow.csv as pacsv
+
+    header = _peek_header(path)
+    if header is None or _check_header([h.strip() for h in header], "", ds, 1):
+        return None
+    with open(path, "rb") as handle:
+        source = _HashingReader(handle)
+        try:
+            reader = pacsv.open_csv(
+                pa.PythonFile(source, mode="r"),
+                read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, use_threads=True),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in header}, strings_can_be_null=False,
+                    check_utf8=True))
+            if reader.schema.names != header:
+                return None
+            batches = list(reader)
+            source.drain()
+        except (pa.ArrowException, OSError, ValueError):
+            return None
+    table = pa.Table.from_batches(batches, reader.schema) if batches else None
+    if table is None or table.num_rows == 0 or not source.quotes.finish():
+        return None
+    table = table.rename_columns([h.strip() for h in header])
+    if any(_longest_cell(table.column(i)) > MAX_CELL_CHARS for i in range(table.num_columns)):
+        return None  # the csv module refuses such a cell; the slow path says where
+    return table, source.digest.hexdigest()
+
+
+def _longest_cell(column: pa.ChunkedArray) -> int:
+    """Characters in the longest cell, counted only where a cell has more bytes than the limit."""
+    import pyarrow.compute as pc
+
+    longest = 0
+    for chunk in column.chunks:
+        if len(chunk) and pc.max(pc.binary_length(chunk)).as_py() > MAX_CELL_CHARS:
+            longest = max(longest, pc.max(pc.utf8_length(chunk)).as_py())
+    return longest
+
+
+def _peek_header(path: Path) -> list[str] | None:
+    """The header as the csv module reads it (first non-blank record), or None if that fails."""
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        byte = data[err.start]
-        hint = " (0xA3 is '£' in Windows-1252/Latin-1)" if byte == 0xA3 else ""
-        raise InfopipeError("ingest", [Problem(shown, "encoding",
-                            f"not UTF-8: byte 0x{byte:02X} at offset {err.start}{hint}; save the "
-                            "file as 'CSV UTF-8'", line=line)])
+        with open(path, encoding="utf-8-sig", newline="") as text:
+            for record in csv.reader(text, strict=True):
+                if record and record != [""]:
+                    return record
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
-def _parse_csv(text: str, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[str]], list[int]]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _refuse_empty(path: Path, shown: str) -> None:
+    """An empty file (or only spaces and line ends) is named as such, before anything is read."""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(BLOCK), b""):
+            if block.strip():
+                return
+    raise InfopipeError("ingest", [Problem(shown, "empty-file", "the file is empty: it needs at "
+                        "least a header line naming the columns")])
+
+
+def _check_encoding(path: Path, shown: str) -> str:
+    """UTF-8 only (a BOM is accepted and dropped); anything else is named with its line. Streams."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = hashlib.sha256()
+    offset, lines, first = 0, 0, True
+    with open(path, "rb") as handle:
+        while True:
+            block = handle.read(BLOCK)
+            digest.update(block)
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as err:
+                # err.start counts from the first byte the decoder still held, up to 3 from before
+                held = len(err.object) - len(block)
+                at = offset - held + err.start
+                _encoding_error(path, shown, at, lines + _count_lines(path, offset - held, at))
+            if not block:
+                return digest.hexdigest()
+            offset += len(block)
+            lines += block.count(b"\n")
+            first = False
+
+
+def _count_lines(path: Path, start: int, end: int) -> int:
+    with open(path, "rb") as handle:
+        handle.seek(max(start, 0))
+        return handle.read(max(end - max(start, 0), 0)).count(b"\n")
+
+
+def _encoding_error(path: Path, shown: str, at: int, newlines_before: int):
+    with open(path, "rb") as handle:
+        handle.seek(at)
+        byte = handle.read(1)[0]
+    hint = " (0xA3 is '£' in Windows-1252/Latin-1)" if byte == 0xA3 else ""
+    raise InfopipeError("ingest", [Problem(shown, "encoding",
+                        f"not UTF-8: byte 0x{byte:02X} at offset {at}{hint}; save the "
+                        "file as 'CSV UTF-8'", line=newlines_before + 1)])
+
+
+def _slow_csv(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Places, str]:
+    """The exact read: Python's csv module (strict), every problem worded and located."""
+    digest = _check_encoding(path, shown)
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        header, columns, lines = _parse_csv(text, shown, ds)
+    table = pa.table({name: pa.chunked_array(parts, pa.string()) for name, parts in zip(header, columns)})
+    return table, CsvLines(path, lines), digest
+
+
+def _parse_csv(text, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[pa.Array]], np.ndarray]:
+    reader = csv.reader(text, strict=True)
     problems: list[Problem] = []
     rows: list[list[str]] = []
+    done: list[list[pa.Array]] = []
     lines: list[int] = []
+    count = 0
     header: list[str] | None = None
     start = 1
     try:
@@ -122,42 +415,223 @@ def _parse_csv(text: str, shown: str, ds: DatasetSpec) -> tuple[list[str], list[
                 problems += _check_header(header, shown, ds, line)
                 if problems:
                     break
+                done = [[] for _ in header]
                 continue
             if len(record) != len(header):
                 problems.append(Problem(shown, "field-count", f"has {len(record)} fields, the header "
                                 f"has {len(header)}: a truncated line or a stray delimiter",
-                                row=len(rows) + 1, line=line))
+                                row=count + 1, line=line))
                 continue
             rows.append(record)
             lines.append(line)
+            count += 1
+            if len(rows) == SLOW_BATCH and not problems:
+                _flush(rows, done)
     except csv.Error as err:
-        problems.append(Problem(shown, "csv-syntax", f"cannot be read as CSV: {err} (an unclosed "
-                        "quote, or a truncated file?)", row=len(rows) + 1, line=start))
-    if header is not None and not problems and not rows:
+        reason = str(err)
+        if reason.startswith("field larger than field limit"):
+            reason += (f": a cell is longer than {MAX_CELL_CHARS:,} characters, the most infopipe "
+                       "reads in one cell")
+        problems.append(Problem(shown, "csv-syntax", f"cannot be read as CSV: {reason} (an unclosed "
+                        "quote, or a truncated file?)", row=count + 1, line=start))
+    if header is None:
+        raise InfopipeError("ingest", [Problem(shown, "empty-file", "the file is empty: it needs at "
+                            "least a header line naming the columns")])
+    if not problems and not count:
         problems.append(Problem(shown, "no-rows", "has a header but no data rows", line=2))
     if problems:
         raise InfopipeError("ingest", problems)
-    return header, rows, lines
+    _flush(rows, done)
+    return header, done, np.asarray(lines, dtype=np.int64)
 
 
-def _check_header(header: list[str], shown: str, ds: DatasetSpec, line: int) -> list[Problem]:
+def _flush(rows: list[list[str]], done: list[list[pa.Array]]) -> None:
+    for i, part in enumerate(done):
+        part.append(pa.array([r[i] for r in rows], pa.string()))
+    rows.clear()
+
+
+def csv_lines(path: Path, rows: list[int]) -> dict[int, int]:
+    """The file line on which each wanted 0-based data row starts, by one csv pass over the file
+    up to the last wanted row (the same counting as the slow path)."""
+    wanted, found = set(rows), {}
+    last = max(rows)
+    with open(path, encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text, strict=True)
+        start, row, header = 1, -1, False
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if not record or record == [""]:
+                continue
+            if not header:
+                header = True
+                continue
+            row += 1
+            if row in wanted:
+                found[row] = line
+            if row >= last:
+                break
+    return found
+
+
+def _check_header(header: list[str], shown: str, ds: DatasetSpec, line: int | None,
+                  cells: list[str] | None = None, sheet: str | None = None) -> list[Problem]:
     expected = list(ds.columns)
+    where = {"line": line} if sheet is None else {"sheet": sheet}
+
+    def at(name: str) -> dict:
+        if cells is None or name not in header:
+            return where
+        return {**where, "cell": cells[header.index(name)]}
+
     if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
         sep = next(s for s in ";\t|" if s in header[0])
         return [Problem(shown, "delimiter", f"the header is one field containing {sep!r}: the file "
-                "seems separated by it; infopipe reads comma-separated files", line=line,
-                value=header[0])]
+                "seems separated by it; infopipe reads comma-separated files", value=header[0], **where)]
     problems = []
     for name in sorted({h for h in header if header.count(h) > 1}):
         problems.append(Problem(shown, "duplicate-column", "column named twice in the header",
-                                line=line, column=name))
+                                column=name, **at(name)))
     for name in expected:
         if name not in header:
             problems.append(Problem(shown, "missing-column", f"required by dataset '{ds.name}'",
-                                    line=line, column=name))
+                                    column=name, **where))
     for name in header:
         if name not in expected:
             problems.append(Problem(shown, "unknown-column", "not declared in the spec: declare it "
                             f"under datasets.{ds.name}.columns or remove it (unknown columns are "
-                            "refused so a misspelt name cannot hide data)", line=line, column=name))
+                            "refused so a misspelt name cannot hide data)", column=name, **at(name)))
     return problems
+
+
+# ---- Parquet ------------------------------------------------------------------------------------
+
+def read_parquet(path: Path, shown: str, ds: DatasetSpec) -> pa.Table:
+    """A Parquet file's columns with their stored types, so typed data is not turned into text and
+    back: validate takes a stored int, float, decimal, bool or date column as it is, and reads text
+    columns (and any other stored type, as text) with the same parsers as CSV cells."""
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+        header = list(source.schema_arrow.names)
+    except (pa.ArrowException, OSError) as err:
+        raise InfopipeError("ingest", [Problem(shown, "parquet", f"cannot be read as Parquet: {err}")])
+    problems = _check_header([h.strip() for h in header], shown, ds, None)
+    if problems:
+        raise InfopipeError("ingest", problems)
+    try:
+        table = source.read()
+    except (pa.ArrowException, OSError) as err:
+        raise InfopipeError("ingest", [Problem(shown, "parquet", f"cannot be read as Parquet: {err}")])
+    table = table.rename_columns([h.strip() for h in header])
+    columns, problems = {}, []
+    for name in table.column_names:
+        column, problem = _plain_column(table.column(name))
+        if problem:
+            problems.append(Problem(shown, "parquet-type", problem, column=name))
+        columns[name] = column
+    if not problems and table.num_rows == 0:
+        problems.append(Problem(shown, "no-rows", "has a header but no data rows"))
+    if problems:
+        raise InfopipeError("ingest", problems)
+    return pa.table(columns)
+
+
+def _plain_column(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, str | None]:
+    """A stored column as plain Arrow values; text nulls become empty cells, as in a CSV."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.cast(kind.value_type), kind.value_type
+    if pa.types.is_null(kind):
+        return pa.chunked_array([pa.array([""] * len(column), pa.string())]), None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        import pyarrow.compute as pc
+        return pc.fill_null(column.cast(pa.string()), ""), None
+    plain = (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+             or pa.types.is_boolean(kind) or pa.types.is_date(kind) or pa.types.is_timestamp(kind))
+    if not plain:
+        return column, (f"holds {kind} values; infopipe reads text, numbers, dates, times and "
+                        "booleans (one value per cell)")
+    return column, None
+
+
+# ---- workbooks ----------------------------------------------------------------------------------
+
+def read_workbook(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, SheetCells]:
+    """One sheet of a workbook as text cells, as a person would have typed them: numbers without a
+    needless '.0', dates as YYYY-MM-DD, true/false. Blank rows are skipped, as blank CSV lines are."""
+    import python_calamine as calamine
+
+    try:
+        book = calamine.CalamineWorkbook.from_path(str(path))
+        names = list(book.sheet_names)
+    except (calamine.CalamineError, OSError, ValueError) as err:
+        raise InfopipeError("ingest", [Problem(shown, "workbook", f"cannot be read as a workbook: {err}")])
+    sheet_name = ds.sheet
+    if sheet_name is None and len(names) == 1:
+        sheet_name = names[0]
+    if sheet_name not in names:
+        listed = ", ".join(repr(n) for n in names)
+        message = (f"dataset '{ds.name}' names sheet {sheet_name!r}, which is not in the workbook "
+                   f"(it has {listed})" if sheet_name is not None else
+                   f"the workbook has several sheets ({listed}); name the one for dataset "
+                   f"'{ds.name}' with 'sheet:' in the spec")
+        raise InfopipeError("ingest", [Problem(shown, "sheet-missing", message)])
+    try:
+        sheet = book.get_sheet_by_name(sheet_name)
+        grid = sheet.to_python(skip_empty_area=True)
+        first_row, first_col = sheet.start or (0, 0)
+    except (calamine.CalamineError, OSError, ValueError) as err:
+        raise InfopipeError("ingest", [Problem(shown, "workbook", f"cannot be read as a workbook: {err}",
+                                               sheet=sheet_name)])
+    rows = [(i, [_cell_text(v) for v in r]) for i, r in enumerate(grid)]
+    rows = [(i, r) for i, r in rows if any(r)]
+    if not rows:
+        raise InfopipeError("ingest", [Problem(shown, "empty-file", "the sheet is empty: it needs at "
+                            "least a header row naming the columns", sheet=sheet_name)])
+    (header_at, header), data = rows[0], rows[1:]
+    width = len(header)
+    while width and not header[width - 1] and not any(r[width - 1] for _, r in data):
+        width -= 1  # formatted but empty columns at the right
+    header = [h.strip() for h in header[:width]]
+    letters = [column_letter(first_col + j) for j in range(width)]
+    header_row = first_row + header_at + 1
+    problems = _check_header(header, shown, ds, None, [f"{c}{header_row}" for c in letters], sheet_name)
+    if not problems and not data:
+        problems.append(Problem(shown, "no-rows", "has a header but no data rows", sheet=sheet_name))
+    if problems:
+        raise InfopipeError("ingest", problems)
+    table = pa.table({name: pa.array([r[j] for _, r in data], pa.string()) for j, name in enumerate(header)})
+    sheet_rows = np.array([first_row + i + 1 for i, _ in data], dtype=np.int64)
+    return table, SheetCells(sheet_name, sheet_rows, dict(zip(header, letters)))
+
+
+def _cell_text(value) -> str:
+    import datetime as dt
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**63:
+            return str(int(value))
+        return np.format_float_positional(value, trim="-")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column's name in A1 notation."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters

@@ -18,12 +18,9 @@ CLAIM_EXAMPLES = {
 
 
 def _column_types() -> list[tuple[str, str]]:
-    try:
-        from .columns import COLUMN_TYPES as registry  # the column-type registry, when present
-        return [(t.name, t.words) for t in registry.values()]
-    except (ImportError, AttributeError):
-        from .spec import COLUMN_TYPES
-        return [(t, "") for t in COLUMN_TYPES]
+    from .columns import TYPES
+
+    return [(t.name, f"typed as `{t.dtype}`; " + (t.parse_one.__doc__ or "").strip()) for t in TYPES.values()]
 
 
 def reference() -> str:

@@ -1,36 +1,42 @@
-"""Turn raw text cells into typed, checked tables, reporting every failure of every dataset at once.
+"""Turn raw cells into typed, checked tables, reporting every failure of every dataset at once.
 
-Two stages, so each message says exactly what is wrong:
-1. parse: each cell is read as its declared type (a bad number or date is named with its value);
-2. Pandera: the typed tables are checked lazily against schemas built from the spec (dtypes, nulls,
-   unique ids, allowed values, ranges, date order, no future dates); then references between tables.
+Three stages, so each message says exactly what is wrong:
+1. parse: each column is read at once as its declared type (columns.py); a bad number or date is
+   named with its value;
+2. Pandera checks the typed table lazily against a schema built from the spec (required cells,
+   allowed values, ranges, no future dates, date order); unique and near-duplicate ids are checked
+   here by hashing, because Pandera's uniqueness check costs seconds per million rows;
+3. references between tables.
+Nothing runs per row on the way when the data is good; rows are located in the file only when they
+fail.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow as arrow
+import pyarrow.compute as pc
 from pandera.errors import SchemaErrors
 
+from .columns import RE2_SPACE, TYPES
 from .errors import InfopipeError, Problem
 from .ingest import RawTable, sha256_file
 from .spec import ColumnSpec, DatasetSpec, Spec
 
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
-INTEGER = re.compile(r"^-?\d+$")
-NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-# Accepted money forms: 1000000, 1000000.50, £1,000,000, 1,000,000.00 (UK style only).
-MONEY = re.compile(r"^(-)?£?(\d{1,3}(?:,\d{3})+|\d+)(\.\d{1,2})?$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FORMULA = re.compile(r"^(?:[=@\t\r]|[+-][^\d\s.])")
-BOOLEAN = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
-DTYPES = {"id": "str", "text": "str", "source": "str", "integer": "Int64", "number": "Float64",
-          "money": "Float64", "date": "datetime64[ns]", "boolean": "boolean"}
+DTYPES = {name: t.dtype for name, t in TYPES.items()}
+LISTED = 1_000  # problems listed per column and check; the rest are counted in one more line
+WORKERS = 2  # columns parsed at once (Arrow and numpy release the GIL)
+SPACE_RUN = re.compile(r"\s+")
+
+Found = tuple[str, str, "int | None", "str | None", "str | None"]  # check, message, row, column, value
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,10 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     typed: dict[str, pd.DataFrame] = {}
     for name, table in raw.items():
         ds = spec.datasets[name]
-        frame, parse_problems = parse_table(ds, table)
-        problems += parse_problems
-        failed_cells = {(p.row, p.column) for p in parse_problems}
-        problems += [p for p in check_schema(ds, table, frame, today) if (p.row, p.column) not in failed_cells]
+        frame, found = parse_table(ds, table)
+        failed_cells = {(row, column) for _, _, row, column, _ in found}
+        found += [f for f in check_schema(ds, table, frame, today) if (f[2], f[3]) not in failed_cells]
+        problems += table.problems(_listed(found))
         typed[name] = frame
     problems += check_references(spec, raw, typed)
     if problems:
@@ -64,74 +70,60 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     return {name: ValidTable(spec.datasets[name], typed[name], raw[name]) for name in raw}
 
 
-def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Problem]]:
-    problems: list[Problem] = []
-    columns = {}
-    for col in ds.columns.values():
-        values = []
-        for i, text in enumerate(table.cells[col.name]):
-            try:
-                values.append(parse_cell(text, col))
-            except ValueError as err:
-                values.append(None)
-                problems.append(Problem(table.name, f"type:{col.type}", str(err), row=i + 1,
-                                        line=table.lines[i], column=col.name, value=text))
-        columns[col.name] = pd.Series(values, dtype=DTYPES[col.type] if col.type != "date" else None)
-        if col.type == "date":
-            columns[col.name] = pd.to_datetime(columns[col.name]).astype("datetime64[ns]")
-    return pd.DataFrame(columns), problems
+def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Found]]:
+    """Every column at once by its type; the failing cells, worded by the type's cell parser."""
+    def parse(col: ColumnSpec):
+        kind = TYPES[col.type]
+        parsed = kind.parse(table.table.column(col.name))
+        found = []
+        for row in np.flatnonzero(parsed.failed)[:LISTED + 1].tolist():
+            text = table.text(row, col.name)
+            err = kind.explain(text)
+            found.append((err.check, str(err), row, col.name, text))
+        extra = int(parsed.failed.sum()) - len(found)
+        if extra > 0:
+            found.append(_more(found[-1][0], col.name, extra + 1))
+            del found[-2]
+        return parsed.values, found
+
+    columns = list(ds.columns.values())
+    with ThreadPoolExecutor(WORKERS) as pool:
+        results = list(pool.map(parse, columns))
+    frame = pd.DataFrame({c.name: values for c, (values, _) in zip(columns, results)}, copy=False)
+    return frame, [f for _, found in results for f in found]
 
 
 def parse_cell(text: str, col: ColumnSpec):
     """One cell as its declared type; None for an empty cell; ValueError says what is wrong."""
-    if text == "":
-        return None
-    kind = col.type
-    if kind == "id":
-        if text != text.strip():
-            raise ValueError("an id must not start or end with spaces")
-        if not ID.match(text):
-            raise ValueError("an id is letters, digits and _ . : / - only")
-        return text
-    if kind in ("text", "source"):
-        if FORMULA.match(text):
-            raise ValueError("looks like a spreadsheet formula; write the plain text (a formula "
-                             "could run when the data is opened in a spreadsheet)")
-        if kind == "source" and not re.match(r"^(https?://\S+|reconstructed:\s*\S)", text):
-            raise ValueError("a source is the public URL of the fact, or 'reconstructed:' and the "
-                             "published total it reproduces")
-        return text
-    if kind == "integer":
-        if not INTEGER.match(text.strip()):
-            raise ValueError("not a whole number")
-        return int(text)
-    if kind == "number":
-        if not NUMBER.match(text.strip()):
-            raise ValueError("not a number (use digits and a decimal point)")
-        return float(text)
-    if kind == "money":
-        match = MONEY.match(text.strip())
-        if not match:
-            raise ValueError("not an amount of money: write digits, optionally with '£', comma "
-                             "thousands separators and pence, like 1000000 or £1,000,000.00")
-        sign, whole, pence = match.groups()
-        return float(f"{sign or ''}{whole.replace(',', '')}{pence or ''}")
-    if kind == "date":
-        if not DATE.match(text.strip()):
-            raise ValueError("a date is written YYYY-MM-DD")
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            raise ValueError("no such date in the calendar") from None
-    if kind == "boolean":
-        if text.strip().lower() not in BOOLEAN:
-            raise ValueError("write yes or no")
-        return BOOLEAN[text.strip().lower()]
-    raise ValueError(f"unknown column type {kind}")
+    return TYPES[col.type].parse_one(text)
+
+
+def _more(check: str, column: str | None, count: int) -> Found:
+    return (check, f"and {count:,} more rows fail this check (the first {LISTED:,} are listed)",
+            None, column, None)
+
+
+def _listed(found: list[Found]) -> list[Found]:
+    """At most LISTED problems per column and check, then one line counting the rest, so a wrong
+    column type over millions of rows gives a readable report in bounded memory."""
+    seen: dict[tuple, int] = {}
+    out = []
+    for item in found:
+        key = (item[0], item[3])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] <= LISTED:
+            out.append(item)
+        elif seen[key] == LISTED + 1:
+            out.append(None)  # placeholder for the count
+            seen[key, "at"] = len(out) - 1
+    for key, count in list(seen.items()):
+        if len(key) == 2 and count > LISTED:
+            out[seen[key, "at"]] = _more(key[0], key[1], count - LISTED)
+    return out
 
 
 def build_schema(ds: DatasetSpec, today: dt.date) -> pa.DataFrameSchema:
-    """The Pandera schema for one dataset, built from its spec."""
+    """The Pandera schema for one dataset, built from its spec (ids are checked by check_ids)."""
     columns = {}
     frame_checks = []
     for col in ds.columns.values():
@@ -144,19 +136,11 @@ def build_schema(ds: DatasetSpec, today: dt.date) -> pa.DataFrameSchema:
             checks.append(pa.Check.le(col.max, error=f"max: must be at most {col.max}"))
         if col.type == "date":
             checks.append(pa.Check.le(pd.Timestamp(today), error=f"future-date: is in the future (after {today})"))
-        if col.name == ds.primary_key:
-            checks.append(pa.Check(_no_near_duplicates, error="near-duplicate-id: differs from another id only by case or spaces"))
         if col.not_before:
             frame_checks.append(pa.Check(_not_before(col.name, col.not_before),
                                          error=f"date-order: {col.name} is before {col.not_before}"))
-        columns[col.name] = pa.Column(DTYPES[col.type], checks=checks, nullable=col.nullable,
-                                      unique=col.name == ds.primary_key)
+        columns[col.name] = pa.Column(DTYPES[col.type], checks=checks, nullable=col.nullable)
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, ordered=False)
-
-
-def _no_near_duplicates(ids: pd.Series) -> pd.Series:
-    folded = ids.str.casefold().str.replace(r"\s+", "", regex=True)
-    return ~(folded.duplicated(keep=False) & ~ids.duplicated(keep=False))
 
 
 def _not_before(later: str, earlier: str):
@@ -165,52 +149,184 @@ def _not_before(later: str, earlier: str):
     return check
 
 
-def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Problem]:
-    try:
-        build_schema(ds, today).validate(frame, lazy=True)
-    except SchemaErrors as err:
-        return _problems_from_pandera(err.failure_cases, ds, table)
-    return []
+def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Found]:
+    """Pandera's checks and the id checks, side by side on two threads (both spend their time in
+    numpy, pandas and Arrow, which release the GIL)."""
+    def pandera() -> list[Found]:
+        try:
+            build_schema(ds, today).validate(frame, lazy=True)
+        except SchemaErrors as err:
+            return _found_from_pandera(err.failure_cases, table)
+        return []
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        ids = pool.submit(check_ids, ds, frame)
+        checked = pandera()
+        found = [(c, m, row, col, table.text(row, col)) for c, m, row, col, _ in ids.result()]
+    found += checked
+    return sorted(found, key=lambda f: (0 if f[2] is None else f[2] + 1, f[3] or ""))
 
 
-def _problems_from_pandera(cases: pd.DataFrame, ds: DatasetSpec, table: RawTable) -> list[Problem]:
-    builtin = {
-        "not_nullable": ("required", "must be filled in"),
-        "field_uniqueness": ("duplicate-id", f"the same {ds.primary_key} is used on another row"),
-    }
-    problems = {}
+def _found_from_pandera(cases: pd.DataFrame, table: RawTable) -> list[Found]:
+    builtin = {"not_nullable": ("required", "must be filled in")}
+    found = {}
     for case in cases.itertuples(index=False):
-        row = int(case.index) + 1 if pd.notna(case.index) else None
+        row = int(case.index) if pd.notna(case.index) else None
         column = case.column if isinstance(case.column, str) else None
         check, _, message = str(case.check).partition(": ")
         if check == "date-order":
             column = message.split(" ")[0]
         check, message = builtin.get(check, (check, message or check))
         value = None if pd.isna(case.failure_case) else str(case.failure_case)
-        if column in table.cells and row is not None:
-            value = table.cells[column].iloc[row - 1]
-        line = table.lines[row - 1] if row else None
-        problem = Problem(table.name, check, message, row=row, line=line, column=column, value=value)
-        problems[(row, column, check)] = problem
-    return sorted(problems.values(), key=lambda p: (p.row or 0, p.column or ""))
+        if column in table.table.column_names and row is not None:
+            value = table.text(row, column)
+        found[(row, column, check)] = (check, message, row, column, value)
+    return list(found.values())
 
+
+# ---- ids: unique, and unique again ignoring case and spaces ----------------------------------
+
+def check_ids(ds: DatasetSpec, frame: pd.DataFrame) -> list[Found]:
+    """Duplicate ids, and ids that differ from another only by case or spaces, without a Python
+    call per id: ids are hashed, the hashes sorted, and only colliding ids compared as text."""
+    key = ds.primary_key
+    if not key or key not in frame:
+        return []
+    ids = frame[key]
+    if not isinstance(ids.dtype, pd.StringDtype):
+        same = _duplicated_values(ids)
+        return [("duplicate-id", f"the same {key} is used on another row", int(r), key, None)
+                for r in np.flatnonzero(same)]
+    strings = _arrow_strings(ids)
+    folded = fold_id(strings)
+    suspects = np.flatnonzero(duplicated(folded))
+    if not len(suspects):
+        return []
+    exact = ids.iloc[suspects]
+    exact_dup = exact.duplicated(keep=False).to_numpy() & exact.notna().to_numpy()
+    found = []
+    for row, is_dup in zip(suspects.tolist(), exact_dup.tolist()):
+        if is_dup:
+            found.append(("duplicate-id", f"the same {key} is used on another row", row, key, None))
+        else:
+            found.append(("near-duplicate-id", "differs from another id only by case or spaces", row,
+                          key, None))
+    return found
+
+
+def _arrow_strings(series: pd.Series) -> arrow.ChunkedArray:
+    array = arrow.chunked_array(series.array._pa_array) if hasattr(series.array, "_pa_array") \
+        else arrow.chunked_array([arrow.array(series, arrow.large_string(), from_pandas=True)])
+    return array.cast(arrow.string())
+
+
+def fold_id(strings: arrow.ChunkedArray) -> arrow.ChunkedArray:
+    """An id as a person compares it: case folded, then spaces removed (str.casefold and \\s+, as
+    before). ASCII ids are folded by Arrow; the others by Python, for casefold's own rules."""
+    folded = pc.ascii_lower(strings)
+    plain = pc.fill_null(pc.string_is_ascii(strings), True)
+    if not pc.all(plain).as_py():
+        others = pc.invert(plain).combine_chunks()
+        cased = [SPACE_RUN.sub("", s.casefold()) for s in pc.filter(strings, others).to_pylist()]
+        folded = arrow.chunked_array([pc.replace_with_mask(folded.combine_chunks(), others,
+                                                           arrow.array(cased, arrow.string()))])
+    if any(_min_byte(chunk) <= 0x20 for chunk in folded.chunks):  # ASCII spaces and controls
+        folded = pc.replace_substring_regex(folded, f"[{RE2_SPACE}]+", "")
+    return folded
+
+
+def _min_byte(chunk: arrow.Array) -> int:
+    buffer = chunk.buffers()[2]
+    if buffer is None or not buffer.size or not len(chunk):
+        return 0xFF
+    offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+    raw = np.frombuffer(buffer, np.uint8)[offsets[0]:offsets[-1]]
+    return int(raw.min()) if len(raw) else 0xFF
+
+
+def duplicated(strings: arrow.ChunkedArray) -> np.ndarray:
+    """Which non-null strings occur more than once (pandas' duplicated(keep=False)), by hashing:
+    sort the hashes, and compare as text only the rows whose hash occurs twice."""
+    hashes, present = _hashes(strings)
+    order = np.sort(hashes[present])
+    twice = order[1:][order[1:] == order[:-1]]
+    out = np.zeros(len(strings), dtype=bool)
+    if not len(twice):
+        return out
+    rows = np.flatnonzero(present & np.isin(hashes, np.unique(twice)))
+    subset = pd.Series(strings.take(arrow.array(rows)).to_pylist(), dtype=object)
+    out[rows[subset.duplicated(keep=False).to_numpy()]] = True
+    return out
+
+
+MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _hashes(strings: arrow.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash per string (equal strings, equal hashes) and which are present. A string of up
+    to 64 bytes is read as eight-byte words straight from Arrow's buffer; with longer strings the
+    column goes through Arrow's dictionary encoding instead."""
+    parts, present = [], []
+    for chunk in strings.chunks:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        lengths = np.diff(offsets).astype(np.int64)
+        present.append(np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
+        if len(lengths) and lengths.max() > 64:
+            codes = pc.dictionary_encode(strings).combine_chunks().indices
+            return (np.asarray(pc.fill_null(codes, 0).to_numpy(zero_copy_only=False), dtype=np.uint64),
+                    np.asarray(pc.is_valid(strings).to_numpy(zero_copy_only=False), dtype=bool))
+        buffer = chunk.buffers()[2]
+        raw = np.frombuffer(buffer, np.uint8) if buffer is not None and buffer.size else np.zeros(0, np.uint8)
+        data = np.zeros(len(raw) + 8, np.uint8)
+        data[:len(raw)] = raw
+        words = np.ndarray((len(raw) + 1,), np.uint64, data, 0, (1,))  # a word at every byte
+        starts = offsets[:-1].astype(np.int64)
+        h = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        with np.errstate(over="ignore"):
+            for k in range(0, int(lengths.max()) if len(lengths) else 0, 8):
+                word = words[np.minimum(starts + k, len(raw))]
+                left = np.clip(lengths - k, 0, 8)
+                word &= np.where(left >= 8, np.uint64(2**64 - 1),
+                                 (np.uint64(1) << (left.astype(np.uint64) * np.uint64(8))) - np.uint64(1))
+                h = (h ^ word) * MIX
+                h ^= h >> np.uint64(31)
+        parts.append(h)
+    if not parts:
+        return np.zeros(0, np.uint64), np.zeros(0, bool)
+    return np.concatenate(parts), np.concatenate(present)
+
+
+def _duplicated_values(values: pd.Series) -> np.ndarray:
+    return (values.duplicated(keep=False) & values.notna()).to_numpy()
+
+
+# ---- references -------------------------------------------------------------------------------
 
 def check_references(spec: Spec, raw: dict[str, RawTable], typed: dict[str, pd.DataFrame]) -> list[Problem]:
     """Every reference names a record that exists (a funding row names a known funder)."""
     problems = []
     for name, frame in typed.items():
+        found = []
         for col in spec.datasets[name].columns.values():
             if not col.references or col.references[0] not in typed:
                 continue
             target, target_col = col.references
-            known = set(typed[target][target_col].dropna())
-            for i, value in enumerate(frame[col.name]):
-                if pd.notna(value) and value not in known:
-                    problems.append(Problem(raw[name].name, "reference", f"no {target_col} "
-                                    f"'{value}' in {raw[target].name}", row=i + 1,
-                                    line=raw[name].lines[i], column=col.name, value=str(value)))
+            values = frame[col.name]
+            known = typed[target][target_col].dropna().unique()
+            missing = np.flatnonzero((values.notna() & ~values.isin(known)).to_numpy())
+            for row in missing[:LISTED].tolist():
+                value = str(values.iloc[row])
+                found.append(("reference", f"no {target_col} '{value}' in {raw[target].name}", row,
+                              col.name, value))
+            if len(missing) > LISTED:
+                found.append(_more("reference", col.name, len(missing) - LISTED))
+        problems += raw[name].problems(found)
     return problems
 
+
+# ---- outputs ----------------------------------------------------------------------------------
 
 def write_processed(tables: dict[str, ValidTable], folder: Path) -> list[dict]:
     """Write each validated table as Parquet, named by its raw file's hash; return what was written."""
@@ -238,7 +354,7 @@ def describe_checks(ds: DatasetSpec) -> list[str]:
     """The checks a dataset passed, in words, for the provenance record and the review page."""
     out = []
     for col in ds.columns.values():
-        parts = [col.type, "optional" if col.nullable else "required"]
+        parts = [TYPES[col.type].words, "optional" if col.nullable else "required"]
         if col.name == ds.primary_key:
             parts.append("unique, also ignoring case and spaces")
         if col.allowed:
