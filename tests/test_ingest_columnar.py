@@ -43,7 +43,7 @@ def problems_of(fn, *args) -> list[str]:
 
 # ---- the fast read agrees with the exact one -----------------------------------------------------
 
-TWO = DatasetSpec("t", "t.csv", "a", {"a": ColumnSpec("a", "text"), "b": ColumnSpec("b", "text")})
+TWO = DatasetSpec(name="t", file="t.csv", primary_key="a", columns={"a": ColumnSpec(name="a", type="text"), "b": ColumnSpec(name="b", type="text")})
 
 
 def slow_or_error(path: Path):
@@ -195,7 +195,7 @@ BIG_FILE_CHILD = textwrap.dedent("""
     from infopipe.ingest import read_raw_table
     from infopipe.spec import ColumnSpec, DatasetSpec
     folder, limit = Path(sys.argv[1]), (None if sys.argv[2] == "none" else int(sys.argv[2]))
-    ds = DatasetSpec("t", "t.csv", "a", {"a": ColumnSpec("a", "text")})
+    ds = DatasetSpec(name="t", file="t.csv", primary_key="a", columns={"a": ColumnSpec(name="a", type="text")})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     try:
         read_raw_table(ds, folder, limit)
@@ -224,19 +224,19 @@ def test_a_file_above_the_limit_is_refused_before_it_is_read(tmp_path, limit):
 
 # ---- Parquet and workbooks ---------------------------------------------------------------------
 
-EVENTS = DatasetSpec("events", "events.parquet", "event_id", {
-    "event_id": ColumnSpec("event_id", "id"),
-    "start_date": ColumnSpec("start_date", "date"),
-    "attendees": ColumnSpec("attendees", "integer", min=0),
-    "amount": ColumnSpec("amount", "money", nullable=True),
-    "online": ColumnSpec("online", "boolean"),
-    "note": ColumnSpec("note", "text", nullable=True),
+EVENTS = DatasetSpec(name="events", file="events.parquet", primary_key="event_id", columns={
+    "event_id": ColumnSpec(name="event_id", type="id"),
+    "start_date": ColumnSpec(name="start_date", type="date"),
+    "attendees": ColumnSpec(name="attendees", type="integer", min=0),
+    "amount": ColumnSpec(name="amount", type="money", nullable=True),
+    "online": ColumnSpec(name="online", type="boolean"),
+    "note": ColumnSpec(name="note", type="text", nullable=True),
 })
 
 
 def spec_with(ds: DatasetSpec):
     from infopipe.spec import Spec
-    return Spec("p", "t", "", "", None, {ds.name: ds}, (), {}, {}, {}, Path("spec.yaml"), "")
+    return Spec.model_construct(project="p", title="t", max_file_bytes=None, datasets={ds.name: ds})
 
 
 def test_parquet_is_read_with_its_own_types(tmp_path):
@@ -289,11 +289,11 @@ def write_workbook(path: Path, rows_by_sheet: dict[str, list[list]], at=(0, 0)) 
     book.close()
 
 
-XLSX = DatasetSpec("events", "events.xlsx", "event_id", {
-    "event_id": ColumnSpec("event_id", "id"),
-    "start_date": ColumnSpec("start_date", "date"),
-    "attendees": ColumnSpec("attendees", "integer"),
-    "online": ColumnSpec("online", "boolean"),
+XLSX = DatasetSpec(name="events", file="events.xlsx", primary_key="event_id", columns={
+    "event_id": ColumnSpec(name="event_id", type="id"),
+    "start_date": ColumnSpec(name="start_date", type="date"),
+    "attendees": ColumnSpec(name="attendees", type="integer"),
+    "online": ColumnSpec(name="online", type="boolean"),
 }, sheet="Events")
 
 
