@@ -30,9 +30,11 @@ CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding flows/ a
 FLOWS_DIR = CODE_ROOT / "flows"
 
 app = App(name="infopipe", version=__version__, result_action="return_value", exit_on_error=False,
+          suppress_keyboard_interrupt=False,
           default_parameter=Parameter(negative=()),
           help="Rebuild a report infographic from raw data, with provenance a reviewer can check.",
           error_formatter=lambda e: f"infopipe: {e}")
+app.meta.suppress_keyboard_interrupt = False  # Ctrl-C goes through main(): one line, exit 130
 server_app = App(name="server", help="The local Prefect server that `make run` uses (start, stop, status).")
 app.command(server_app)
 

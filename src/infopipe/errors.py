@@ -80,7 +80,8 @@ OS_CAUSES = {
 def os_problem(err: OSError, where: str = "") -> Problem:
     """An operating-system error as one located line: the path and the cause, in words."""
     check, cause = OS_CAUSES.get(err.errno, ("os-error", err.strerror or type(err).__name__))
-    return Problem(str(err.filename or where or "?"), check, cause)
+    path = err.filename2 if check in ("disk-full", "read-only") and err.filename2 else err.filename
+    return Problem(str(path or where or "?"), check, cause)  # a copy's full disk is its destination's
 
 
 class Stopped(BaseException):
