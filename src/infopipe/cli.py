@@ -529,12 +529,16 @@ def _flows():
 
 
 @contextmanager
-def _prefect(api_url: str):
-    """The flows module, with Prefect pointed at `api_url` even if Prefect was imported earlier."""
-    flows = _flows()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _prefect(api_url: str, in_process: bool = False):
+    """The flows module, with Prefect pointed at `api_url` even if Prefect was imported earlier.
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    `in_process`: the flow runs here, watched by the person at the terminal, so no flow-run heartbeat
+    (it exists to notice crashed runs on workers, and waiting for its thread to end cost ~0.5 s a run)."""
+    flows = _flows()
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    updates = {PREFECT_API_URL: api_url, **({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if in_process else {})}
+    with temporary_settings(updates=updates):
         yield flows
 
 
@@ -543,7 +547,7 @@ def _run_flow(display, port: int | None, flow: str = "build_infographic", **para
     api_url = _connect(port)
     # Prefect's console log would repeat each error with a traceback; the server keeps every log line.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    with _prefect(api_url) as flows:
+    with _prefect(api_url, in_process=True) as flows:
         state = getattr(flows, flow)(**parameters, return_state=True)
     if api_url.endswith("/api") and state.state_details.flow_run_id:
         print(f"Prefect run: {api_url[:-4]}/runs/flow-run/{state.state_details.flow_run_id}")
