@@ -205,8 +205,9 @@ def test_deployment_on_two_workers_runs_each_project_one_at_a_time(prefect_api, 
             # artifacts, keyed per project, one version per run
             from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-            def versions(key):
-                return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            def versions(key):  # of this test's runs (the session's server also holds other tests' runs)
+                found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+                return [a for a in found if a.flow_run_id in ids]
 
             assert len(versions(f"infopipe-{PROJECT}-figures")) == 2
             assert len(versions(f"infopipe-{PROJECT}-run")) == 2
@@ -243,6 +244,37 @@ def test_build_all_runs_every_project_as_subflows(prefect_api, tmp_path):
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
         assert sorted(c.name for c in children) == [PROJECT, SECOND]
         assert all(c.state.is_completed() for c in children)
+
+
+def test_serve_runs_a_triggered_build_on_this_machine(prefect_api, project_root, tmp_path):
+    """The single-machine path: `infopipe serve` (no pool, no worker) runs what the server schedules."""
+    env = {**prefect_env(prefect_api), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = open(tmp_path / "serve.log", "wb")
+    served = subprocess.Popen([sys.executable, "-m", "infopipe.cli", "--root", str(project_root), "serve",
+                               "--name", "served-test"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        with client_for(prefect_api) as client:
+            from prefect.exceptions import ObjectNotFound
+
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    deployment = client.read_deployment_by_name("build-infographic/served-test")
+                    break
+                except ObjectNotFound:
+                    assert served.poll() is None and time.monotonic() < deadline, (
+                        (tmp_path / "serve.log").read_text()[-3000:])
+                    time.sleep(0.5)
+            assert deployment.parameters == {"project": PROJECT, "root": str(project_root.resolve())}
+            run = client.create_flow_run_from_deployment(deployment.id)
+            while not (state := client.read_flow_run(run.id).state).is_final():
+                assert time.monotonic() < deadline + 240, (tmp_path / "serve.log").read_text()[-3000:]
+                time.sleep(1)
+            assert state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
+        assert verify(Paths.for_project(PROJECT, project_root))[1] == []
+    finally:
+        stop_all([served])
 
 
 # --- the flow's pieces, in this process, against the same server ---------------------------------
