@@ -242,6 +242,13 @@ def test_stale_pid_file_is_cleared(tmp_path):
     server.pid_file.write_text(f"{dead.pid}\n")
     assert prefect_server.recorded_pid(server) is None and not server.pid_file.exists()
     assert prefect_server.stop(server) is False
+    other = subprocess.Popen(["sleep", "30"])  # the pid now names another program: not ours to stop
+    try:
+        server.pid_file.write_text(f"{other.pid}\n")
+        assert prefect_server.stop(server) is False and other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path, monkeypatch):

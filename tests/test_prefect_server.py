@@ -69,26 +69,27 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def stop_all(procs: list[subprocess.Popen]) -> None:
-    """End each process's group and every descendant (flow runs may sit in groups of their own)."""
-    victims = [(p, descendants(p.pid)) for p in procs]
-    for proc, kids in victims:
-        for sig_target in (lambda s: os.killpg(proc.pid, s), *(lambda s, k=k: os.kill(k, s) for k in kids)):
-            try:
-                sig_target(signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-    for proc, kids in victims:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        for kid in kids:
-            try:
-                os.kill(kid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+def stop_all(procs: list[subprocess.Popen], grace: float = 5.0) -> None:
+    """End each process's group and every descendant (flow runs may sit in groups of their own):
+    SIGTERM, `grace` seconds for all of them together, then SIGKILL (a Prefect worker can take 15 s
+    to wind down, and nothing is running by now)."""
+    targets = [(p, descendants(p.pid)) for p in procs]
+
+    def signal_all(sig: int) -> None:
+        for proc, kids in targets:
+            for send in (lambda: os.killpg(proc.pid, sig), *(lambda k=k: os.kill(k, sig) for k in kids)):
+                try:
+                    send()
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    signal_all(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+        time.sleep(0.1)
+    signal_all(signal.SIGKILL)
+    for proc in procs:
+        proc.wait(timeout=10)
 
 
 def client_for(server):

@@ -95,14 +95,17 @@ def recorded_pid(server: Server) -> int | None:
         pid = int(server.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not _alive(pid) or "prefect" not in _cmdline(pid):  # gone, or the pid now names another program
         server.pid_file.unlink(missing_ok=True)
         return None
-    except PermissionError:
-        pass  # alive, owned by someone else
     return pid
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "prefect"  # no /proc (not Linux): trust the pid file
 
 
 def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> str:
