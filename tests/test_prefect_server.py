@@ -397,3 +397,13 @@ def test_server_status_reuse_and_stop(prefect_api):
     assert info["healthy"] and info["pid"] == int(prefect_api.pid_file.read_text())
     other = prefect_server.Server(prefect_api.home.parent / "not-started", prefect_api.port)
     assert prefect_server.stop(other) is False and prefect_server.healthy(prefect_api)
+
+
+def test_the_ui_calls_the_api_on_the_servers_own_port(prefect_api):
+    """The UI in the browser asks /ui-settings where the API is; Prefect's default says port 4200."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{prefect_api.url}/ui-settings", timeout=10) as reply:
+        assert json.loads(reply.read())["api_url"] == prefect_api.api_url
+    with urllib.request.urlopen(prefect_api.url, timeout=10) as reply:
+        assert b"<!DOCTYPE html>" in reply.read(200)

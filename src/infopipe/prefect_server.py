@@ -131,7 +131,9 @@ def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> in
     """Start `prefect server start` detached, in its own process group; wait until /api/health answers."""
     server.home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower()}
+           "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower(),
+           # the UI in the browser calls this address; by default it assumes port 4200
+           "PREFECT_SERVER_UI_API_URL": server.api_url, "PREFECT_UI_API_URL": server.api_url}
     env.pop("PREFECT_API_URL", None)
     with open(server.log_file, "ab") as log:
         proc = subprocess.Popen(
