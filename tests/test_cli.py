@@ -224,6 +224,13 @@ def test_port_comes_from_prefect_port(tmp_path, monkeypatch):
         prefect_server.local_server(tmp_path)
 
 
+def test_the_server_lives_in_the_checkouts_prefect_folder(monkeypatch):
+    monkeypatch.delenv("PREFECT_HOME", raising=False)
+    monkeypatch.delenv("PREFECT_PORT", raising=False)
+    server = cli._local_server(None)
+    assert (server.home, server.port, server.host) == (ROOT / ".prefect", 4200, "127.0.0.1")
+
+
 def test_a_port_held_by_something_else_is_a_clear_error(tmp_path):
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))

@@ -157,17 +157,17 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     """
     from . import progress
 
+    from .pipeline import call, run as run_pipeline
+
     paths = _paths(project, raw, out)
+    if force:
+        _require_parameter(run_pipeline, "force", "run --force")
     with progress.Display() as display:
         if prefect:
-            folder = Path(_run_flow(display, port, project=paths.project, root=str(paths.root),
+            folder = Path(_run_flow(port, project=paths.project, root=str(paths.root),
                                     raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
         else:
-            from .pipeline import call, run as run_pipeline
-
             options = {"force": True} if force else {}
-            if force:
-                _require_parameter(run_pipeline, "force", "run --force")
             folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, **options)
         display.summary(folder)
     print(f"Outputs: {folder}")
@@ -198,8 +198,8 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
     if not names:
         resolve_project(None)  # raises the 'no project' error
     if prefect:
-        with progress.Display() as display:
-            done = _run_flow(display, port, flow="build_all", projects=names, root=str(OPTIONS.root.resolve()),
+        with progress.Display():
+            done = _run_flow(port, flow="build_all", projects=names, root=str(OPTIONS.root.resolve()),
                              parallel=parallel, wait=wait)
         for name in names:
             print(f"Outputs: {done[name]}")
@@ -496,7 +496,7 @@ def server_status(*, port: int | None = None) -> int:
 def _local_server(port: int | None):
     from . import prefect_server
 
-    return prefect_server.local_server(CODE_ROOT / ".prefect", port)
+    return prefect_server.local_server(CODE_ROOT, port)  # home: PREFECT_HOME or CODE_ROOT/.prefect
 
 
 def _connect(port: int | None) -> str:
@@ -542,7 +542,7 @@ def _prefect(api_url: str, in_process: bool = False):
         yield flows
 
 
-def _run_flow(display, port: int | None, flow: str = "build_infographic", **parameters):
+def _run_flow(port: int | None, flow: str = "build_infographic", **parameters):
     """Run a flow in this process against the server; its result, or its error re-raised."""
     api_url = _connect(port)
     # Prefect's console log would repeat each error with a traceback; the server keeps every log line.
