@@ -3,14 +3,15 @@ PROJECT ?= jam-and-justice
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 
-# Prefect keeps its home and database inside the project, never in the user's home.
+CRON    ?= 0 6 * * *
+
+# Prefect keeps its home, database, server pid and log inside the project, never in the user's home.
+# The local server listens on 127.0.0.1:$PREFECT_PORT (default 4200); `make run` starts it on first use.
 export PREFECT_HOME := $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export PREFECT_UI_ENABLED := false
-# A cold temporary server builds its database first (18 s measured here); Prefect's default wait is 20 s.
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+export DO_NOT_TRACK := 1
 
-.PHONY: run test setup system-packages bench clean
+.PHONY: run stop serve test setup system-packages bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
@@ -24,14 +25,24 @@ system-packages:
 
 setup: $(VENV)/.installed system-packages
 
+# The flow on the local Prefect server (started in the background on first use, then reused);
+# prints the UI address. Same as: .venv/bin/infopipe run $(PROJECT) --prefect
 run: setup
 	$(PY) flows/build_infographic.py $(PROJECT)
+
+# Stop the local Prefect server that `make run` started.
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m infopipe.cli server stop; else echo "No $(VENV), so no server to stop"; fi
+
+# Rebuild on a schedule from this one process (Ctrl-C ends it). For workers, see `infopipe schedule`.
+serve: setup
+	$(PY) -m infopipe.cli serve $(PROJECT) --cron "$(CRON)"
 
 test: setup
 	$(PY) -m pytest
 
 bench: setup
-	$(PY) benchmarks/bench_run.py $(PROJECT)
+	$(PY) benchmarks/bench_incremental.py $(PROJECT) --flow
 
 clean:
 	rm -rf data/processed/$(PROJECT) outputs/$(PROJECT)

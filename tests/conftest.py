@@ -65,7 +65,7 @@ def prefect_api(tmp_path_factory):
     from infopipe import prefect_server
 
     server = prefect_server.Server(tmp_path_factory.mktemp("prefect-home"), prefect_server.free_port())
-    prefect_server.start(server, ui=False)
+    prefect_server.start(server)  # with the UI, as `make run` starts it
     try:
         yield server
     finally:

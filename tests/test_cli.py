@@ -218,6 +218,13 @@ def test_port_comes_from_prefect_port(tmp_path, monkeypatch):
         prefect_server.local_server(tmp_path)
 
 
+def test_the_server_lives_in_the_checkouts_prefect_folder(monkeypatch):
+    monkeypatch.delenv("PREFECT_HOME", raising=False)
+    monkeypatch.delenv("PREFECT_PORT", raising=False)
+    server = cli._local_server(None)
+    assert (server.home, server.port, server.host) == (ROOT / ".prefect", 4200, "127.0.0.1")
+
+
 def test_a_port_held_by_something_else_is_a_clear_error(tmp_path):
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
@@ -236,6 +243,13 @@ def test_stale_pid_file_is_cleared(tmp_path):
     server.pid_file.write_text(f"{dead.pid}\n")
     assert prefect_server.recorded_pid(server) is None and not server.pid_file.exists()
     assert prefect_server.stop(server) is False
+    other = subprocess.Popen(["sleep", "30"])  # the pid now names another program: not ours to stop
+    try:
+        server.pid_file.write_text(f"{other.pid}\n")
+        assert prefect_server.stop(server) is False and other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
 
 
 def test_a_server_that_dies_while_starting_is_reported_with_its_log(tmp_path, monkeypatch):

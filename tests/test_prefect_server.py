@@ -70,26 +70,27 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def stop_all(procs: list[subprocess.Popen]) -> None:
-    """End each process's group and every descendant (flow runs may sit in groups of their own)."""
-    victims = [(p, descendants(p.pid)) for p in procs]
-    for proc, kids in victims:
-        for sig_target in (lambda s: os.killpg(proc.pid, s), *(lambda s, k=k: os.kill(k, s) for k in kids)):
-            try:
-                sig_target(signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-    for proc, kids in victims:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        for kid in kids:
-            try:
-                os.kill(kid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+def stop_all(procs: list[subprocess.Popen], grace: float = 5.0) -> None:
+    """End each process's group and every descendant (flow runs may sit in groups of their own):
+    SIGTERM, `grace` seconds for all of them together, then SIGKILL (a Prefect worker can take 15 s
+    to wind down, and nothing is running by now)."""
+    targets = [(p, descendants(p.pid)) for p in procs]
+
+    def signal_all(sig: int) -> None:
+        for proc, kids in targets:
+            for send in (lambda: os.killpg(proc.pid, sig), *(lambda k=k: os.kill(k, sig) for k in kids)):
+                try:
+                    send()
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    signal_all(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(p.poll() is None for p in procs):
+        time.sleep(0.1)
+    signal_all(signal.SIGKILL)
+    for proc in procs:
+        proc.wait(timeout=10)
 
 
 def client_for(server):
@@ -208,8 +209,9 @@ def test_deployment_on_two_workers_runs_each_project_one_at_a_time(prefect_api, 
             # artifacts, keyed per project, one version per run
             from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-            def versions(key):
-                return client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+            def versions(key):  # of this test's runs (the session's server also holds other tests' runs)
+                found = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[key])))
+                return [a for a in found if a.flow_run_id in ids]
 
             assert len(versions(f"infopipe-{PROJECT}-figures")) == 2
             assert len(versions(f"infopipe-{PROJECT}-run")) == 2
@@ -246,6 +248,37 @@ def test_build_all_runs_every_project_as_subflows(prefect_api, tmp_path):
             parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[parent.id])))
         assert sorted(c.name for c in children) == [PROJECT, SECOND]
         assert all(c.state.is_completed() for c in children)
+
+
+def test_serve_runs_a_triggered_build_on_this_machine(prefect_api, project_root, tmp_path):
+    """The single-machine path: `infopipe serve` (no pool, no worker) runs what the server schedules."""
+    env = {**prefect_env(prefect_api), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
+    log = open(tmp_path / "serve.log", "wb")
+    served = subprocess.Popen([sys.executable, "-m", "infopipe.cli", "--root", str(project_root), "serve",
+                               "--name", "served-test"], env=env, stdout=log, stderr=subprocess.STDOUT,
+                              start_new_session=True)
+    try:
+        with client_for(prefect_api) as client:
+            from prefect.exceptions import ObjectNotFound
+
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    deployment = client.read_deployment_by_name("build-infographic/served-test")
+                    break
+                except ObjectNotFound:
+                    assert served.poll() is None and time.monotonic() < deadline, (
+                        (tmp_path / "serve.log").read_text()[-3000:])
+                    time.sleep(0.5)
+            assert deployment.parameters == {"project": PROJECT, "root": str(project_root.resolve())}
+            run = client.create_flow_run_from_deployment(deployment.id)
+            while not (state := client.read_flow_run(run.id).state).is_final():
+                assert time.monotonic() < deadline + 240, (tmp_path / "serve.log").read_text()[-3000:]
+                time.sleep(1)
+            assert state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
+        assert verify(Paths.for_project(PROJECT, project_root))[1] == []
+    finally:
+        stop_all([served])
 
 
 # --- the flow's pieces, in this process, against the same server ---------------------------------
@@ -367,3 +400,13 @@ def test_server_status_reuse_and_stop(prefect_api):
     assert info["healthy"] and info["pid"] == int(prefect_api.pid_file.read_text())
     other = prefect_server.Server(prefect_api.home.parent / "not-started", prefect_api.port)
     assert prefect_server.stop(other) is False and prefect_server.healthy(prefect_api)
+
+
+def test_the_ui_calls_the_api_on_the_servers_own_port(prefect_api):
+    """The UI in the browser asks /ui-settings where the API is; Prefect's default says port 4200."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{prefect_api.url}/ui-settings", timeout=10) as reply:
+        assert json.loads(reply.read())["api_url"] == prefect_api.api_url
+    with urllib.request.urlopen(prefect_api.url, timeout=10) as reply:
+        assert b"<!DOCTYPE html>" in reply.read(200)

@@ -182,14 +182,14 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     """
     from . import progress
 
+    from .pipeline import call, run as run_pipeline
+
     paths = _paths(project, raw, out)
     with progress.Display() as display:
         if prefect:
-            folder = Path(_run_flow(display, port, project=paths.project, root=str(paths.root),
+            folder = Path(_run_flow(port, project=paths.project, root=str(paths.root),
                                     raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
         else:
-            from .pipeline import call, run as run_pipeline
-
             folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, force=force)
         display.summary(folder)
     print(f"Outputs: {folder}")
@@ -220,8 +220,8 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
     if not names:
         resolve_project(None)  # raises the 'no project' error
     if prefect:
-        with progress.Display() as display:
-            done = _run_flow(display, port, flow="build_all", projects=names, root=str(OPTIONS.root.resolve()),
+        with progress.Display():
+            done = _run_flow(port, flow="build_all", projects=names, root=str(OPTIONS.root.resolve()),
                              parallel=parallel, wait=wait)
         for name in names:
             print(f"Outputs: {done[name]}")
@@ -531,7 +531,7 @@ def server_status(*, port: int | None = None) -> int:
 def _local_server(port: int | None):
     from . import prefect_server
 
-    return prefect_server.local_server(CODE_ROOT / ".prefect", port)
+    return prefect_server.local_server(CODE_ROOT, port)  # home: PREFECT_HOME or CODE_ROOT/.prefect
 
 
 def _connect(port: int | None) -> str:
@@ -564,21 +564,25 @@ def _flows():
 
 
 @contextmanager
-def _prefect(api_url: str):
-    """The flows module, with Prefect pointed at `api_url` even if Prefect was imported earlier."""
-    flows = _flows()
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+def _prefect(api_url: str, in_process: bool = False):
+    """The flows module, with Prefect pointed at `api_url` even if Prefect was imported earlier.
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+    `in_process`: the flow runs here, watched by the person at the terminal, so no flow-run heartbeat
+    (it exists to notice crashed runs on workers, and waiting for its thread to end cost ~0.5 s a run)."""
+    flows = _flows()
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    updates = {PREFECT_API_URL: api_url, **({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None} if in_process else {})}
+    with temporary_settings(updates=updates):
         yield flows
 
 
-def _run_flow(display, port: int | None, flow: str = "build_infographic", **parameters):
+def _run_flow(port: int | None, flow: str = "build_infographic", **parameters):
     """Run a flow in this process against the server; its result, or its error re-raised."""
     api_url = _connect(port)
     # Prefect's console log would repeat each error with a traceback; the server keeps every log line.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    with _prefect(api_url) as flows:
+    with _prefect(api_url, in_process=True) as flows:
         state = getattr(flows, flow)(**parameters, return_state=True)
     if api_url.endswith("/api") and state.state_details.flow_run_id:
         print(f"Prefect run: {api_url[:-4]}/runs/flow-run/{state.state_details.flow_run_id}")

@@ -95,14 +95,17 @@ def recorded_pid(server: Server) -> int | None:
         pid = int(server.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    if not _alive(pid) or "prefect" not in _cmdline(pid):  # gone, or the pid now names another program
         server.pid_file.unlink(missing_ok=True)
         return None
-    except PermissionError:
-        pass  # alive, owned by someone else
     return pid
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "prefect"  # no /proc (not Linux): trust the pid file
 
 
 def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> str:
@@ -128,7 +131,9 @@ def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> in
     """Start `prefect server start` detached, in its own process group; wait until /api/health answers."""
     server.home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower()}
+           "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower(),
+           # the UI in the browser calls this address; by default it assumes port 4200
+           "PREFECT_SERVER_UI_API_URL": server.api_url, "PREFECT_UI_API_URL": server.api_url}
     env.pop("PREFECT_API_URL", None)
     with open(server.log_file, "ab") as log:
         proc = subprocess.Popen(
