@@ -20,7 +20,7 @@ CLAIM_EXAMPLES = {
 def _column_types() -> list[tuple[str, str]]:
     from .columns import TYPES
 
-    return [(t.name, f"typed as `{t.dtype}`; " + (t.parse_one.__doc__ or "").strip()) for t in TYPES.values()]
+    return [(t.name, f"typed as `{t.dtype}` (what each accepts: see Input rules)") for t in TYPES.values()]
 
 
 def reference() -> str:
