@@ -8,6 +8,7 @@ expect.yaml says what to edit in the spec, what to generate, and what must happe
 from __future__ import annotations
 
 import json
+import os
 import resource
 from xml.etree import ElementTree
 import shutil
@@ -46,6 +47,12 @@ def apply_case(name: str, root: Path) -> None:
     if "symlink" in generate:
         (raw_dir / generate["symlink"]["file"]).unlink()
         (raw_dir / generate["symlink"]["file"]).symlink_to(generate["symlink"]["target"])
+    for kind, make in (("loop", lambda p: p.symlink_to(p.name)), ("folder", Path.mkdir),
+                       ("fifo", lambda p: os.mkfifo(p))):  # things in the raw folder that are not files
+        if kind in generate:
+            target = raw_dir / generate[kind]["file"]
+            target.unlink()
+            make(target)
     if "delete" in generate:
         (raw_dir / generate["delete"]["file"]).unlink()
 

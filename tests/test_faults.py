@@ -123,3 +123,26 @@ def test_read_only_output_folder_is_a_clear_error(good_copy):
     assert done.returncode == 1, done.stderr
     assert "cannot write to the output folder" in done.stderr and "Permission denied" in done.stderr
     assert latest(good_copy) == before
+
+
+def test_an_unreadable_raw_file_is_named_with_its_cause(tmp_path):
+    """As another user (root ignores modes): a raw file without read permission is one clear line."""
+    import shutil
+    import tempfile
+
+    from conftest import copy_project
+
+    root = Path(tempfile.mkdtemp(prefix="infopipe-perm-"))  # a folder 'nobody' can walk into
+    try:
+        copy_project(root / "r")
+        for folder in [root, *root.rglob("*")]:
+            folder.chmod(0o755 if folder.is_dir() else 0o644)
+        (root / "r" / "data" / "raw" / PROJECT / "funders.csv").chmod(0o000)
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "HOME": "/tmp"}
+        done = subprocess.run([*as_other_user(), *INFOPIPE, "--root", str(root / "r"), "validate", PROJECT],
+                              capture_output=True, text=True, timeout=300, env=env, cwd="/")
+        assert done.returncode == 1, done.stderr
+        assert "funders.csv: [permission] cannot be read: permission denied" in done.stderr
+        assert "Traceback" not in done.stderr
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -4,11 +4,12 @@ uses (kept apart from ingest so that checking whether anything changed imports n
 from __future__ import annotations
 
 import hashlib
+import stat
 import os
 import shutil
 from pathlib import Path
 
-from .errors import InfopipeError, Problem
+from .errors import InfopipeError, Problem, os_problem
 
 
 def sha256_file(path: Path) -> str:
@@ -48,3 +49,32 @@ def reuse_file(source: Path, dest: Path) -> None:
         os.link(source, dest)
     except OSError:
         shutil.copyfile(source, dest)
+
+
+def raw_file(folder: Path, relative: str, shown: str, dataset: str) -> Path:
+    """The raw file a dataset names, checked before it is read: inside the raw folder, there, a
+    regular file, readable. Each failure is one located problem with its real cause (a symlink
+    loop, a folder, a FIFO or device, a permission), never a traceback."""
+    def refuse(check: str, message: str):
+        return InfopipeError("ingest", [Problem(shown, check, message)])
+
+    try:
+        path = resolve_inside(folder, relative, shown)
+    except RuntimeError:  # Path.resolve() on a link that points back at itself
+        raise refuse("symlink-loop", "a symbolic link that loops back on itself; point it at the "
+                     "real file") from None
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise refuse("file-missing", f"dataset '{dataset}' expects this file and it is not there") from None
+    except OSError as err:
+        problem = os_problem(err, shown)
+        raise InfopipeError("ingest", [Problem(shown, problem.check, problem.message)]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise refuse("not-a-file", "is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise refuse("not-a-file", "is not a regular file (a FIFO, socket or device): infopipe reads "
+                     "files only, so that reading cannot block or never end")
+    if not os.access(path, os.R_OK):
+        raise refuse("permission", "cannot be read: permission denied for this user")
+    return path

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from .columns import MAX_CELL_CHARS
 from .errors import InfopipeError, Problem
+from .files import raw_file, resolve_inside, sha256_file  # noqa: F401  (resolve_inside: re-exported)
 from .spec import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time
@@ -33,14 +34,6 @@ ARROW_BLOCK = 4 << 20  # bytes Arrow parses at a time (4 MiB measured fastest); 
 SLOW_BATCH = 65_536  # rows the slow path keeps as Python strings before making Arrow arrays
 MEMORY_SHARE = 8  # the default file-size limit is this fraction of the machine's memory
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def machine_memory() -> int:
@@ -144,16 +137,6 @@ class SheetCells(Places):
 
 # ---- reading ------------------------------------------------------------------------------------
 
-def resolve_inside(folder: Path, relative: str, shown: str) -> Path:
-    """The real path of folder/relative, refused if it (or a symlink on the way) leaves folder."""
-    root = folder.resolve()
-    target = (folder / relative).resolve()
-    if target != root and root not in target.parents:
-        raise InfopipeError("ingest", [Problem(shown, "unsafe-path",
-                            f"resolves to {target}, outside the raw folder {root}")])
-    return target
-
-
 def read_raw_tables(spec: Spec, raw_dir: Path) -> dict[str, RawTable]:
     """Read every dataset the spec names; raise one error listing the problems of all files."""
     tables, problems = {}, []
@@ -169,10 +152,7 @@ def read_raw_tables(spec: Spec, raw_dir: Path) -> dict[str, RawTable]:
 
 def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None) -> RawTable:
     shown = f"{raw_dir.name}/{ds.file}"
-    path = resolve_inside(raw_dir, ds.file, shown)
-    if not path.is_file():
-        raise InfopipeError("ingest", [Problem(shown, "file-missing",
-                            f"dataset '{ds.name}' expects this file and it is not there")])
+    path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise InfopipeError("ingest", [Problem(shown, "file-too-large",

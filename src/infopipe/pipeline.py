@@ -104,7 +104,7 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
         try:
             path = resolve_inside(raw_dir, ds.file, ds.file)
             out[ds.name] = sha256_file(path) if path.is_file() else None
-        except (InfopipeError, OSError):
+        except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
             out[ds.name] = None
     return out
 

@@ -28,7 +28,8 @@ from pandera.errors import SchemaErrors
 
 from .columns import RE2_SPACE, TYPES
 from .errors import InfopipeError, Problem
-from .ingest import RawTable, sha256_file
+from .files import sha256_file
+from .ingest import RawTable
 from .spec import ColumnSpec, DatasetSpec, Spec
 
 DTYPES = {name: t.dtype for name, t in TYPES.items()}
