@@ -54,7 +54,7 @@ def test_accent_colours_used_for_text_are_checked_per_panel():
 def test_the_check_fails_the_run_naming_the_pair():
     page = every_kind_page()
     check_page_colours(page)  # the sample theme passes
-    dim = replace(page, theme=replace(page.theme, text="#bbbbbb"))
+    dim = replace(page, theme=page.theme.model_copy(update={"text": "#bbbbbb"}))
     with pytest.raises(InfopipeError) as err:
         check_page_colours(dim)
     assert "[contrast] text #bbbbbb on panel_background #ffffff: 1.91:1, below 4.5:1" in str(err.value)
@@ -63,7 +63,7 @@ def test_the_check_fails_the_run_naming_the_pair():
 def test_a_malformed_theme_colour_is_a_clear_error_before_contrast():
     page = every_kind_page()
     with pytest.raises(InfopipeError) as err:
-        check_page_colours(replace(page, theme=replace(page.theme, muted="#12")))
+        check_page_colours(replace(page, theme=page.theme.model_copy(update={"muted": "#12"})))
     assert "[colour] theme.muted: colour '#12' is not a hex colour" in str(err.value)
 
 

@@ -105,7 +105,7 @@ def test_unchanged_files_are_copied_from_the_earlier_run_and_only_changed_ones_d
     write_outputs(after, fresh)
     assert hashes(tmp_path / "two") == hashes(fresh)  # a reused file is the file a fresh render makes
 
-    retheme = replace(page, theme=replace(page.theme, text="#000000"))
+    retheme = replace(page, theme=page.theme.model_copy(update={"text": "#000000"}))
     again = write_outputs(plan_outputs(retheme, tmp_path / "four"), tmp_path / "four",
                           reuse_from=tmp_path / "one", reuse_keys=keys)
     assert {p for p in again.rendered if p.startswith("panels/") and p.endswith(".svg")} == {

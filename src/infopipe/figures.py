@@ -18,7 +18,7 @@ import pandas as pd
 from .claims import Claim, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
 from .formats import FormatError, render_template
-from .panels import Layout, Page, Panel, Part, Segment, Theme
+from .panels import Page, Panel, Part, Segment
 from .files import inside, reuse_file
 from .provenance import write_json
 from .rules import apply_rule, rule_columns
@@ -295,6 +295,4 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
 
 
 def page_for(spec: Spec, results: list[FigureResult]) -> Page:
-    theme = Theme(**spec.theme.model_dump())
-    return Page(spec.title, spec.subtitle, spec.credit, tuple(panels_for(spec, results)), theme,
-                Layout(**spec.page.model_dump()))
+    return Page(spec.title, spec.subtitle, spec.credit, tuple(panels_for(spec, results)), spec.theme, spec.page)

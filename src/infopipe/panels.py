@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .spec import Layout, Theme  # noqa: F401  (the spec's own models: one declaration of each)
+
 PANEL_KINDS = ("number", "sentence", "breakdown", "subcount")
 PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -47,32 +49,6 @@ class Panel:
 
     def sentence_text(self) -> str:
         return "".join(s.text for s in self.segments)
-
-
-@dataclass(frozen=True)
-class Theme:
-    font_family: str = "Liberation Sans, Arial, sans-serif"
-    background: str = "#ffffff"  # page background
-    panel_background: str = "#ffffff"
-    text: str = "#222222"
-    muted: str = "#666666"
-    palette: tuple[str, ...] = ("#b6244f",)
-    min_text_scale: float = 0.6  # text may shrink to this fraction of its size before it is cut
-
-    def first_family(self) -> str:
-        """The family the text is measured in: the first one named ("Liberation Sans")."""
-        return self.font_family.split(",")[0].strip().strip("'\"") or "sans-serif"
-
-
-@dataclass(frozen=True)
-class Layout:
-    columns: int = 4
-    panel_width: int = 300
-    panel_height: int = 300
-    gap: int = 24
-    margin: int = 48
-    header_height: int = 130
-    footer_height: int = 48
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,10 @@ class Theme(Model):
     def _colour(cls, value: str) -> str:
         return _check_colour(value)
 
+    def first_family(self) -> str:
+        """The family the text is measured in: the first one named ("Liberation Sans")."""
+        return self.font_family.split(",")[0].strip().strip("'\"") or "sans-serif"
+
     @field_validator("palette")
     @classmethod
     def _colours(cls, values):
