@@ -225,3 +225,11 @@ def test_the_spec_knows_exactly_the_registered_types():
     col = ColumnSpec(name="x", type="money")
     from infopipe.validate import parse_cell
     assert parse_cell("£1,000", col) == 1000.0
+
+
+def test_spaces_are_exactly_what_python_calls_space():
+    import sys
+
+    from infopipe.columns import SPACES
+
+    assert SPACES == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

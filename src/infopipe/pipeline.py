@@ -140,15 +140,15 @@ def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
 def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.date | None = None,
                   force: bool = False) -> list[dict]:
     """Typed tables as Parquet, one per dataset, reusing each while its key is unchanged."""
-    from .ingest import read_raw_tables
-    from .validate import validate_tables, write_table
-
     spec = load_spec(spec_file)
     raw_hashes = raw_fingerprints(spec, raw_dir)
     keys = dataset_keys(spec, raw_hashes)
     cached = {n: processed / f"{n}-{k[:16]}.parquet" for n, k in keys.items()}
     todo = [n for n in spec.datasets if force or raw_hashes[n] is None or not cached[n].is_file()]
-    if todo:
+    if todo:  # only now pay for pandas, pyarrow's CSV reader and pandera
+        from .ingest import read_raw_tables
+        from .validate import validate_tables, write_table
+
         linked = {c.references[0] for n in todo for c in spec.datasets[n].columns.values() if c.references}
         needed = [n for n in spec.datasets if n in todo or n in linked]
         subset = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in needed}})

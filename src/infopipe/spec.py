@@ -453,6 +453,9 @@ def load_spec(path: Path) -> Spec:
         raw = path.read_bytes()
     except OSError as err:
         raise InfopipeError("spec", [Problem(shown, "spec-unreadable", f"cannot read the spec: {err.strerror}")]) from None
+    digest = hashlib.sha256(raw).hexdigest()
+    if (shown, digest) in _LOADED:  # each step reads the spec; parse the same bytes once
+        return _LOADED[(shown, digest)]
     doc = _parse_yaml(raw, shown)
     try:
         spec = Spec.model_validate(doc)
@@ -461,10 +464,16 @@ def load_spec(path: Path) -> Spec:
     problems = cross_check(spec, doc, shown)
     if problems:
         raise InfopipeError("spec", problems)
-    spec._path, spec._sha256 = path, hashlib.sha256(raw).hexdigest()
+    spec._path, spec._sha256 = path, digest
     for fig, node in zip(spec.figures, doc["figures"]):
         fig._line = node.line if isinstance(node, _LineDict) else 0
+    if len(_LOADED) > 32:
+        _LOADED.clear()
+    _LOADED[(shown, digest)] = spec
     return spec
+
+
+_LOADED: dict[tuple[str, str], Spec] = {}  # (path, SHA-256 of its bytes) -> the checked spec
 
 
 def _parse_yaml(raw: bytes, shown: str) -> Any:

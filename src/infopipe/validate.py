@@ -21,10 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as arrow
 import pyarrow.compute as pc
-from pandera.errors import SchemaErrors
 
 from .columns import RE2_SPACE, TYPES
 from .errors import InfopipeError, Problem
@@ -123,8 +121,12 @@ def _listed(found: list[Found]) -> list[Found]:
     return out
 
 
-def build_schema(ds: DatasetSpec, today: dt.date) -> pa.DataFrameSchema:
-    """The Pandera schema for one dataset, built from its spec (ids are checked by check_ids)."""
+def build_schema(ds: DatasetSpec, today: dt.date) -> "pa.DataFrameSchema":
+    """The Pandera schema for one dataset, built from its spec (ids are checked by check_ids).
+    Pandera is imported here, not with the module: a run that reuses every typed table should not
+    pay its 0.8 s import."""
+    import pandera.pandas as pa
+
     columns = {}
     frame_checks = []
     for col in ds.columns.values():
@@ -154,6 +156,8 @@ def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: d
     """Pandera's checks and the id checks, side by side on two threads (both spend their time in
     numpy, pandas and Arrow, which release the GIL)."""
     def pandera() -> list[Found]:
+        from pandera.errors import SchemaErrors
+
         try:
             build_schema(ds, today).validate(frame, lazy=True)
         except SchemaErrors as err:
