@@ -88,10 +88,12 @@ def main() -> int:
                 results[mode][name].append((seconds, what))
     lines = [f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
              f"median of {args.repeat} (each run its own process, wall seconds).", "",
-             "| run | " + " | ".join(modes) + " | redone |", "|---|" + "---|" * len(modes) + "---|"]
+             "| run | " + " | ".join(modes) + (" | flow / plain" if args.flow else "") + " | redone |",
+             "|---|" + "---|" * (len(modes) + (1 if args.flow else 0)) + "---|"]
     for name in SCENARIOS:
-        times = [f"{statistics.median(s for s, _ in results[m][name]):.2f} s" for m in modes]
-        lines.append(f"| {name} | " + " | ".join(times) + f" | {results[modes[0]][name][-1][1]} |")
+        medians = [statistics.median(s for s, _ in results[m][name]) for m in modes]
+        cells = [f"{t:.2f} s" for t in medians] + ([f"{medians[1] / medians[0]:.2f}x"] if args.flow else [])
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {results[modes[0]][name][-1][1]} |")
     table = "\n".join(lines)
     print(table)
     if args.write:
