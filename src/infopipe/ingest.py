@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+from array import array
 import hashlib
 import io
 import os
@@ -401,7 +402,7 @@ def _parse_csv(text, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[
     problems: list[Problem] = []
     rows: list[list[str]] = []
     done: list[list[pa.Array]] = []
-    lines: list[int] = []
+    lines = array("q")  # the file line of each row, 8 bytes a row
     count = 0
     header: list[str] | None = None
     start = 1
@@ -422,10 +423,12 @@ def _parse_csv(text, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[
                                 f"has {len(header)}: a truncated line or a stray delimiter",
                                 row=count + 1, line=line))
                 continue
+            count += 1
+            if problems:
+                continue  # the file is refused: keep counting rows for the messages, not their cells
             rows.append(record)
             lines.append(line)
-            count += 1
-            if len(rows) == SLOW_BATCH and not problems:
+            if len(rows) == SLOW_BATCH:
                 _flush(rows, done)
     except csv.Error as err:
         reason = str(err)
@@ -442,7 +445,7 @@ def _parse_csv(text, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[
     if problems:
         raise InfopipeError("ingest", problems)
     _flush(rows, done)
-    return header, done, np.asarray(lines, dtype=np.int64)
+    return header, done, np.frombuffer(lines, dtype=np.int64) if count else np.zeros(0, np.int64)
 
 
 def _flush(rows: list[list[str]], done: list[list[pa.Array]]) -> None:
