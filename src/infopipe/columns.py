@@ -119,7 +119,7 @@ class ColumnType:
         if self.from_native is not None and self.native(column.type):
             values, ok = self.from_native(column)
         else:
-            text = column if pa.types.is_string(column.type) else _as_text(column)
+            text = column if is_text(column.type) else _as_text(column)
             values, ok = self.parse_text(text)
         return Parsed(_series(values, self.dtype), ~ok)
 
@@ -333,7 +333,7 @@ class _Cells:
 
     def __init__(self, chunk: pa.Array):
         self.chunk = chunk
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type(chunk.type))
         self.offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
         data = chunk.buffers()[2]
         self.data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
@@ -363,6 +363,15 @@ class _Cells:
     def min_byte(self) -> int:
         raw = self.data[self.offsets[0]:self.offsets[-1]]
         return int(raw.min()) if len(raw) else 0xFF
+
+
+def offset_type(kind: pa.DataType):
+    """The numpy type of a text array's offsets: 64-bit for large_string, else 32-bit."""
+    return np.int64 if pa.types.is_large_string(kind) else np.int32
+
+
+def is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def _chunks(text: pa.ChunkedArray):
