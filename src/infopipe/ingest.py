@@ -20,6 +20,8 @@ from array import array
 import hashlib
 import io
 import os
+import queue
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -261,18 +263,29 @@ class QuoteCheck:
 
 
 class _HashingReader(io.RawIOBase):
-    """A read-only file that hashes and quote-checks every byte Arrow reads from it."""
+    """A read-only file that hashes and quote-checks every byte Arrow reads from it. Both happen on
+    a helper thread, so Arrow gets each block at once and parses while the last one is checked."""
 
     def __init__(self, handle):
         self.handle, self.digest, self.quotes = handle, hashlib.sha256(), QuoteCheck()
+        self.blocks: queue.Queue = queue.Queue(maxsize=8)
+        self.checker = threading.Thread(target=self._check, daemon=True)
+        self.checker.start()
+
+    def _check(self) -> None:
+        while (block := self.blocks.get()) is not None:
+            self.digest.update(block)
+            self.quotes.feed(block)
 
     def readable(self) -> bool:
         return True
 
     def read(self, size: int = -1) -> bytes:
+        if not self.quotes.ok:
+            return b""  # the slow path will read this file: stop Arrow early
         block = self.handle.read(size)
-        self.digest.update(block)
-        self.quotes.feed(block)
+        if block:
+            self.blocks.put(block)
         return block
 
     def readinto(self, buffer) -> int:
@@ -280,9 +293,16 @@ class _HashingReader(io.RawIOBase):
         buffer[:len(block)] = block
         return len(block)
 
-    def drain(self) -> None:
+    def finish(self) -> None:
+        """Read what Arrow left (nothing, normally) and wait for the checks of every block."""
         while self.read(BLOCK):
             pass
+        self.stop()
+
+    def stop(self) -> None:
+        if self.checker.is_alive():
+            self.blocks.put(None)
+            self.checker.join()
 
 
 def _fast_csv(path: Path, ds: DatasetSpec) -> tuple[pa.Table, str] | None:
@@ -306,10 +326,12 @@ def _fast_csv(path: Path, ds: DatasetSpec) -> tuple[pa.Table, str] | None:
             if reader.schema.names != header:
                 return None
             batches = list(reader)
-            source.drain()
+            source.finish()
             _give_back_memory()
         except (pa.ArrowException, OSError, ValueError):
             return None
+        finally:
+            source.stop()
     table = pa.Table.from_batches(batches, reader.schema) if batches else None
     if table is None or table.num_rows == 0 or not source.quotes.finish():
         return None
