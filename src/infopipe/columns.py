@@ -316,16 +316,12 @@ class ByteSet:
         return self.table[index]
 
 
-def _byte_set(chars: str) -> ByteSet:
-    return ByteSet(chars)
-
-
-DIGITS = _byte_set("0123456789")
-ID_BYTES = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-")
-ALNUM = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-DECIMAL = _byte_set("0123456789.")
-FORMULA_START = _byte_set("=@\t\r+-")
-URL_CHAR = _byte_set("".join(chr(c) for c in range(0x21, 0x7F)))  # printable ASCII, no space
+DIGITS = ByteSet("0123456789")
+ID_BYTES = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-")
+ALNUM = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+DECIMAL = ByteSet("0123456789.")
+FORMULA_START = ByteSet("=@\t\r+-")
+URL_CHAR = ByteSet("".join(chr(c) for c in range(0x21, 0x7F)))  # printable ASCII, no space
 
 
 class _Cells:
@@ -383,12 +379,6 @@ def _chunks(text: pa.ChunkedArray):
 def _exact_on(chunk: pa.Array, rows: np.ndarray, parse) -> tuple[Any, np.ndarray]:
     """The exact parser on some rows of a chunk only."""
     return parse(pa.chunked_array([chunk.take(pa.array(rows, pa.int64()))], chunk.type))
-
-
-def _np_values(values) -> np.ndarray:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.to_numpy(zero_copy_only=False)
-    return np.asarray(values)
 
 
 def _text_values(text: pa.ChunkedArray, bad: np.ndarray):
@@ -623,6 +613,14 @@ def _many_boolean(text):
 # ---- Parquet columns that already hold the type ------------------------------------------------
 
 def _native_integer(column):
+    """Stored integers as they are; stored floats (as pandas writes integers with gaps) when whole."""
+    if pa.types.is_floating(column.type):
+        numbers = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+        missing = np.isnan(numbers)
+        with np.errstate(invalid="ignore"):
+            whole = ~missing & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 2.0**63)
+        values = np.where(whole, numbers, 0).astype(np.int64)
+        return np.ma.masked_array(values, mask=~whole), missing | whole
     return pc.cast(column, pa.int64()), np.ones(len(column), dtype=bool)
 
 
@@ -661,7 +659,7 @@ def _lazy_strategy(name: str):
 
 
 def _is_int(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t) and t != pa.uint64()
+    return (pa.types.is_integer(t) and t != pa.uint64()) or pa.types.is_floating(t)
 
 
 def _is_float(t: pa.DataType) -> bool:
