@@ -393,10 +393,11 @@ def _refuse_empty(path: Path, shown: str) -> None:
 
 
 def _check_encoding(path: Path, shown: str) -> str:
-    """UTF-8 only (a BOM is accepted and dropped); anything else is named with its line. Streams."""
+    """UTF-8 only (a BOM is accepted and dropped); anything else is named with its line. Streams,
+    and returns the file's hash."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     digest = hashlib.sha256()
-    offset, lines, first = 0, 0, True
+    offset, lines = 0, 0
     with open(path, "rb") as handle:
         while True:
             block = handle.read(BLOCK)
@@ -404,21 +405,14 @@ def _check_encoding(path: Path, shown: str) -> str:
             try:
                 decoder.decode(block, final=not block)
             except UnicodeDecodeError as err:
-                # err.start counts from the first byte the decoder still held, up to 3 from before
-                held = len(err.object) - len(block)
-                at = offset - held + err.start
-                _encoding_error(path, shown, at, lines + _count_lines(path, offset - held, at))
+                # err.object is what the decoder held back from the last block (the start of a
+                # character, never a line end) followed by this block
+                at = offset - (len(err.object) - len(block)) + err.start
+                _encoding_error(path, shown, at, lines + block[:max(at - offset, 0)].count(b"\n"))
             if not block:
                 return digest.hexdigest()
             offset += len(block)
             lines += block.count(b"\n")
-            first = False
-
-
-def _count_lines(path: Path, start: int, end: int) -> int:
-    with open(path, "rb") as handle:
-        handle.seek(max(start, 0))
-        return handle.read(max(end - max(start, 0), 0)).count(b"\n")
 
 
 def _encoding_error(path: Path, shown: str, at: int, newlines_before: int):
