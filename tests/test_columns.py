@@ -211,8 +211,9 @@ def test_native_parquet_columns_are_taken_as_they_are():
     assert TYPES["integer"].parse(pa.array([1, None, 3], pa.int32())).values.tolist() == [1, pd.NA, 3]
     dates = TYPES["date"].parse(pa.array([dt.date(2019, 1, 2), None]))
     assert dates.values.iloc[0] == pd.Timestamp("2019-01-02") and pd.isna(dates.values.iloc[1])
-    floats = TYPES["integer"].parse(pa.array([2016.0, 2.5]))  # floats in an integer column: as text
-    assert floats.failed.tolist() == [False, True]
+    floats = TYPES["integer"].parse(pa.array([2016.0, 2.5, None, 1e20]))  # pandas' integers with gaps
+    assert floats.failed.tolist() == [False, True, False, True]
+    assert floats.values.iloc[0] == 2016 and pd.isna(floats.values.iloc[2])
     assert str(TYPES["integer"].explain("2.5")) == "not a whole number"
     stamps = TYPES["date"].parse(pa.array([dt.datetime(2019, 1, 2), dt.datetime(2019, 1, 2, 10, 30)]))
     assert stamps.failed.tolist() == [False, True]

@@ -121,7 +121,7 @@ class ColumnType:
         if self.from_native is not None and self.native(column.type):
             values, ok = self.from_native(column)
         else:
-            text = column if pa.types.is_string(column.type) else _as_text(column)
+            text = column if is_text(column.type) else _as_text(column)
             values, ok = self.parse_text(text)
         return Parsed(_series(values, self.dtype), ~ok)
 
@@ -318,16 +318,12 @@ class ByteSet:
         return self.table[index]
 
 
-def _byte_set(chars: str) -> ByteSet:
-    return ByteSet(chars)
-
-
-DIGITS = _byte_set("0123456789")
-ID_BYTES = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-")
-ALNUM = _byte_set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-DECIMAL = _byte_set("0123456789.")
-FORMULA_START = _byte_set("=@\t\r+-")
-URL_CHAR = _byte_set("".join(chr(c) for c in range(0x21, 0x7F)))  # printable ASCII, no space
+DIGITS = ByteSet("0123456789")
+ID_BYTES = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:/-")
+ALNUM = ByteSet("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+DECIMAL = ByteSet("0123456789.")
+FORMULA_START = ByteSet("=@\t\r+-")
+URL_CHAR = ByteSet("".join(chr(c) for c in range(0x21, 0x7F)))  # printable ASCII, no space
 
 
 class _Cells:
@@ -335,7 +331,7 @@ class _Cells:
 
     def __init__(self, chunk: pa.Array):
         self.chunk = chunk
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=offset_type(chunk.type))
         self.offsets = offsets[chunk.offset:chunk.offset + len(chunk) + 1]
         data = chunk.buffers()[2]
         self.data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else np.zeros(1, np.uint8)
@@ -367,6 +363,15 @@ class _Cells:
         return int(raw.min()) if len(raw) else 0xFF
 
 
+def offset_type(kind: pa.DataType):
+    """The numpy type of a text array's offsets: 64-bit for large_string, else 32-bit."""
+    return np.int64 if pa.types.is_large_string(kind) else np.int32
+
+
+def is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def _chunks(text: pa.ChunkedArray):
     for chunk in text.chunks:
         if len(chunk):
@@ -376,12 +381,6 @@ def _chunks(text: pa.ChunkedArray):
 def _exact_on(chunk: pa.Array, rows: np.ndarray, parse) -> tuple[Any, np.ndarray]:
     """The exact parser on some rows of a chunk only."""
     return parse(pa.chunked_array([chunk.take(pa.array(rows, pa.int64()))], chunk.type))
-
-
-def _np_values(values) -> np.ndarray:
-    if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.to_numpy(zero_copy_only=False)
-    return np.asarray(values)
 
 
 def _text_values(text: pa.ChunkedArray, bad: np.ndarray):
@@ -616,6 +615,14 @@ def _many_boolean(text):
 # ---- Parquet columns that already hold the type ------------------------------------------------
 
 def _native_integer(column):
+    """Stored integers as they are; stored floats (as pandas writes integers with gaps) when whole."""
+    if pa.types.is_floating(column.type):
+        numbers = np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
+        missing = np.isnan(numbers)
+        with np.errstate(invalid="ignore"):
+            whole = ~missing & (numbers == np.trunc(numbers)) & (np.abs(numbers) < 2.0**63)
+        values = np.where(whole, numbers, 0).astype(np.int64)
+        return np.ma.masked_array(values, mask=~whole), missing | whole
     return pc.cast(column, pa.int64()), np.ones(len(column), dtype=bool)
 
 
@@ -654,7 +661,7 @@ def _lazy_strategy(name: str):
 
 
 def _is_int(t: pa.DataType) -> bool:
-    return pa.types.is_integer(t) and t != pa.uint64()
+    return (pa.types.is_integer(t) and t != pa.uint64()) or pa.types.is_floating(t)
 
 
 def _is_float(t: pa.DataType) -> bool:

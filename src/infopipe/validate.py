@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from .columns import RE2_SPACE, TYPES
+from .columns import RE2_SPACE, TYPES, offset_type
 from .errors import InfopipeError, Problem
 from .files import sha256_file
 from .ingest import RawTable
@@ -193,7 +193,8 @@ def _found_from_pandera(cases: pd.DataFrame, table: RawTable) -> list[Found]:
 
 def check_ids(ds: DatasetSpec, frame: pd.DataFrame) -> list[Found]:
     """Duplicate ids, and ids that differ from another only by case or spaces, without a Python
-    call per id: ids are hashed, the hashes sorted, and only colliding ids compared as text."""
+    call per id: ids are hashed as a person compares them (case and spaces ignored), the hashes
+    sorted, and only the ids whose hashes collide are compared as text."""
     key = ds.primary_key
     if not key or key not in frame:
         return []
@@ -203,26 +204,33 @@ def check_ids(ds: DatasetSpec, frame: pd.DataFrame) -> list[Found]:
         return [("duplicate-id", f"the same {key} is used on another row", int(r), key, None)
                 for r in np.flatnonzero(same)]
     strings = _arrow_strings(ids)
-    folded = fold_id(strings)
-    suspects = np.flatnonzero(duplicated(folded))
-    if not len(suspects):
+    if ds.columns[key].type == "id":
+        # valid ids are ASCII letters, digits and _.:/- (others are null by now): setting bit 5 of
+        # every byte lower-cases the letters and maps the rest onto bytes no id holds, so the hash
+        # of the bytes with that bit set is a hash of the folded id
+        rows = _colliding(strings, fold_case=True)
+    else:
+        rows = _colliding(fold_id(strings))
+    if not len(rows):
         return []
-    exact = ids.iloc[suspects]
-    exact_dup = exact.duplicated(keep=False).to_numpy() & exact.notna().to_numpy()
+    exact = ids.iloc[rows].astype(object)
+    folded = exact.map(lambda s: SPACE_RUN.sub("", s.casefold()))
+    near = folded.duplicated(keep=False).to_numpy()
+    same = exact.duplicated(keep=False).to_numpy()
     found = []
-    for row, is_dup in zip(suspects.tolist(), exact_dup.tolist()):
-        if is_dup:
+    for row, is_near, is_same in zip(rows.tolist(), near.tolist(), same.tolist()):
+        if is_same:
             found.append(("duplicate-id", f"the same {key} is used on another row", row, key, None))
-        else:
+        elif is_near:
             found.append(("near-duplicate-id", "differs from another id only by case or spaces", row,
                           key, None))
     return found
 
 
 def _arrow_strings(series: pd.Series) -> arrow.ChunkedArray:
-    array = arrow.chunked_array(series.array._pa_array) if hasattr(series.array, "_pa_array") \
-        else arrow.chunked_array([arrow.array(series, arrow.large_string(), from_pandas=True)])
-    return array.cast(arrow.string())
+    if hasattr(series.array, "_pa_array"):
+        return arrow.chunked_array(series.array._pa_array)
+    return arrow.chunked_array([arrow.array(series, arrow.large_string(), from_pandas=True)])
 
 
 def fold_id(strings: arrow.ChunkedArray) -> arrow.ChunkedArray:
@@ -244,30 +252,36 @@ def _min_byte(chunk: arrow.Array) -> int:
     buffer = chunk.buffers()[2]
     if buffer is None or not buffer.size or not len(chunk):
         return 0xFF
-    offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+    offsets = np.frombuffer(chunk.buffers()[1], offset_type(chunk.type))[chunk.offset:chunk.offset + len(chunk) + 1]
     raw = np.frombuffer(buffer, np.uint8)[offsets[0]:offsets[-1]]
     return int(raw.min()) if len(raw) else 0xFF
 
 
-def duplicated(strings: arrow.ChunkedArray) -> np.ndarray:
-    """Which non-null strings occur more than once (pandas' duplicated(keep=False)), by hashing:
-    sort the hashes, and compare as text only the rows whose hash occurs twice."""
-    hashes, present = _hashes(strings)
+def _colliding(strings: arrow.ChunkedArray, fold_case: bool = False) -> np.ndarray:
+    """Rows of non-null strings whose hash occurs more than once: every duplicate is among them
+    (and, rarely, a string that only shares a hash)."""
+    hashes, present = _hashes(strings, fold_case)
     order = np.sort(hashes[present])
     twice = order[1:][order[1:] == order[:-1]]
-    out = np.zeros(len(strings), dtype=bool)
     if not len(twice):
-        return out
-    rows = np.flatnonzero(present & np.isin(hashes, np.unique(twice)))
-    subset = pd.Series(strings.take(arrow.array(rows)).to_pylist(), dtype=object)
-    out[rows[subset.duplicated(keep=False).to_numpy()]] = True
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(present & np.isin(hashes, np.unique(twice)))
+
+
+def duplicated(strings: arrow.ChunkedArray) -> np.ndarray:
+    """Which non-null strings occur more than once (pandas' duplicated(keep=False))."""
+    out = np.zeros(len(strings), dtype=bool)
+    rows = _colliding(strings)
+    if len(rows):
+        subset = pd.Series(strings.take(arrow.array(rows)).to_pylist(), dtype=object)
+        out[rows[subset.duplicated(keep=False).to_numpy()]] = True
     return out
 
 
 MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
-def _hashes(strings: arrow.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+def _hashes(strings: arrow.ChunkedArray, fold_case: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A 64-bit hash per string (equal strings, equal hashes) and which are present. A string of up
     to 64 bytes is read as eight-byte words straight from Arrow's buffer; with longer strings the
     column goes through Arrow's dictionary encoding instead."""
@@ -275,7 +289,7 @@ def _hashes(strings: arrow.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     for chunk in strings.chunks:
         if not len(chunk):
             continue
-        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+        offsets = np.frombuffer(chunk.buffers()[1], offset_type(chunk.type))[chunk.offset:chunk.offset + len(chunk) + 1]
         lengths = np.diff(offsets).astype(np.int64)
         present.append(np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
         if len(lengths) and lengths.max() > 64:
@@ -293,6 +307,8 @@ def _hashes(strings: arrow.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             for k in range(0, int(lengths.max()) if len(lengths) else 0, 8):
                 word = words[np.minimum(starts + k, len(raw))]
                 left = np.clip(lengths - k, 0, 8)
+                if fold_case:
+                    word |= np.uint64(0x2020202020202020)
                 word &= np.where(left >= 8, np.uint64(2**64 - 1),
                                  (np.uint64(1) << (left.astype(np.uint64) * np.uint64(8))) - np.uint64(1))
                 h = (h ^ word) * MIX
