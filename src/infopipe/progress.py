@@ -141,6 +141,8 @@ def figure_rows(folder: Path) -> list[dict]:
         if kind and kind not in ("exact", "equals"):
             claim = f"{claim} ({kind})"
         holds = f["claim_holds"] if f.get("claim_holds") is not None else f.get("matches")
-        rows.append({"figure": f["id"], "printed": f.get("printed"), "claim": claim,
-                     "computed": f.get("value"), "match": "yes" if holds else "NO"})
+        match = ("—" if f.get("published") is None else "yes" if holds else
+                 "accepted difference" if f.get("accepted_difference") else "NO")
+        rows.append({"figure": f["id"], "printed": f.get("printed"), "claim": claim if f.get("published")
+                     is not None else "—", "computed": f.get("value"), "match": match})
     return rows
