@@ -466,14 +466,15 @@ def status(paths: Paths) -> dict:
         why = ("raw file missing or unreadable" if raw[name] is None else
                "up to date" if cached and before and before.get("key") == key else
                "typed table cached, not yet in a run" if cached else
-               "raw file or its declaration changed" if before else "never validated")
+               "its raw file, its declaration or infopipe's code changed" if before else "never validated")
         datasets.append({"dataset": name, "stale": why != "up to date", "why": why})
     old = {f["id"]: f for f in record.get("figures", [])}
     figures = []
     for fig in spec.figures:
         k = figure_key(spec, fig, keys)
         why = ("never computed" if fig.id not in old else
-               "up to date" if old[fig.id].get("key") == k else "its rule, claim, text or data changed")
+               "up to date" if old[fig.id].get("key") == k else
+               "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
     current = _current_run(previous, run_key(spec, raw))
     return {"project": paths.project, "latest": previous.name if previous else None,
