@@ -339,10 +339,12 @@ class _Cells:
     def byte_at(self, position: int) -> np.ndarray:
         """Each cell's byte at `position` (negative: from the end); 0 where the cell is too short."""
         if position >= 0:
-            where, inside = self.offsets[:-1] + position, position < self.lengths
+            where, inside = self.offsets[:-1] + position, self.lengths > position
         else:
-            where, inside = self.offsets[1:] + position, -position <= self.lengths
-        return np.where(inside, self.data[np.clip(where, 0, len(self.data) - 1)], 0)
+            where, inside = self.offsets[1:] + position, self.lengths >= -position
+        np.minimum(where, len(self.data) - 1, out=where)
+        np.maximum(where, 0, out=where)
+        return self.data[where] * inside
 
     def any_byte_outside(self, allowed: ByteSet) -> np.ndarray:
         """Which cells hold a byte not in `allowed`; cheap when there is none."""
