@@ -88,7 +88,7 @@ def measure_breakdown(folder: Path) -> dict:
         out[name] = round(time.perf_counter() - began, 3)
         return result
 
-    frame, _ = timed("parse all columns", validate.parse_table, ds, table)
+    frame, _, _ = timed("parse all columns", validate.parse_table, ds, table)
     timed("ids: unique and near-duplicate", validate.check_ids, ds, frame)
     timed("pandera schema (required, allowed, min, future, date order)",
           lambda: validate.build_schema(ds, TODAY).validate(frame, lazy=True))
@@ -218,11 +218,34 @@ def report(rows: list[dict], breakdown: dict | None) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(format_row(r) for r in rows),
     ]
+    lines += ["", *verdicts(rows)]
     if breakdown:
         lines += ["", f"Where the time goes at {rows[-1]['size']} rows (each part timed on its own):", "",
                   "| part | s |", "|---|---:|"]
         lines += [f"| {k} | {v:.2f} |" for k, v in breakdown.items() if k not in ("peak_mib",)]
     return "\n".join(lines) + "\n"
+
+
+def verdicts(rows: list[dict]) -> list[str]:
+    """The issue's targets, each with the measured number and whether it is met."""
+    out = []
+    big = [r for r in rows if r["rows"] >= 1_000_000]
+    for r in rows:
+        if r["rows"] == 10_000_000:
+            total = r["ingest"] + r["validate"] + r["compute"]
+            out.append(f"- 10M rows, ingest + validate + compute under 10 s: {total:.1f} s, "
+                       f"{'met' if total < 10 else 'not met'}; under 4 GiB: {r['peak_mib']:,.0f} MiB, "
+                       f"{'met' if r['peak_mib'] < 4096 else 'not met'}.")
+    for r in big:
+        ratio = (r["ingest"] + r["validate"]) / r["floor"]
+        out.append(f"- {r['size']} rows, ingest + validate within 3x of the floor: {ratio:.1f}x, "
+                   f"{'met' if ratio <= 3 else 'not met'} (with compute: "
+                   f"{(r['ingest'] + r['validate'] + r['compute']) / r['floor']:.1f}x).")
+    if len(big) == 2:
+        a, b = big
+        out.append(f"- Growth from 1M to 10M rows: {b['total'] / a['total']:.1f}x the time and "
+                   f"{b['peak_mib'] / a['peak_mib']:.1f}x the peak memory for 10x the rows.")
+    return out
 
 
 def write_results(path: Path, section: str) -> None:

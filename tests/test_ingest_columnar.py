@@ -7,6 +7,7 @@ import datetime as dt
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -162,6 +163,15 @@ def test_too_many_failures_are_counted_not_listed(tmp_path):
     assert len(found) == 1001
     assert found[-1] == ("raw/events.csv, column 'attendees': [min] and 2,000 more rows fail this check "
                          "(the first 1,000 are listed)")
+    events = tmp_path / "raw" / "events.csv"
+    text = re.sub(r",(20\d\d)-(\d\d)-(\d\d)", r",\3/\2/\1", events.read_text(encoding="utf-8"))
+    events.write_text(text, encoding="utf-8")  # every date written the UK way
+    found = problems_of(validate_tables, spec, read_raw_tables(spec, tmp_path / "raw"), TODAY)
+    dates = [p for p in found if "column 'start_date'" in p]
+    assert len(dates) == 1001 and dates[0].endswith("[type:date] a date is written YYYY-MM-DD "
+                                                      f"(value: '{dates[0].split(chr(39))[-2]}')")
+    assert dates[-1] == ("raw/events.csv, column 'start_date': [type:date] and 2,000 more rows fail this "
+                         "check (the first 1,000 are listed)")
 
 
 # ---- encodings, limits ------------------------------------------------------------------------
