@@ -169,6 +169,9 @@ def _np(mask) -> np.ndarray:
 
 
 def _present(text) -> np.ndarray:
+    """Which cells are not empty, from the offsets alone (a text cell is empty when it has no bytes)."""
+    if isinstance(text, pa.ChunkedArray) and all(is_text(c.type) and not c.null_count for c in text.chunks):
+        return np.concatenate([_Cells(c).present for c in text.chunks]) if text.num_chunks else np.zeros(0, bool)
     return ~_np(pc.equal(text, ""))
 
 
@@ -385,7 +388,8 @@ def _exact_on(chunk: pa.Array, rows: np.ndarray, parse) -> tuple[Any, np.ndarray
 
 def _text_values(text: pa.ChunkedArray, bad: np.ndarray):
     """Text cells as they are, with empty and failing cells null (the data buffers are shared)."""
-    return _null_where(text, bad | ~_present(text))
+    missing = bad | ~_present(text)
+    return _null_where(text, missing) if missing.any() else text
 
 
 def _controls(cells: _Cells) -> np.ndarray:
