@@ -93,6 +93,14 @@ class Parsed:
     values: pd.Series
     failed: np.ndarray  # bool, one per row
 
+    @staticmethod
+    def concat(parts: list["Parsed"]) -> "Parsed":
+        """Parts of one column, parsed one after the other, as one (text is not copied)."""
+        if len(parts) == 1:
+            return parts[0]
+        return Parsed(pd.concat([p.values for p in parts], ignore_index=True),
+                      np.concatenate([p.failed for p in parts]))
+
 
 @dataclass(frozen=True)
 class ColumnType:
@@ -130,6 +138,11 @@ class ColumnType:
         except CellError as err:
             return err
         raise AssertionError(f"{self.name}: the column parser refused {text!r}, the cell parser took it")
+
+
+def parse_columns(types: dict[str, ColumnType], table: pa.Table) -> dict[str, Parsed]:
+    """Each named column of a table parsed by its type."""
+    return {name: kind.parse(table.column(name)) for name, kind in types.items()}
 
 
 # ---- helpers shared by the parsers -------------------------------------------------------------

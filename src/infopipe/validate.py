@@ -73,9 +73,11 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
 def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Found], dict[str, np.ndarray]]:
     """Every column at once by its type: the typed frame, the failing cells (worded by the type's
     cell parser) and, per column, which rows failed."""
+    ahead = table.typed_ahead.take() if table.typed_ahead is not None else {}
+
     def parse(col: ColumnSpec):
         kind = TYPES[col.type]
-        parsed = kind.parse(table.table.column(col.name))
+        parsed = ahead.get(col.name) or kind.parse(table.table.column(col.name))
         found = []
         failed = np.flatnonzero(parsed.failed)
         for row in failed[:LISTED].tolist():
