@@ -7,6 +7,7 @@ import datetime as dt
 import importlib.util
 import io
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -152,6 +153,33 @@ def test_a_big_clean_file_validates_and_types_every_column(tmp_path):
     assert frame["title"].iloc[0].endswith(", part 2")  # a quoted comma
 
 
+def test_typing_ahead_in_parts_gives_the_same_table_and_rows(tmp_path, monkeypatch):
+    """Ingest types a big file part by part while reading; the parts join into exactly the table
+    validate would make, and a bad cell in a late part keeps its row and line."""
+    spec = load_spec(scale_data().write_project(tmp_path, 20_000))
+    events = tmp_path / "raw" / "events.csv"
+    lines = events.read_bytes().split(b"\n")
+    cells = lines[17_002].split(b",")  # data row 17,002: nothing quoted in it
+    cells[8] = b"maybe"
+    lines[17_002] = b",".join(cells)
+    events.write_bytes(b"\n".join(lines))
+    monkeypatch.setattr(ingest.TypedAhead, "PART_ROWS", 3_000)
+    monkeypatch.setattr(ingest, "ARROW_BLOCK", 64 << 10)  # batches of about 500 rows
+    raw = read_raw_tables(spec, tmp_path / "raw")
+    assert len(raw["events"].typed_ahead.parts) >= 6
+    ahead = raw["events"].typed_ahead.take()
+    from infopipe.validate import parse_table
+    frame, found, _ = parse_table(spec.datasets["events"], raw["events"])  # parsed again, whole
+    pd_testing = pytest.importorskip("pandas.testing")
+    for name, parsed in ahead.items():
+        pd_testing.assert_series_equal(parsed.values, frame[name], check_names=False)
+    assert [f[:4] for f in found] == [("type:boolean", "write yes or no", 17_001, "online")]
+    raw = read_raw_tables(spec, tmp_path / "raw")
+    assert problems_of(validate_tables, spec, raw, TODAY) == [
+        "raw/events.csv, row 17002, line 17003, column 'online': [type:boolean] write yes or no "
+        "(value: 'maybe')"]
+
+
 def test_too_many_failures_are_counted_not_listed(tmp_path):
     spec_path = scale_data().write_project(tmp_path, 3_000)
     text = spec_path.read_text(encoding="utf-8").replace("attendees: {type: integer, min: 0}",
@@ -162,6 +190,15 @@ def test_too_many_failures_are_counted_not_listed(tmp_path):
     assert len(found) == 1001
     assert found[-1] == ("raw/events.csv, column 'attendees': [min] and 2,000 more rows fail this check "
                          "(the first 1,000 are listed)")
+    events = tmp_path / "raw" / "events.csv"
+    text = re.sub(r",(20\d\d)-(\d\d)-(\d\d)", r",\3/\2/\1", events.read_text(encoding="utf-8"))
+    events.write_text(text, encoding="utf-8")  # every date written the UK way
+    found = problems_of(validate_tables, spec, read_raw_tables(spec, tmp_path / "raw"), TODAY)
+    dates = [p for p in found if "column 'start_date'" in p]
+    assert len(dates) == 1001 and dates[0].endswith("[type:date] a date is written YYYY-MM-DD "
+                                                      f"(value: '{dates[0].split(chr(39))[-2]}')")
+    assert dates[-1] == ("raw/events.csv, column 'start_date': [type:date] and 2,000 more rows fail this "
+                         "check (the first 1,000 are listed)")
 
 
 # ---- encodings, limits ------------------------------------------------------------------------

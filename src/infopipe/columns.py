@@ -95,6 +95,14 @@ class Parsed:
     values: pd.Series
     failed: np.ndarray  # bool, one per row
 
+    @staticmethod
+    def concat(parts: list["Parsed"]) -> "Parsed":
+        """Parts of one column, parsed one after the other, as one (text is not copied)."""
+        if len(parts) == 1:
+            return parts[0]
+        return Parsed(pd.concat([p.values for p in parts], ignore_index=True),
+                      np.concatenate([p.failed for p in parts]))
+
 
 @dataclass(frozen=True)
 class ColumnType:
@@ -134,6 +142,11 @@ class ColumnType:
         raise AssertionError(f"{self.name}: the column parser refused {text!r}, the cell parser took it")
 
 
+def parse_columns(types: dict[str, ColumnType], table: pa.Table) -> dict[str, Parsed]:
+    """Each named column of a table parsed by its type."""
+    return {name: kind.parse(table.column(name)) for name, kind in types.items()}
+
+
 # ---- helpers shared by the parsers -------------------------------------------------------------
 
 def _as_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -171,6 +184,9 @@ def _np(mask) -> np.ndarray:
 
 
 def _present(text) -> np.ndarray:
+    """Which cells are not empty, from the offsets alone (a text cell is empty when it has no bytes)."""
+    if isinstance(text, pa.ChunkedArray) and all(is_text(c.type) and not c.null_count for c in text.chunks):
+        return np.concatenate([_Cells(c).present for c in text.chunks]) if text.num_chunks else np.zeros(0, bool)
     return ~_np(pc.equal(text, ""))
 
 
@@ -341,10 +357,12 @@ class _Cells:
     def byte_at(self, position: int) -> np.ndarray:
         """Each cell's byte at `position` (negative: from the end); 0 where the cell is too short."""
         if position >= 0:
-            where, inside = self.offsets[:-1] + position, position < self.lengths
+            where, inside = self.offsets[:-1] + position, self.lengths > position
         else:
-            where, inside = self.offsets[1:] + position, -position <= self.lengths
-        return np.where(inside, self.data[np.clip(where, 0, len(self.data) - 1)], 0)
+            where, inside = self.offsets[1:] + position, self.lengths >= -position
+        np.minimum(where, len(self.data) - 1, out=where)
+        np.maximum(where, 0, out=where)
+        return self.data[where] * inside
 
     def any_byte_outside(self, allowed: ByteSet) -> np.ndarray:
         """Which cells hold a byte not in `allowed`; cheap when there is none."""
@@ -385,7 +403,8 @@ def _exact_on(chunk: pa.Array, rows: np.ndarray, parse) -> tuple[Any, np.ndarray
 
 def _text_values(text: pa.ChunkedArray, bad: np.ndarray):
     """Text cells as they are, with empty and failing cells null (the data buffers are shared)."""
-    return _null_where(text, bad | ~_present(text))
+    missing = bad | ~_present(text)
+    return _null_where(text, missing) if missing.any() else text
 
 
 def _controls(cells: _Cells) -> np.ndarray:

@@ -58,9 +58,9 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     typed: dict[str, pd.DataFrame] = {}
     for name, table in raw.items():
         ds = spec.datasets[name]
-        frame, found = parse_table(ds, table)
-        failed_cells = {(row, column) for _, _, row, column, _ in found}
-        found += [f for f in check_schema(ds, table, frame, today) if (f[2], f[3]) not in failed_cells]
+        frame, found, failed = parse_table(ds, table)
+        found += [f for f in check_schema(ds, table, frame, today)  # a cell that failed to parse
+                  if f[2] is None or f[3] not in failed or not failed[f[3]][f[2]]]  # is not re-reported
         problems += table.problems(_listed(found))
         typed[name] = frame
     problems += check_references(spec, raw, typed)
@@ -69,27 +69,30 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     return {name: ValidTable(spec.datasets[name], typed[name], raw[name]) for name in raw}
 
 
-def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Found]]:
-    """Every column at once by its type; the failing cells, worded by the type's cell parser."""
+def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Found], dict[str, np.ndarray]]:
+    """Every column at once by its type: the typed frame, the failing cells (worded by the type's
+    cell parser) and, per column, which rows failed."""
+    ahead = table.typed_ahead.take() if table.typed_ahead is not None else {}
+
     def parse(col: ColumnSpec):
         kind = TYPES[col.type]
-        parsed = kind.parse(table.table.column(col.name))
+        parsed = ahead.get(col.name) or kind.parse(table.table.column(col.name))
         found = []
-        for row in np.flatnonzero(parsed.failed)[:LISTED + 1].tolist():
+        failed = np.flatnonzero(parsed.failed)
+        for row in failed[:LISTED].tolist():
             text = table.text(row, col.name)
             err = kind.explain(text)
             found.append((err.check, str(err), row, col.name, text))
-        extra = int(parsed.failed.sum()) - len(found)
-        if extra > 0:
-            found.append(_more(found[-1][0], col.name, extra + 1))
-            del found[-2]
-        return parsed.values, found
+        if len(failed) > LISTED:  # the rest are not worded one by one
+            found.append(_more(kind.check, col.name, len(failed) - LISTED))
+        return parsed, found
 
     columns = list(ds.columns.values())
     with ThreadPoolExecutor(WORKERS) as pool:
         results = list(pool.map(parse, columns))
-    frame = pd.DataFrame({c.name: values for c, (values, _) in zip(columns, results)}, copy=False)
-    return frame, [f for _, found in results for f in found]
+    frame = pd.DataFrame({c.name: p.values for c, (p, _) in zip(columns, results)}, copy=False)
+    failed = {c.name: p.failed for c, (p, _) in zip(columns, results)}
+    return frame, [f for _, found in results for f in found], failed
 
 
 def parse_cell(text: str, col: ColumnSpec):
@@ -106,18 +109,21 @@ def _listed(found: list[Found]) -> list[Found]:
     """At most LISTED problems per column and check, then one line counting the rest, so a wrong
     column type over millions of rows gives a readable report in bounded memory."""
     seen: dict[tuple, int] = {}
-    out = []
+    count_at: dict[tuple, int] = {}
+    out: list = []
     for item in found:
+        if item[2] is None:  # already a count, or not about a row
+            out.append(item)
+            continue
         key = (item[0], item[3])
         seen[key] = seen.get(key, 0) + 1
         if seen[key] <= LISTED:
             out.append(item)
-        elif seen[key] == LISTED + 1:
-            out.append(None)  # placeholder for the count
-            seen[key, "at"] = len(out) - 1
-    for key, count in list(seen.items()):
-        if len(key) == 2 and count > LISTED:
-            out[seen[key, "at"]] = _more(key[0], key[1], count - LISTED)
+        elif key not in count_at:
+            count_at[key] = len(out)
+            out.append(None)  # replaced by the count below
+    for key, at in count_at.items():
+        out[at] = _more(key[0], key[1], seen[key] - LISTED)
     return out
 
 
