@@ -106,7 +106,7 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
         panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
         dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
         explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
-        record_ids=pd.Series(result.record_ids, dtype=object), line=fig.line,
+        record_ids=result.record_ids, line=fig.line,
         records=result.selected[list(dict.fromkeys(
             rule_columns(rule, ds.primary_key) + ([period[0]] if period else [])
             + (["source"] if "source" in result.selected else [])))],

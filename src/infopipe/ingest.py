@@ -313,7 +313,10 @@ class _HashingReader(io.RawIOBase):
     def _check(self) -> None:
         while (block := self.blocks.get()) is not None:
             self.digest.update(block)
-            self.quotes.feed(block)
+            try:
+                self.quotes.feed(block)
+            except Exception:  # noqa: BLE001 - never leave the reader waiting; the slow path decides
+                self.quotes.ok = False
 
     def readable(self) -> bool:
         return True

@@ -214,7 +214,7 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
 @dataclass(frozen=True)
 class RuleResult:
     value: Any
-    record_ids: np.ndarray  # primary keys of the records counted, in table order
+    record_ids: pd.Series  # primary keys of the records counted, in table order
     selected: pd.DataFrame  # those records (for evidence and recount)
 
 
@@ -255,7 +255,7 @@ def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=N
     """Evaluate one rule over the typed tables."""
     chosen = select(rule, tables, period)
     value = RULES[rule.type].aggregate(chosen, rule)
-    return RuleResult(value, chosen[primary_key].to_numpy(dtype=object), chosen)
+    return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
 
 
 def recount(rule, records: pd.DataFrame) -> Any:
