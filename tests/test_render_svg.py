@@ -196,6 +196,10 @@ def test_headlines_sit_level_across_a_row_of_number_panels():
     first_row = groups[:page.layout.columns]
     ys = {float(by_class(g, "value")[0][0].get("y")) for g in first_row}
     assert len(ys) == 1
+    kinds = every_kind_page()  # "more than 40" is drawn smaller than "15", yet both sit level
+    groups = by_class(parse(render_page_svg(kinds)), "panel")[:2]
+    assert len({float(by_class(g, "value")[0][0].get("y")) for g in groups}) == 1
+    assert len({by_class(g, "icon")[0].get("transform") for g in groups}) == 1
 
 
 def test_a_panel_that_cannot_fit_is_refused_not_overflowed():

@@ -13,7 +13,7 @@ import re
 import webcolors
 
 from .errors import InfopipeError, Problem
-from .panels import Page, Panel, Theme
+from .panels import Page, Theme
 
 AA_TEXT = 4.5
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")

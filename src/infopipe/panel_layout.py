@@ -355,6 +355,10 @@ def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool) -> tu
         ref_top = pad + max(0.0, (room - ref.y) / 2)
         top = ref_top + _baseline(ref) - _baseline(stack)
         top = max(pad, min(top, pad + room - stack.y))
+        # and icons level too: a smaller headline leaves room, so the icon moves up to where it sits
+        # in the reference (a larger gap under it, never an overlap)
+        if stack.items and isinstance(stack.items[0], Icon) and ref_top < top:
+            stack.items[0] = replace(stack.items[0], y=ref_top - top)
     return stack, top
 
 
