@@ -45,6 +45,13 @@ def _fail(check: str, message: str):
     return PydanticCustomError(check, message)
 
 
+def _named(data: Any, key: str) -> Any:
+    """Give each entry of the mapping `data[key]` its own key as `name` (a column, a dataset)."""
+    if isinstance(data, dict) and isinstance(data.get(key), dict):
+        data = {**data, key: {k: ({**v, "name": k} if isinstance(v, dict) else v) for k, v in data[key].items()}}
+    return data
+
+
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, populate_by_name=True)
 
@@ -106,11 +113,7 @@ class DatasetSpec(Model):
     @model_validator(mode="before")
     @classmethod
     def _name_columns(cls, data):
-        if isinstance(data, dict) and isinstance(data.get("columns"), dict):
-            data = dict(data)
-            data["columns"] = {k: ({**v, "name": k} if isinstance(v, dict) else v)
-                               for k, v in data["columns"].items()}
-        return data
+        return _named(data, "columns")
 
 
 # ---------------------------------------------------------------- rules
@@ -351,11 +354,7 @@ class Spec(Model):
     @model_validator(mode="before")
     @classmethod
     def _name_datasets(cls, data):
-        if isinstance(data, dict) and isinstance(data.get("datasets"), dict):
-            data = dict(data)
-            data["datasets"] = {k: ({**v, "name": k} if isinstance(v, dict) else v)
-                                for k, v in data["datasets"].items()}
-        return data
+        return _named(data, "datasets")
 
     @property
     def path(self) -> Path:
