@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from conftest import PROJECT, ROOT, copy_project
+from conftest import PROJECT, ROOT
 from infopipe import cli, prefect_server, progress
 from infopipe.cli import main
 from infopipe.errors import InfopipeError

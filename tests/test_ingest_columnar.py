@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import io
 import json
 import re
 import subprocess
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 
 from infopipe import ingest
 from infopipe.errors import InfopipeError, Problem
-from infopipe.ingest import QuoteCheck, RawTable, read_raw_table, read_raw_tables
+from infopipe.ingest import QuoteCheck, read_raw_table, read_raw_tables
 from infopipe.spec import ColumnSpec, DatasetSpec, load_spec
 from infopipe.validate import validate_tables
 

@@ -4,7 +4,6 @@ explained difference), every part of every figure recounted from its own lineage
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infopipe.rules import apply_rule, evidence_rows, recount
+from infopipe.rules import apply_rule, recount
 from infopipe.spec import Filter, Rule
 
 KINDS = ["pilot", "arc_project", "other"]
@@ -112,12 +112,6 @@ def test_count_through_a_reference():
 
 def test_not_null_filter():
     assert ids(R("count_rows", where=[F("amount", "not_null", True)])) == ["a", "c", "d"]
-
-
-def test_evidence_rows_show_the_fields_the_rule_used():
-    rule = R("sum", "amount", where=[F("kind", "equals", "pilot")])
-    rows = evidence_rows(rule, SMALL, "id", ("a",))
-    assert rows == [{"id": "a", "amount": 10.0, "kind": "pilot"}]
 
 
 def test_recount_from_listed_records_gives_the_value():

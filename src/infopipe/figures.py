@@ -19,7 +19,7 @@ from .claims import Claim, ClaimError, parse_claim
 from .errors import InfopipeError, Problem
 from .formats import FormatError, render_template
 from .panels import Page, Panel, Part, Segment
-from .files import inside, reuse_file
+from .files import inside, reuse_file, sha256_file
 from .provenance import write_json
 from .rules import apply_rule, rule_columns
 from .spec import FIGURE_REF, Filter, FigureSpec, Spec, part_id
@@ -116,16 +116,16 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
 def part_rule(fig: FigureSpec, part):
     """A breakdown part's rule: the figure's rule, narrowed to one value of the breakdown column."""
     narrowed = Filter(column=fig.breakdown.column, op="equals", value=part.value)
-    return fig.rule.model_copy(update={"where": (*fig.rule.where, narrowed)})
+    rule = fig.rule.model_copy(update={"where": (*fig.rule.where, narrowed)})
+    rule._via_target = fig.rule.via_target  # found when the spec was checked; private, so not copied
+    return rule
 
 
 def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResult]:
     """A figure's result, then one result per breakdown part."""
     out = [_result(spec, fig, fig.rule, tables, fid=fig.id, label=fig.label, published=fig.published)]
     for part in fig.breakdown.parts if fig.breakdown else ():
-        rule = part_rule(fig, part)
-        rule._via_target = fig.rule.via_target
-        out.append(_result(spec, fig, rule, tables, fid=part_id(fig, part), label=part.label,
+        out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
                            published=part.published, parent=fig.id))
     return out
 
@@ -183,11 +183,11 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
             result.records.to_parquet(lineage, index=False)
             entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
                             "input": raw[result.dataset],
-                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": _sha(lineage)}})
+                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
     printed = {e["id"]: e["printed"] for e in entries}
     for e in entries:
         if e["note"]:
-            e["note"] = FIGURE_REF.sub(lambda m: printed[m.group(1)], e["note"])
+            e["note"] = filled(e["note"], printed)
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     from .validate import describe_checks
@@ -209,16 +209,14 @@ def read_figures(folder: Path) -> list[FigureResult]:
     return [FigureResult.from_dict(f) for f in _figures_json(folder)]
 
 
-def _sha(path: Path) -> str:
-    from .files import sha256_file
-
-    return sha256_file(path)
-
-
 def fill_notes(results: list[FigureResult]) -> list[FigureResult]:
     printed = {r.id: r.printed for r in results}
-    return [replace(r, note=FIGURE_REF.sub(lambda m: printed[m.group(1)], r.note)) if r.note else r
-            for r in results]
+    return [replace(r, note=filled(r.note, printed)) if r.note else r for r in results]
+
+
+def filled(note: str, printed: dict[str, str]) -> str:
+    """A note with each {figure} replaced by that figure's printed text."""
+    return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
 def check_claims(spec: Spec, results: list[FigureResult]) -> None:

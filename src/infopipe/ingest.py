@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from .columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
 from .errors import InfopipeError, Problem
-from .files import raw_file, resolve_inside, sha256_file  # noqa: F401  (resolve_inside: re-exported)
+from .files import raw_file, sha256_file
 from .spec import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time

@@ -27,8 +27,8 @@ from typing import Any, Callable
 
 from . import __version__
 from .errors import InfopipeError, Problem, Stopped, os_problem
-from .files import inside, reuse_file
-from .provenance import append_log, canonical_json, environment, git_state, write_json
+from .files import inside, resolve_inside, reuse_file, sha256_file
+from .provenance import append_log, environment, git_state, write_json
 from .publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from .spec import Spec, load_spec, spec_path
 from .steps import STEPS, all_versions, content_key
@@ -97,8 +97,6 @@ def now() -> dt.datetime:
 
 def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
     """Each dataset's raw file hash; None where the file cannot be hashed (ingest says why)."""
-    from .files import resolve_inside, sha256_file
-
     out = {}
     for ds in spec.datasets.values():
         try:
@@ -157,8 +155,6 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
             write_table(tables[name], cached[name])
             raw_hashes[name] = tables[name].raw.sha256
     import pyarrow.parquet as pq
-
-    from .files import sha256_file
 
     out = []
     for name, ds in spec.datasets.items():
@@ -405,8 +401,6 @@ def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
         if not p.is_file() or p.name in ("provenance.json", "ro-crate-metadata.json"):
             continue
         rel = str(p.relative_to(folder))
-        from .files import sha256_file
-
         item = {"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size,
                 "reproducible": p.name not in NOT_REPRODUCIBLE}
         if rel in made_by:
@@ -417,8 +411,6 @@ def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
 
 def log_entry(record: dict, final: Path) -> dict:
     """The log keeps what is needed to check the run later without trusting the run folder."""
-    from .files import sha256_file
-
     return {
         "run_id": record["run_id"], "project": record["project"], "status": "succeeded",
         "started_at": record["started_at"], "finished_at": record["finished_at"],

@@ -140,9 +140,7 @@ def figure_rule(spec, figure_id: str):
             return fig.rule
         for part in fig.breakdown.parts if fig.breakdown else ():
             if part_id(fig, part) == figure_id:
-                rule = part_rule(fig, part)
-                rule._via_target = fig.rule.via_target
-                return rule
+                return part_rule(fig, part)
     raise KeyError(figure_id)
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    import numpy as np
     import pandas as pd
 # pandas is imported where rules run, not when the spec is read: a run with nothing to redo only
 # reads the spec, and should not pay the ~0.8 s pandas import for it.
@@ -62,7 +61,6 @@ def _like(column: pd.Series, value: Any) -> Any:
 
 
 def _present(column: pd.Series) -> pd.Series:
-    import pandas as pd
 
     return column.notna().fillna(False).astype(bool)
 
@@ -74,7 +72,6 @@ def _cmp(op: Callable) -> Callable[[pd.Series, Any], pd.Series]:
 
 
 def _isin(column: pd.Series, values) -> pd.Series:
-    import pandas as pd
 
     return _present(column) & column.isin([_like(column, v) for v in values]).fillna(False).astype(bool)
 
@@ -268,16 +265,6 @@ def rule_columns(rule, primary_key: str) -> list[str]:
     names = [primary_key, rule.column, *(f.column for f in rule.where), *(f.column for f in rule.part),
              rule.via.column if rule.via else None, *rule.distinct_on]
     return list(dict.fromkeys(n for n in names if n))
-
-
-def evidence_rows(rule, frame: pd.DataFrame, primary_key: str, record_ids, limit: int | None = None,
-                  offset: int = 0) -> list[dict]:
-    """The records behind a figure, with the fields the rule used and each row's source."""
-    columns = rule_columns(rule, primary_key) + (["source"] if "source" in frame else [])
-    ids = list(record_ids)[offset: None if limit is None else offset + limit]
-    chosen = frame[frame[primary_key].isin(ids)].sort_values(primary_key)
-    return [{c: plain_value(v) for c, v in zip(columns, row)}
-            for row in chosen[list(dict.fromkeys(columns))].itertuples(index=False)]
 
 
 def plain_value(value):

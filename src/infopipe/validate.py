@@ -18,6 +18,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,11 @@ import pyarrow.compute as pc
 
 from .columns import RE2_SPACE, TYPES, offset_type
 from .errors import InfopipeError, Problem
-from .files import sha256_file
 from .ingest import RawTable
 from .spec import ColumnSpec, DatasetSpec, Spec
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 DTYPES = {name: t.dtype for name, t in TYPES.items()}
 LISTED = 1_000  # problems listed per column and check; the rest are counted in one more line
@@ -354,21 +357,6 @@ def check_references(spec: Spec, raw: dict[str, RawTable], typed: dict[str, pd.D
 
 
 # ---- outputs ----------------------------------------------------------------------------------
-
-def write_processed(tables: dict[str, ValidTable], folder: Path) -> list[dict]:
-    """Write each validated table as Parquet, named by its raw file's hash; return what was written."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in sorted(tables.items()):
-        path = folder / f"{name}-{table.raw.sha256[:12]}.parquet"
-        if not path.exists():
-            tmp = path.with_suffix(".parquet.tmp")
-            table.frame.to_parquet(tmp, index=False)
-            tmp.replace(path)
-        written.append({"dataset": name, "path": str(path), "sha256": sha256_file(path),
-                        "bytes": path.stat().st_size, "rows": len(table.frame)})
-    return written
-
 
 def validation_summary(tables: dict[str, ValidTable]) -> list[dict]:
     """Per dataset, what was checked and that it passed (failed runs log their problems instead)."""
