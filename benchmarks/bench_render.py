@@ -20,12 +20,13 @@ import tempfile
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+TESTS = SRC.parent / "tests"  # panel_samples: the shipped sample pages
 
 COLD = """
 import json, sys, time
 began = time.perf_counter()
-from infopipe.panel_samples import jam_page
-from infopipe.render import plan_outputs, write_outputs
+from panel_samples import jam_page
+from infopipe.present.render import plan_outputs, write_outputs
 imported = time.perf_counter()
 from pathlib import Path
 folder = Path(sys.argv[1])
@@ -43,8 +44,8 @@ print(json.dumps({"import": imported - began, "plan": planned - imported, "write
 WARM = """
 import json, sys, time
 from pathlib import Path
-from infopipe.panel_samples import jam_page
-from infopipe.render import plan_outputs, write_outputs
+from panel_samples import jam_page
+from infopipe.present.render import plan_outputs, write_outputs
 root = Path(sys.argv[1])
 first = plan_outputs(jam_page(), root / "a"); write_outputs(first, root / "a")
 began = time.perf_counter()
@@ -59,7 +60,7 @@ print(json.dumps({"warm": warm, "reuse": reuse, "reused": len(done.reused), "ren
 
 
 def child(script: str, folder: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(TESTS), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True,
                          env=env, timeout=300, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -40,10 +40,10 @@ RUNNER = ("import json, resource, subprocess, sys; done = subprocess.run(sys.arg
 
 def measure_infopipe(folder: Path) -> dict:
     """Runs in a fresh process: the three steps, timed one after the other."""
-    from infopipe.figures import compute_figures
-    from infopipe.ingest import read_raw_tables
-    from infopipe.spec import load_spec
-    from infopipe.validate import validate_tables
+    from infopipe.compute import compute_figures
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.spec.model import load_spec
+    from infopipe.data.validate import validate_tables
 
     import pandas as pd
     import pandera.pandas as pandera
@@ -79,9 +79,11 @@ def measure_breakdown(folder: Path) -> dict:
     """Where validate and compute spend their time (each part timed on its own)."""
     import pandas as pd
 
-    from infopipe import rules, validate
-    from infopipe.ingest import read_raw_tables
-    from infopipe.spec import load_spec
+    from infopipe.concepts import rules
+
+    from infopipe.data import validate
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.spec.model import load_spec
 
     spec = load_spec(folder / "spec.yaml")
     raw = read_raw_tables(spec, folder / "raw")
@@ -153,7 +155,7 @@ def machine() -> dict:
         if line.startswith("model name"):
             model = line.split(":", 1)[1].strip()
             break
-    from infopipe.ingest import machine_memory
+    from infopipe.data.ingest import machine_memory
     import numpy, pandas, pyarrow
     return {"cpus": len(os.sched_getaffinity(0)), "memory_gib": machine_memory() / 2**30, "cpu": model,
             "python": platform.python_version(), "pyarrow": pyarrow.__version__,

@@ -37,10 +37,10 @@ from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
 
-from infopipe import progress  # noqa: E402
+from infopipe.run import progress  # noqa: E402
 from infopipe.cli import project_names  # noqa: E402
 from infopipe.errors import InfopipeError, Problem  # noqa: E402
-from infopipe.pipeline import Paths, run  # noqa: E402
+from infopipe.run.pipeline import Paths, run  # noqa: E402
 
 RENDER_TIMEOUT = float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600"))
 RENDER_RETRIES = 1

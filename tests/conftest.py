@@ -28,10 +28,10 @@ def latest_target(root: Path) -> str:
 
 def computed_figures(root: Path) -> dict:
     """Every figure's FigureResult for a root's spec and raw data, without rendering."""
-    from infopipe.figures import compute_figures
-    from infopipe.ingest import read_raw_tables
-    from infopipe.spec import load_spec
-    from infopipe.validate import validate_tables
+    from infopipe.compute import compute_figures
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.spec.model import load_spec
+    from infopipe.data.validate import validate_tables
 
     spec = load_spec(root / "projects" / PROJECT / "spec.yaml")
     tables = validate_tables(spec, read_raw_tables(spec, root / "data" / "raw" / PROJECT))
@@ -51,7 +51,7 @@ def project_root(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def good_root(tmp_path_factory) -> Path:
     """A root with one complete run of the shipped data (rendered once for the whole session)."""
-    from infopipe.pipeline import Paths, run
+    from infopipe.run.pipeline import Paths, run
 
     root = copy_project(tmp_path_factory.mktemp("good") / "root")
     run(Paths.for_project(PROJECT, root))
@@ -62,7 +62,7 @@ def good_root(tmp_path_factory) -> Path:
 def prefect_api(tmp_path_factory):
     """A Prefect server on a free loopback port with its own temporary PREFECT_HOME, shared by the
     session's Prefect tests and stopped (its whole process group) at the end, also on failure."""
-    from infopipe import prefect_server
+    from infopipe.run import prefect_server
 
     server = prefect_server.Server(tmp_path_factory.mktemp("prefect-home"), prefect_server.free_port())
     prefect_server.start(server)  # with the UI, as `make run` starts it

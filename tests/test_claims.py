@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infopipe.claims import KINDS, WORD_SCALES, ClaimError, parse_claim
-from infopipe.formats import FormatError, check_template, render_template
+from infopipe.concepts.claims import KINDS, WORD_SCALES, ClaimError, parse_claim
+from infopipe.concepts.formats import FormatError, check_template, render_template
 
 
 @pytest.mark.parametrize("printed, kind, inside, outside", [

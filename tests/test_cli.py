@@ -14,7 +14,9 @@ import pytest
 from rich.console import Console
 
 from conftest import PROJECT, ROOT
-from infopipe import cli, prefect_server, progress
+from infopipe import cli
+from infopipe.run import prefect_server
+from infopipe.run import progress
 from infopipe.cli import main
 from infopipe.errors import InfopipeError
 
@@ -80,7 +82,7 @@ def test_an_unexpected_error_exits_2_with_its_traceback_in_a_file(project_root, 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("infopipe.pipeline.validate_only", broken)
+    monkeypatch.setattr("infopipe.run.pipeline.validate_only", broken)
     assert main(["--root", str(project_root), "validate"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "RuntimeError: boom" in err and "a bug in infopipe" in err

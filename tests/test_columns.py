@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infopipe.columns import MESSAGES, TYPES, CellError
-from infopipe.spec import ColumnSpec
+from infopipe.concepts.columns import MESSAGES, TYPES, CellError
+from infopipe.spec.model import ColumnSpec
 
 # ---- the reference: the per-cell parser of infopipe 0.1, unchanged -----------------------------
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
@@ -221,16 +221,16 @@ def test_native_parquet_columns_are_taken_as_they_are():
 
 def test_the_spec_knows_exactly_the_registered_types():
     """spec.py keeps the names only (reading a spec must not import pandas); they must agree."""
-    from infopipe import spec
+    from infopipe.spec import model as spec
     assert set(TYPES) == set(spec.COLUMN_TYPES)
     col = ColumnSpec(name="x", type="money")
-    from infopipe.validate import parse_cell
+    from infopipe.data.validate import parse_cell
     assert parse_cell("£1,000", col) == 1000.0
 
 
 def test_spaces_are_exactly_what_python_calls_space():
     import sys
 
-    from infopipe.columns import SPACES
+    from infopipe.concepts.columns import SPACES
 
     assert SPACES == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())

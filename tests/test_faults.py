@@ -18,9 +18,9 @@ import pytest
 
 from conftest import PROJECT, ROOT, latest_target as latest
 from infopipe.cli import main
-from infopipe.pipeline import Paths
-from infopipe.provenance import verify_chain
-from infopipe.publish import project_lock
+from infopipe.run.pipeline import Paths
+from infopipe.run.provenance import verify_chain
+from infopipe.run.publish import project_lock
 from infopipe.review import verify
 
 INFOPIPE = [sys.executable, "-m", "infopipe.cli"]
@@ -32,7 +32,7 @@ def staged(root: Path) -> list[Path]:
 
 KILL_IN_PUBLISH = textwrap.dedent("""
     import os, signal, sys
-    from infopipe.pipeline import Paths, run
+    from infopipe.run.pipeline import Paths, run
 
     def step(name, fn, *args, key=None, **kwargs):
         result = fn(*args, **kwargs)

@@ -9,8 +9,8 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from infopipe.panel_samples import every_kind_page
-from infopipe.render import plan_outputs, write_outputs
+from panel_samples import every_kind_page
+from infopipe.present.render import plan_outputs, write_outputs
 from test_report import open_in_chromium
 
 NASTY = "<script>alert('x')</script> & \"q\" 🎉"

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from conftest import PROJECT
-from infopipe.pipeline import Paths, run
-from infopipe.provenance import read_log
+from infopipe.run.pipeline import Paths, run
+from infopipe.run.provenance import read_log
 
 PANELS = ["01-institutions", "02-funding_bodies", "03-research_investment", "04-recruits",
           "05-action_research_collective", "06-pilot_projects", "07-arc_projects"]

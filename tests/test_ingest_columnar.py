@@ -18,11 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infopipe import ingest
+from infopipe.data import ingest
 from infopipe.errors import InfopipeError, Problem
-from infopipe.ingest import QuoteCheck, read_raw_table, read_raw_tables
-from infopipe.spec import ColumnSpec, DatasetSpec, load_spec
-from infopipe.validate import validate_tables
+from infopipe.data.ingest import QuoteCheck, read_raw_table, read_raw_tables
+from infopipe.spec.model import ColumnSpec, DatasetSpec, load_spec
+from infopipe.data.validate import validate_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 6, 1)
@@ -167,7 +167,7 @@ def test_typing_ahead_in_parts_gives_the_same_table_and_rows(tmp_path, monkeypat
     raw = read_raw_tables(spec, tmp_path / "raw")
     assert len(raw["events"].typed_ahead.parts) >= 6
     ahead = raw["events"].typed_ahead.take()
-    from infopipe.validate import parse_table
+    from infopipe.data.validate import parse_table
     frame, found, _ = parse_table(spec.datasets["events"], raw["events"])  # parsed again, whole
     pd_testing = pytest.importorskip("pandas.testing")
     for name, parsed in ahead.items():
@@ -228,8 +228,8 @@ BIG_FILE_CHILD = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path
     from infopipe.errors import InfopipeError
-    from infopipe.ingest import read_raw_table
-    from infopipe.spec import ColumnSpec, DatasetSpec
+    from infopipe.data.ingest import read_raw_table
+    from infopipe.spec.model import ColumnSpec, DatasetSpec
     folder, limit = Path(sys.argv[1]), (None if sys.argv[2] == "none" else int(sys.argv[2]))
     ds = DatasetSpec(name="t", file="t.csv", primary_key="a", columns={"a": ColumnSpec(name="a", type="text")})
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -271,7 +271,7 @@ EVENTS = DatasetSpec(name="events", file="events.parquet", primary_key="event_id
 
 
 def spec_with(ds: DatasetSpec):
-    from infopipe.spec import Spec
+    from infopipe.spec.model import Spec
     return Spec.model_construct(project="p", title="t", max_file_bytes=None, datasets={ds.name: ds})
 
 

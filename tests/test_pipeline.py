@@ -10,7 +10,7 @@ from pathlib import Path
 
 from conftest import PROJECT, ROOT, computed_figures, prefect_env
 from infopipe.cli import main
-from infopipe.spec import load_spec
+from infopipe.spec.model import load_spec
 
 
 def reproducible(folder: Path) -> dict[str, str]:

@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT, ROOT, copy_project, prefect_env
-from infopipe import pipeline, prefect_server
+from infopipe.run import pipeline
+from infopipe.run import prefect_server
 from infopipe.errors import InfopipeError, Problem
-from infopipe.pipeline import Paths
-from infopipe.provenance import read_log, verify_chain
+from infopipe.run.pipeline import Paths
+from infopipe.run.provenance import read_log, verify_chain
 from infopipe.review import verify
-from infopipe.steps import STEPS
+from infopipe.run.steps import STEPS
 
 pytestmark = pytest.mark.prefect_server
 SECOND = "second"

@@ -8,9 +8,9 @@ import json
 import pytest
 
 from conftest import ROOT, copy_project
-from infopipe.pipeline import Paths, run
+from infopipe.run.pipeline import Paths, run
 from infopipe.review import explain, verify
-from infopipe.spec import load_spec
+from infopipe.spec.model import load_spec
 
 PROJECTS = sorted(p.name for p in (ROOT / "projects").iterdir() if (p / "spec.yaml").is_file())
 

@@ -15,9 +15,9 @@ import subprocess
 
 import pytest
 
-from infopipe.panel_samples import every_kind_page, jam_page, long_text_page
-from infopipe.render import render_page_svg, render_panel_svg
-from infopipe.textfit import fonts_for
+from panel_samples import every_kind_page, jam_page, long_text_page
+from infopipe.present.render import render_page_svg, render_panel_svg
+from infopipe.present.textfit import fonts_for
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"

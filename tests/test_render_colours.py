@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from infopipe.colours import (check_page_colours, contrast_problems, contrast_ratio, hex_colour,
+from infopipe.present.colours import (check_page_colours, contrast_problems, contrast_ratio, hex_colour,
                               parse_colour)
 from infopipe.errors import InfopipeError
-from infopipe.panel_samples import every_kind_page, jam_page
-from infopipe.panels import Panel, Theme
+from panel_samples import every_kind_page, jam_page
+from infopipe.present.panels import Panel, Theme
 
 
 @pytest.mark.parametrize("text,rgb", [("#fff", (255, 255, 255)), ("#B6244F", (182, 36, 79)),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infopipe import textfit
+from infopipe.present import textfit
 from infopipe.errors import InfopipeError
-from infopipe.panel_samples import every_kind_page
-from infopipe.render import render_panel_svg
+from panel_samples import every_kind_page
+from infopipe.present.render import render_panel_svg
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ import pikepdf
 import pytest
 
 from infopipe.errors import InfopipeError
-from infopipe.panel_samples import every_kind_page, jam_page
-from infopipe.render import Output, plan_outputs, write_outputs
+from panel_samples import every_kind_page, jam_page
+from infopipe.present.render import Output, plan_outputs, write_outputs
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -71,8 +71,8 @@ def test_files_are_written_with_the_right_sizes_and_alt_text(tmp_path):
 WRITE_IN_CHILD = """
 import sys
 from pathlib import Path
-from infopipe.panel_samples import jam_page
-from infopipe.render import plan_outputs, write_outputs
+from panel_samples import jam_page
+from infopipe.present.render import plan_outputs, write_outputs
 folder = Path(sys.argv[1])
 write_outputs(plan_outputs(jam_page(), folder), folder)
 """
@@ -82,7 +82,7 @@ def test_svg_png_and_pdf_are_byte_identical_across_runs(tmp_path):
     """Once in this process and once in a fresh one: fonts, caches and ids must not leak into bytes."""
     first, second = tmp_path / "a", tmp_path / "b"
     write_outputs(plan_outputs(jam_page(), first), first)
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(Path(__file__).parent)])}
     subprocess.run([sys.executable, "-c", WRITE_IN_CHILD, str(second)], check=True, env=env, timeout=300)
     a, b = hashes(first), hashes(second)
     assert {"page.pdf", "page.png", "page.svg", "panels/04-recruits@2x.png"} <= set(a)

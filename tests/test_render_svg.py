@@ -10,10 +10,10 @@ import pytest
 from lxml import etree
 
 from infopipe.errors import InfopipeError
-from infopipe.panel_layout import layout_panel
-from infopipe.panel_samples import every_kind_page, jam_page, long_text_page
-from infopipe.panels import Layout, Page, Panel, Part, Segment, Theme
-from infopipe.render import render_page_svg, render_panel_svg
+from infopipe.present.layout import layout_panel
+from panel_samples import every_kind_page, jam_page, long_text_page
+from infopipe.present.panels import Layout, Page, Panel, Part, Segment, Theme
+from infopipe.present.render import render_page_svg, render_panel_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9._-]*$")
@@ -163,8 +163,8 @@ def _inside(block, panel_w: int, panel_h: int, fonts) -> bool:
 
 @pytest.mark.parametrize("page,panel", ALL, ids=[p.id for _, p in ALL])
 def test_every_text_block_fits_inside_the_frame_by_our_measure(page, panel):
-    from infopipe.panel_layout import Group, TextBlock
-    from infopipe.textfit import fonts_for
+    from infopipe.present.layout import Group, TextBlock
+    from infopipe.present.textfit import fonts_for
 
     fonts = fonts_for(page.theme.first_family())
     drawn = layout_panel(panel, page.theme, page.layout)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infopipe.textfit import Run, ellipsize, fit_size, fonts_for, line_text, runs_width, wrap, wrap_limited
+from infopipe.present.textfit import Run, ellipsize, fit_size, fonts_for, line_text, runs_width, wrap, wrap_limited
 
 FONTS = fonts_for("Liberation Sans")
 TEXT = "recruits and their networks selected from fifty applicants across Greater Manchester"

@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 
 from conftest import PROJECT
-from infopipe.report import render_report
+from infopipe.present.report import render_report
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from conftest import PROJECT
 from infopipe.cli import main
-from infopipe.pipeline import Paths, run
+from infopipe.run.pipeline import Paths, run
 from infopipe.review import changed_since, diff, explain, verify
-from infopipe.spec import load_spec
+from infopipe.spec.model import load_spec
 
 
 def paths_of(root: Path) -> Paths:

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infopipe.rules import apply_rule, recount
-from infopipe.spec import Filter, Rule
+from infopipe.concepts.rules import apply_rule, recount
+from infopipe.spec.model import Filter, Rule
 
 KINDS = ["pilot", "arc_project", "other"]
 

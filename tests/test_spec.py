@@ -8,7 +8,7 @@ import pytest
 
 from conftest import PROJECT
 from infopipe.errors import InfopipeError
-from infopipe.spec import load_spec, spec_path
+from infopipe.spec.model import load_spec, spec_path
 
 
 def spec_file(root: Path) -> Path:
@@ -112,7 +112,7 @@ def test_claims_are_read_from_what_the_report_printed(project_root):
 
 
 def test_json_schema_describes_the_spec():
-    from infopipe.spec import json_schema
+    from infopipe.spec.model import json_schema
 
     schema = json_schema()
     assert {"datasets", "figures", "page", "theme", "period"} <= set(schema["properties"])

@@ -18,7 +18,7 @@ from infopipe.cli import main
 
 STOP_AT = textwrap.dedent("""
     import os, signal, sys
-    from infopipe import pipeline
+    from infopipe.run import pipeline
     from infopipe.cli import main
 
     plain = pipeline.call

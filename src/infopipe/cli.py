@@ -23,8 +23,8 @@ from typing import Annotated
 
 from cyclopts import App, CycloptsError, Parameter
 
-from . import __version__
-from .errors import InfopipeError, Problem, Stopped
+from infopipe import __version__
+from infopipe.errors import InfopipeError, Problem, Stopped
 
 CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding flows/ and .prefect/
 FLOWS_DIR = CODE_ROOT / "flows"
@@ -137,7 +137,7 @@ def resolve_project(given: str | None, root: Path | None = None) -> str:
 
 
 def _paths(project: str | None, raw: Path | None = None, out: Path | None = None):
-    from .pipeline import Paths
+    from infopipe.run.pipeline import Paths
 
     return Paths.for_project(resolve_project(project), OPTIONS.root, raw, out)
 
@@ -180,9 +180,9 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     port
         Port of the local Prefect server (default: PREFECT_PORT or 4200).
     """
-    from . import progress
+    from infopipe.run import progress
 
-    from .pipeline import call, run as run_pipeline
+    from infopipe.run.pipeline import call, run as run_pipeline
 
     paths = _paths(project, raw, out)
     with progress.Display() as display:
@@ -214,7 +214,7 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
     port
         Port of the local Prefect server (default: PREFECT_PORT or 4200).
     """
-    from . import progress
+    from infopipe.run import progress
 
     names = list(projects) or project_names(OPTIONS.root)
     if not names:
@@ -226,7 +226,7 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
         for name in names:
             print(f"Outputs: {done[name]}")
         return 0
-    from .pipeline import call, run as run_pipeline
+    from infopipe.run.pipeline import call, run as run_pipeline
 
     failed = []
     with progress.Display() as display:
@@ -255,7 +255,7 @@ def validate(project: str | None = None, /, *, raw: Path | None = None) -> int:
     raw
         Raw data folder (default: ROOT/data/raw/PROJECT).
     """
-    from .pipeline import validate_only
+    from infopipe.run.pipeline import validate_only
 
     result = validate_only(_paths(project, raw))
     for ds in result["datasets"]:
@@ -273,7 +273,7 @@ def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(na
     project
         A project under projects/ (default: the only one).
     """
-    from .pipeline import status as project_status
+    from infopipe.run.pipeline import status as project_status
 
     result = project_status(_paths(project))
     if json_:
@@ -290,7 +290,7 @@ def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(na
 @app.command
 def schema() -> int:
     """Print the JSON Schema of spec.yaml (for editors and validation)."""
-    from .spec import json_schema
+    from infopipe.spec.model import json_schema
 
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
@@ -305,7 +305,7 @@ def new(project: str, /) -> int:
     project
         The new project's name (lower-case letters, digits, - and _).
     """
-    from .scaffold import new_project
+    from infopipe.spec.scaffold import new_project
 
     for path in new_project(OPTIONS.root, project):
         print(f"Created: {path}")
@@ -330,7 +330,7 @@ def verify(*args: str, rerun: bool = False,
     rerun
         Also rebuild the run from its own inputs in a temp folder and compare bytes.
     """
-    from .review import chain_head, changed_since, verify as verify_run
+    from infopipe.review import chain_head, changed_since, verify as verify_run
 
     if len(args) > (1 if project else 2):
         raise _usage("[PROJECT] [RUN]", len(args))
@@ -371,7 +371,7 @@ def explain(*args: str, run: str | None = None, json_: Annotated[bool, Parameter
     offset
         Skip this many records first.
     """
-    from .review import explain as explain_figure, explain_text
+    from infopipe.review import explain as explain_figure, explain_text
 
     given, (figure,) = _split(args, 1, "FIGURE")
     info = explain_figure(_paths(given or project), figure, run, 50 if limit is None else limit, offset or 0)
@@ -391,7 +391,7 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
     args
         [PROJECT] RUN_A RUN_B.
     """
-    from .review import diff as diff_runs
+    from infopipe.review import diff as diff_runs
 
     given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
     result = diff_runs(_paths(given or project), run_a, run_b)
@@ -484,7 +484,7 @@ def server_start(*, port: int | None = None, timeout: float = 120) -> int:
     timeout
         Seconds to wait for its API to answer.
     """
-    from . import prefect_server
+    from infopipe.run import prefect_server
 
     server = _local_server(port)
     how = prefect_server.ensure(server, timeout)
@@ -501,7 +501,7 @@ def server_stop(*, port: int | None = None) -> int:
     port
         Port (default: PREFECT_PORT or 4200).
     """
-    from . import prefect_server
+    from infopipe.run import prefect_server
 
     server = _local_server(port)
     print("Prefect server stopped" if prefect_server.stop(server) else f"No Prefect server started from {server.home}")
@@ -517,7 +517,7 @@ def server_status(*, port: int | None = None) -> int:
     port
         Port (default: PREFECT_PORT or 4200).
     """
-    from . import prefect_server
+    from infopipe.run import prefect_server
 
     info = prefect_server.status(_local_server(port))
     state = "answering" if info["healthy"] else "not answering"
@@ -529,7 +529,7 @@ def server_status(*, port: int | None = None) -> int:
 # --- Prefect plumbing ---------------------------------------------------------------------------
 
 def _local_server(port: int | None):
-    from . import prefect_server
+    from infopipe.run import prefect_server
 
     return prefect_server.local_server(CODE_ROOT, port)  # home: PREFECT_HOME or CODE_ROOT/.prefect
 
@@ -537,7 +537,7 @@ def _local_server(port: int | None):
 def _connect(port: int | None) -> str:
     """The API to use: PREFECT_API_URL if set, else the local server (started on first use). Sets
     PREFECT_API_URL and PREFECT_HOME for this process and its children, before Prefect is imported."""
-    from . import prefect_server
+    from infopipe.run import prefect_server
 
     if os.environ.get("PREFECT_API_URL"):
         api_url = os.environ["PREFECT_API_URL"].rstrip("/")

@@ -9,7 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .errors import InfopipeError, Problem, os_problem
+from infopipe.errors import InfopipeError, Problem, os_problem
 
 
 def sha256_file(path: Path) -> str:

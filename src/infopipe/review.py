@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import InfopipeError, Problem
-from .files import sha256_file
-from .pipeline import Paths, run
-from .provenance import entry_hash, find_entry, read_log, verify_chain
-from .publish import latest_run
-from .rules import plain_value, recount
-from .spec import load_spec
+from infopipe.errors import InfopipeError, Problem
+from infopipe.files import sha256_file
+from infopipe.run.pipeline import Paths, run
+from infopipe.run.provenance import entry_hash, find_entry, read_log, verify_chain
+from infopipe.run.publish import latest_run
+from infopipe.concepts.rules import plain_value, recount
+from infopipe.spec.model import load_spec
 
 
 def resolve_run(paths: Paths, run_id: str | None) -> Path:
@@ -132,8 +132,8 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
 
 def figure_rule(spec, figure_id: str):
     """The rule a figure (or a breakdown part) was counted by."""
-    from .figures import part_rule
-    from .spec import part_id
+    from infopipe.compute import part_rule
+    from infopipe.spec.model import part_id
 
     for fig in spec.figures:
         if fig.id == figure_id:

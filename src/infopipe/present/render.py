@@ -22,11 +22,12 @@ import time
 
 import jinja2
 
-from . import __version__, files
-from .errors import InfopipeError, Problem
-from .panel_layout import DrawnPage, DrawnPanel, layout_page, layout_panel
-from .panels import Layout, Page, Panel, Theme
-from .textfit import Fonts, font_identity, fonts_for
+from infopipe import __version__
+from infopipe import files
+from infopipe.errors import InfopipeError, Problem
+from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
+from infopipe.present.panels import Layout, Page, Panel, Theme
+from infopipe.present.textfit import Fonts, font_identity, fonts_for
 
 TEMPLATE = "template"
 RESVG = "resvg"
@@ -44,7 +45,7 @@ def number(value: float, places: int = 2) -> str:
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
     """The package's templates, escaping everything (HTML and XML alike) unless marked safe."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("infopipe", "templates"), autoescape=True,
+    env = jinja2.Environment(loader=jinja2.PackageLoader("infopipe.present", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     env.filters["n"] = number
     return env
@@ -179,7 +180,7 @@ def plan_outputs(page: Page, folder: Path) -> list[Output]:
     Panels: panels/NN-<id>.svg, .png, @2x.png; then page.svg, page.png, page.pdf, alt-text.json and
     the gallery index.html. SVG, JSON and HTML text is made here (it is what the keys hash).
     """
-    from .gallery import render_gallery
+    from infopipe.present.gallery import render_gallery
 
     theme = page.theme
     drawn = layout_page(page)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from .colours import hex_colour, mix
-from .errors import InfopipeError, Problem
-from .panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
-from .textfit import Fonts, Line, Run, fonts_for, runs_width, wrap, wrap_limited
+from infopipe.present.colours import hex_colour, mix
+from infopipe.errors import InfopipeError, Problem
+from infopipe.present.panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
+from infopipe.present.textfit import Fonts, Line, Run, fonts_for, runs_width, wrap, wrap_limited
 
 BASE = 300.0  # the sizes below are for a 300 x 300 panel; other sizes scale them
 ICON_PATH = re.compile(r"^[MLHVCSQTAZmlhvcsqtaz0-9.,\seE+-]*$")

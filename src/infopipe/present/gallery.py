@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .panel_layout import DrawnPage, panel_title
-from .panels import Page
+from infopipe.present.layout import DrawnPage, panel_title
+from infopipe.present.panels import Page
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class GalleryItem:
 
 def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     """index.html for a planned list of outputs (Output objects made before the gallery itself)."""
-    from .render import templates
+    from infopipe.present.render import templates
 
     by_owner: dict[str, dict[str, str]] = {}
     for out in outputs:

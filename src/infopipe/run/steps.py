@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-from . import __version__
+from infopipe import __version__
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def all_versions() -> dict[str, str | None]:
 def code_version() -> str:
     """infopipe's version and a hash of its own source and templates, so that changed code (not
     only a new release) makes keys change, as OWID's etl checksums a step's own files."""
-    package = Path(__file__).parent
+    package = Path(__file__).resolve().parents[1]  # the whole infopipe package
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".yaml") and p.is_file()):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())

@@ -12,8 +12,8 @@ import re
 
 import webcolors
 
-from .errors import InfopipeError, Problem
-from .panels import Page, Theme
+from infopipe.errors import InfopipeError, Problem
+from infopipe.present.panels import Page, Theme
 
 AA_TEXT = 4.5
 HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")

@@ -11,8 +11,8 @@ from pathlib import Path
 from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
-from .files import sha256_file
-from .steps import STEPS
+from infopipe.files import sha256_file
+from infopipe.run.steps import STEPS
 
 PROFILES = {
     "https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate",

@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import InfopipeError, Problem
+from infopipe.errors import InfopipeError, Problem
 
 STAGING_PREFIX = ".staging-"
 

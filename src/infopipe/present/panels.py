@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .spec import Layout, Theme  # noqa: F401  (the spec's own models: one declaration of each)
+from infopipe.spec.model import Layout, Theme  # noqa: F401  (the spec's own models: one declaration of each)
 
 PANEL_KINDS = ("number", "sentence", "breakdown", "subcount")
 PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")

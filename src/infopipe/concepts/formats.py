@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from .claims import WORD_SCALES
+from infopipe.concepts.claims import WORD_SCALES
 
 PLACEHOLDER = re.compile(r"\{([a-z]+)(?::([^{}]*))?\}")
 

@@ -25,10 +25,10 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from .columns import RE2_SPACE, TYPES, offset_type
-from .errors import InfopipeError, Problem
-from .ingest import RawTable
-from .spec import ColumnSpec, DatasetSpec, Spec
+from infopipe.concepts.columns import RE2_SPACE, TYPES, offset_type
+from infopipe.errors import InfopipeError, Problem
+from infopipe.data.ingest import RawTable
+from infopipe.spec.model import ColumnSpec, DatasetSpec, Spec
 
 if TYPE_CHECKING:
     import pandera.pandas as pa

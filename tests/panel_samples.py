@@ -7,7 +7,7 @@ to force wrapping, shrinking and cutting.
 
 from __future__ import annotations
 
-from .panels import Layout, Page, Panel, Part, Segment, Theme
+from infopipe.present.panels import Layout, Page, Panel, Part, Segment, Theme
 
 ICONS = {
     "building": "M10 90 L90 90 L90 82 L10 82 Z M14 78 L86 78 L86 72 L14 72 Z M20 68 L28 68 L28 42 L20 42 Z "

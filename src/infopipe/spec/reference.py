@@ -1,11 +1,11 @@
 """The spec reference in the README, generated from the registries so the docs cannot drift from
-the code: `python -m infopipe.reference` prints it; a test checks the README holds it."""
+the code: `python -m infopipe.spec.reference` prints it; a test checks the README holds it."""
 
 from __future__ import annotations
 
-from .claims import KINDS, WORD_SCALES, parse_claim
-from .formats import FORMATS
-from .rules import FILTERS, RULES
+from infopipe.concepts.claims import KINDS, WORD_SCALES, parse_claim
+from infopipe.concepts.formats import FORMATS
+from infopipe.concepts.rules import FILTERS, RULES
 
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
 CLAIM_EXAMPLES = {
@@ -18,7 +18,7 @@ CLAIM_EXAMPLES = {
 
 
 def _column_types() -> list[tuple[str, str]]:
-    from .columns import TYPES
+    from infopipe.concepts.columns import TYPES
 
     return [(t.name, f"typed as `{t.dtype}` (what each accepts: see Input rules)") for t in TYPES.values()]
 
@@ -71,7 +71,7 @@ class _Example:
 
     def __init__(self, kind: str):
         self.type, self.dataset, self.column = kind, "events", "amount"
-        from .spec import Filter
+        from infopipe.spec.model import Filter
 
         self.part = (Filter(column="kind", op="equals", value="workshop"),)
 

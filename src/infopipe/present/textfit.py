@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from fontTools.ttLib import TTFont
 
-from .errors import InfopipeError, Problem
+from infopipe.errors import InfopipeError, Problem
 
 ELLIPSIS = "…"
 FALLBACK_FAMILY = "DejaVu Sans"  # Debian's fonts-dejavu-core: covers what Liberation lacks

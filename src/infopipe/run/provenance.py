@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import Problem
+from infopipe.errors import Problem
 
 GENESIS = "0" * 64
 
@@ -30,7 +30,7 @@ def write_json(path: Path, data) -> None:
 
 
 def environment() -> dict:
-    from .steps import all_versions
+    from infopipe.run.steps import all_versions
 
     return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": all_versions()}
 

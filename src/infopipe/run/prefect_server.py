@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InfopipeError, Problem
+from infopipe.errors import InfopipeError, Problem
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4200

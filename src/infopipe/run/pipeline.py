@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from . import __version__
-from .errors import InfopipeError, Problem, Stopped, os_problem
-from .files import inside, resolve_inside, reuse_file, sha256_file
-from .provenance import append_log, environment, git_state, write_json
-from .publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
-from .spec import Spec, load_spec, spec_path
-from .steps import STEPS, all_versions, content_key
+from infopipe import __version__
+from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
+from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
+from infopipe.run.provenance import append_log, environment, git_state, write_json
+from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
+from infopipe.spec.model import Spec, load_spec, spec_path
+from infopipe.run.steps import STEPS, all_versions, content_key
 
 Hook = Callable[..., Any]
 NOT_REPRODUCIBLE = ("report.html", "provenance.json", "ro-crate-metadata.json")
@@ -128,7 +128,7 @@ def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
 def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
     """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
     the renderers with their font files."""
-    from .render import renderers_fingerprint
+    from infopipe.present.render import renderers_fingerprint
 
     return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
 
@@ -144,8 +144,8 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
     cached = {n: processed / f"{n}-{k[:16]}.parquet" for n, k in keys.items()}
     todo = [n for n in spec.datasets if force or raw_hashes[n] is None or not cached[n].is_file()]
     if todo:  # only now pay for pandas, pyarrow's CSV reader and pandera
-        from .ingest import read_raw_tables
-        from .validate import validate_tables, write_table
+        from infopipe.data.ingest import read_raw_tables
+        from infopipe.data.validate import validate_tables, write_table
 
         linked = {c.references[0] for n in todo for c in spec.datasets[n].columns.values() if c.references}
         needed = [n for n in spec.datasets if n in todo or n in linked]
@@ -168,7 +168,7 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
 def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: Path | None = None,
                  force: bool = False) -> dict:
     """figures.json and lineage/<figure>.parquet in the run folder; unchanged figures are reused."""
-    from .figures import compute_and_record
+    from infopipe.compute import compute_and_record
 
     return compute_and_record(load_spec(spec_file), datasets, folder, previous, force)
 
@@ -176,10 +176,10 @@ def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: 
 def render_step(spec_file: Path, folder: Path, previous: Path | None = None, force: bool = False) -> list[dict]:
     """Panels, page, alt text and gallery; a file whose key (its SVG, renderer and fonts) is
     unchanged is reused from the previous run instead of drawn again."""
-    from .colours import check_page_colours
-    from .figures import page_for, read_figures
-    from .progress import progress_callback
-    from .render import plan_outputs, render_hung, write_outputs
+    from infopipe.present.colours import check_page_colours
+    from infopipe.compute import page_for, read_figures
+    from infopipe.run.progress import progress_callback
+    from infopipe.present.render import plan_outputs, render_hung, write_outputs
 
     spec = load_spec(spec_file)
     page = page_for(spec, read_figures(folder))
@@ -200,8 +200,8 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     behind each figure, read back from the lineage files)."""
     import pandas as pd
 
-    from .report import write_report
-    from .rules import plain_value
+    from infopipe.present.report import write_report
+    from infopipe.concepts.rules import plain_value
 
     shutil.copyfile(spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
@@ -239,7 +239,7 @@ def _recorded_sha(run: Path, rel: str) -> str | None:
 
 def record_step(folder: Path, record: dict) -> None:
     """provenance.json (with every output's hash) and the RO-Crate."""
-    from .crate import write_crate
+    from infopipe.run.crate import write_crate
 
     record["outputs"] = list_outputs(folder, record.get("rendered", []))
     write_json(folder / "provenance.json", record)
@@ -250,10 +250,10 @@ def record_step(folder: Path, record: dict) -> None:
 
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
-    from .colours import check_page_colours
-    from .figures import check_claims, compute_figures, page_for
-    from .ingest import read_raw_tables
-    from .validate import validate_tables, validation_summary
+    from infopipe.present.colours import check_page_colours
+    from infopipe.compute import check_claims, compute_figures, page_for
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.data.validate import validate_tables, validation_summary
 
     spec = load_spec(paths.spec_file)
     tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)

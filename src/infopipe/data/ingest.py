@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
-from .errors import InfopipeError, Problem
-from .files import raw_file, sha256_file
-from .spec import DatasetSpec, Spec
+from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
+from infopipe.errors import InfopipeError, Problem
+from infopipe.files import raw_file, sha256_file
+from infopipe.spec.model import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time
 # bytes Arrow parses at a time: 8 MiB read as fast as 4 and gives validate half as many chunks to

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .errors import InfopipeError, Problem
-from .spec import spec_path
+from infopipe.errors import InfopipeError, Problem
+from infopipe.spec.model import spec_path
 
 EXAMPLE = Path(__file__).parent / "scaffold_files" / "spec.yaml"
 SOURCE = "https://example.org/replace-with-the-page-this-row-comes-from"

@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 
-from .claims import Claim, ClaimError, parse_claim
-from .errors import InfopipeError, Problem
-from .formats import FormatError, render_template
-from .panels import Page, Panel, Part, Segment
-from .files import inside, reuse_file, sha256_file
-from .provenance import write_json
-from .rules import apply_rule, rule_columns
-from .spec import FIGURE_REF, Filter, FigureSpec, Spec, part_id
+from infopipe.concepts.claims import Claim, ClaimError, parse_claim
+from infopipe.errors import InfopipeError, Problem
+from infopipe.concepts.formats import FormatError, render_template
+from infopipe.present.panels import Page, Panel, Part, Segment
+from infopipe.files import inside, reuse_file, sha256_file
+from infopipe.run.provenance import write_json
+from infopipe.concepts.rules import apply_rule, rule_columns
+from infopipe.spec.model import FIGURE_REF, Filter, FigureSpec, Spec, part_id
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
 
@@ -159,7 +159,7 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
                        force: bool = False) -> dict:
     """Compute what changed, reuse what did not, check every claim, and write figures.json and
     lineage/<figure>.parquet (the records behind each figure, with the fields its rule used)."""
-    from .pipeline import figure_key  # keys live with the run, which also needs them for `status`
+    from infopipe.run.pipeline import figure_key  # keys live with the run, which also needs them for `status`
 
     keys = {d["dataset"]: d["key"] for d in datasets}
     raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
@@ -190,7 +190,7 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
             e["note"] = filled(e["note"], printed)
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
-    from .validate import describe_checks
+    from infopipe.data.validate import describe_checks
 
     validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
                    "primary_key": spec.datasets[d["dataset"]].primary_key,

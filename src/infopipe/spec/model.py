@@ -21,10 +21,10 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 from pydantic_core import PydanticCustomError
 
-from .claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
-from .errors import InfopipeError, Problem
-from .formats import FormatError, check_template
-from .rules import FILTERS, RULES
+from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
+from infopipe.errors import InfopipeError, Problem
+from infopipe.concepts.formats import FormatError, check_template
+from infopipe.concepts.rules import FILTERS, RULES
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
@@ -313,7 +313,7 @@ class Theme(Model):
 
 def _check_colour(value: str) -> str:
     try:
-        from .colours import parse_colour  # the render module's colour reader, when present
+        from infopipe.present.colours import parse_colour  # the render module's colour reader, when present
     except ImportError:
         parse_colour = None
     if parse_colour is not None:

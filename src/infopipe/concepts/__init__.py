@@ -1,0 +1,1 @@
+"""The registries: column types, rules and filters, claims, print formats."""

@@ -1,0 +1,1 @@
+"""The data path: reading raw files into typed, validated tables."""

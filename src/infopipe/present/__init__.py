@@ -1,0 +1,1 @@
+"""The presentation: panels, layout, text fitting, colours, templates, rasters."""

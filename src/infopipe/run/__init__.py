@@ -1,0 +1,1 @@
+"""The run: steps, the pipeline, publishing, the provenance record, the crate, Prefect."""
