@@ -182,11 +182,15 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     """
     from infopipe.run import progress
 
-    from infopipe.run.pipeline import call, run as run_pipeline
+    from infopipe.run.pipeline import call, run as run_pipeline, up_to_date
 
     paths = _paths(project, raw, out)
     with progress.Display() as display:
-        if prefect:
+        current = up_to_date(paths) if prefect and not force else None
+        if current is not None:  # decided before paying for Prefect: no flow run, no server needed
+            print(f"Up to date: nothing changed since run {current.name}, so no Prefect flow run was made")
+            folder = current
+        elif prefect:
             folder = Path(_run_flow(port, project=paths.project, root=str(paths.root),
                                     raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
         else:
