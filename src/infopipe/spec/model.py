@@ -22,6 +22,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_core import PydanticCustomError
 
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
+from infopipe.concepts.colours import parse_colour
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
 from infopipe.concepts.rules import FILTERS, RULES
@@ -31,7 +32,6 @@ from infopipe.concepts.rules import FILTERS, RULES
 COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
-COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
 
@@ -313,16 +313,9 @@ class Theme(Model):
 
 def _check_colour(value: str) -> str:
     try:
-        from infopipe.present.colours import parse_colour  # the render module's colour reader, when present
-    except ImportError:
-        parse_colour = None
-    if parse_colour is not None:
-        try:
-            parse_colour(value)
-        except ValueError as err:
-            raise _fail("bad-colour", str(err)) from None
-    elif not COLOUR.match(value):
-        raise _fail("bad-colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+        parse_colour(value)
+    except ValueError as err:
+        raise _fail("bad-colour", str(err)) from None
     return value
 
 
