@@ -2,7 +2,7 @@
 
 Every figure (and every part of a breakdown) is computed from the data, checked against its claim
 ("more than 40" must be true of the value) and printed from its value by a template, so a new year's
-data prints "more than 70" without an edit. present/kinds.py turns figures into panels.
+data prints "more than 70" without an edit. present/page.py turns figures into panels.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from infopipe.concepts.claims import Claim, ClaimError, parse_claim
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, render_template
 from infopipe.concepts.rules import apply_rule, rule_columns
-from infopipe.spec.model import FIGURE_REF, Filter, FigureSpec, Spec, part_id
+from infopipe.spec.compile import CompiledFigure, compile_spec
+from infopipe.spec.model import FIGURE_REF, Spec
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
 
@@ -78,58 +79,44 @@ def _printed_holds(printed: str, value, tolerance: float) -> bool | None:
         return None  # free text around the number: nothing to check it against
 
 
-def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label: str,
-            published: str | None, parent: str | None = None) -> FigureResult:
-    ds = spec.datasets[rule.dataset]
-    period = spec.period_for(rule)
-    result = apply_rule(rule, tables, ds.primary_key, period)
+def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
+    decl, rule = fig.decl, fig.rule
+    result = apply_rule(rule, tables, rule.primary_key, rule.period)
     if result.value is None:
-        raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
-                                                f"records to compute {rule.describe(period)}", line=fig.line)])
-    claim = _claim(published, fig.tolerance)
-    template = (fig.print_as if parent is None else None) or (claim.print_template if claim else "{comma}")
+        raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
+                                                f"records to compute {rule.describe()}", line=fig.line)])
+    claim = _claim(fig.published, decl.tolerance)
+    template = (decl.print_as if fig.parent is None else None) or (claim.print_template if claim else "{comma}")
     try:
         printed = render_template(template, result.value)
     except FormatError as err:
-        raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"figure '{fid}': {err}",
+        raise InfopipeError("compute", [Problem(source, "print-format", f"figure '{fig.id}': {err}",
                                                 line=fig.line, value=str(result.value))]) from None
     return FigureResult(
-        id=fid, label=label, value=result.value, printed=printed, published=published,
+        id=fig.id, label=fig.label, value=result.value, printed=printed, published=fig.published,
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
-        printed_holds=_printed_holds(printed, result.value, fig.tolerance),
-        accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
-        panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
-        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
-        explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
+        printed_holds=_printed_holds(printed, result.value, decl.tolerance),
+        accepted_difference=decl.accepted_difference, note=decl.note if fig.parent is None else None,
+        panel=decl.panel and fig.parent is None, kind=fig.kind,
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(),
+        explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
         record_ids=result.record_ids, line=fig.line,
         records=result.selected[list(dict.fromkeys(
-            rule_columns(rule, ds.primary_key) + ([period[0]] if period else [])
+            rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
             + (["source"] if "source" in result.selected else [])))],
     )
 
 
-def part_rule(fig: FigureSpec, part):
-    """A breakdown part's rule: the figure's rule, narrowed to one value of the breakdown column."""
-    narrowed = Filter(column=fig.breakdown.column, op="equals", value=part.value)
-    rule = fig.rule.model_copy(update={"where": (*fig.rule.where, narrowed)})
-    rule._via_target = fig.rule.via_target  # found when the spec was checked; private, so not copied
-    return rule
-
-
-def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResult]:
+def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
     """A figure's result, then one result per breakdown part."""
-    out = [_result(spec, fig, fig.rule, tables, fid=fig.id, label=fig.label, published=fig.published)]
-    for part in fig.breakdown.parts if fig.breakdown else ():
-        out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
-                           published=part.published, parent=fig.id))
-    return out
+    return [_result(one, tables, source) for one in (fig, *fig.parts)]
 
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
     frames = {n: t.frame for n, t in tables.items()}
-    results = [r for fig in spec.figures for r in compute_figure(spec, fig, frames)]
+    results = [r for fig in compile_spec(spec).figures for r in compute_figure(fig, frames, str(spec.path))]
     return fill_notes(results)
 
 

@@ -31,7 +31,8 @@ from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
 from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
 from infopipe.run.provenance import append_log, environment, git_state, write_json
 from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
-from infopipe.spec.model import Spec, load_spec, part_id, spec_path
+from infopipe.spec.compile import compile_spec
+from infopipe.spec.model import Spec, load_spec, spec_path
 from infopipe.run.steps import STEPS, all_versions, content_key
 
 Hook = Callable[..., Any]
@@ -127,7 +128,7 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
 
 def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
     """A figure's key: its own declaration, the reporting period, and the tables it reads."""
-    read = [fig.rule.dataset] + ([fig.rule.via_target[0]] if fig.rule.via_target else [])
+    read = compile_spec(spec).figure(fig.id).rule.reads
     return STEPS["compute"].key(fig.model_dump(mode="json", by_alias=True), spec.period and
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
 
@@ -205,18 +206,18 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
     old = {} if force or previous is None else {f["id"]: f for f in figures_json(previous)}
     (folder / "lineage").mkdir(parents=True, exist_ok=True)
     entries, computed = [], []
-    for fig in spec.figures:
-        key = figure_key(spec, fig, keys)
-        ids = [fig.id] + [part_id(fig, p) for p in (fig.breakdown.parts if fig.breakdown else ())]
+    for fig in compile_spec(spec).figures:
+        key = figure_key(spec, fig.decl, keys)
+        ids = [fig.id] + [p.id for p in fig.parts]
         reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
                        for i in ids)
         if reusable:
             for i in ids:
                 reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
-                entries.append({**old[i], "note": fig.note if i == fig.id else None})
+                entries.append({**old[i], "note": fig.decl.note if i == fig.id else None})
             continue
         computed += ids
-        for result in compute_figure(spec, fig, tables):
+        for result in compute_figure(fig, tables, str(spec.path)):
             lineage = inside(folder, f"lineage/{result.id}.parquet", "compute")
             result.records.to_parquet(lineage, index=False)
             entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
@@ -245,7 +246,7 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.present.colours import check_page_colours
     from infopipe.compute import read_figures
-    from infopipe.present.kinds import page_for
+    from infopipe.present.page import page_for
     from infopipe.run.progress import progress_callback
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
 
@@ -320,7 +321,7 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
     from infopipe.present.colours import check_page_colours
     from infopipe.compute import check_claims, compute_figures
-    from infopipe.present.kinds import page_for
+    from infopipe.present.page import page_for
     from infopipe.data.ingest import read_raw_tables
     from infopipe.data.validate import validate_tables, validation_summary
 
