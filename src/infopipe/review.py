@@ -71,12 +71,29 @@ def changed_since(paths: Paths, folder: Path) -> list[str]:
     record = load_record(folder)
     notes = []
     for item in [*record["inputs"], {**record["spec"], "location": record["spec"]["path"]}]:
+        if "database" in item:
+            notes += _database_changed(item)
+            continue
         path = paths.located(item["location"])
         if not path.is_file():
             notes.append(f"{item['location']}: gone since this run")
         elif sha256_file(path) != item["sha256"]:
             notes.append(f"{item['location']}: changed since this run (the run keeps its own copy)")
     return notes
+
+
+def _database_changed(item: dict) -> list[str]:
+    """A database input: run its recorded query again and compare the rows' content hash."""
+    from infopipe.data.database import rows_hash_now
+
+    try:
+        now = rows_hash_now(item["database"])
+    except InfopipeError as err:
+        return [f"{item['path']}: cannot be read now to compare ({err.problems[0].message})"]
+    if now != item["sha256"]:
+        return [f"{item['path']}: the database's rows changed since this run (the run recorded the query "
+                f"and the rows' hash {item['sha256'][:12]}, not the rows)"]
+    return []
 
 
 def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:

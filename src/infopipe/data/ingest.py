@@ -78,6 +78,7 @@ class RawTable:
     table: pa.Table  # one column per spec column, in file order, rows 0..n-1
     places: "Places" = field(repr=False)
     typed_ahead: "TypedAhead | None" = field(default=None, repr=False, compare=False)
+    origin: dict | None = None  # records read from a database: engine, connection, query, server version
 
     @property
     def rows(self) -> int:
@@ -159,6 +160,12 @@ def read_raw_tables(spec: Spec, raw_dir: Path) -> dict[str, RawTable]:
 
 
 def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None) -> RawTable:
+    if ds.database is not None:
+        from infopipe.data.database import arrow_table, latest_rows
+
+        rows = latest_rows(ds)
+        return RawTable(ds.name, Path(ds.source), ds.source, rows.sha256, 0, arrow_table(rows), Places(),
+                        origin=rows.origin)
     shown = f"{raw_dir.name}/{ds.file}"
     path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size

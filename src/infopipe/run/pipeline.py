@@ -112,6 +112,11 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
     out = {}
     for ds in spec.datasets.values():
         try:
+            if ds.database is not None:  # the rows' content hash, read now (kept for validate)
+                from infopipe.data.database import fingerprint
+
+                out[ds.name] = fingerprint(ds)
+                continue
             path = resolve_inside(raw_dir, ds.file, ds.file)
             out[ds.name] = sha256_file(path) if path.is_file() else None
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
@@ -120,8 +125,14 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
 
 
 def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None]) -> list[dict]:
-    """The raw files as a log entry names them: path under the raw folder's name, and hash."""
-    return [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h} for n, h in raw.items()]
+    """The raw files as a log entry names them: path under the raw folder's name (a database
+    dataset: its connection's variable and table), and hash."""
+    return [{"path": input_path(paths.raw_dir, spec.datasets[n].file, spec.datasets[n].source), "sha256": h}
+            for n, h in raw.items()]
+
+
+def input_path(raw_dir: Path, file: str | None, source: str) -> str:
+    return f"{raw_dir.name}/{file}" if file else source
 
 
 def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
@@ -175,10 +186,15 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
 
     out = []
     for name, ds in spec.datasets.items():
-        out.append({"dataset": name, "key": keys[name], "path": str(cached[name]),
-                    "sha256": sha256_file(cached[name]), "rows": pq.ParquetFile(cached[name]).metadata.num_rows,
-                    "raw_file": ds.file, "raw_sha256": raw_hashes[name],
-                    "raw_bytes": (raw_dir / ds.file).stat().st_size, "redone": name in todo})
+        item = {"dataset": name, "key": keys[name], "path": str(cached[name]),
+                "sha256": sha256_file(cached[name]), "rows": pq.ParquetFile(cached[name]).metadata.num_rows,
+                "raw_file": ds.file, "source": ds.source, "raw_sha256": raw_hashes[name],
+                "raw_bytes": (raw_dir / ds.file).stat().st_size if ds.file else 0, "redone": name in todo}
+        if ds.database is not None:
+            from infopipe.data.database import last_origin
+
+            item["database"] = tables[name].raw.origin if name in todo else last_origin(ds)
+        out.append(item)
     return out
 
 
@@ -210,7 +226,7 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
     from infopipe.data.validate import describe_checks
 
     keys = {d["dataset"]: d["key"] for d in datasets}
-    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
+    raw = {d["dataset"]: {"path": d["raw_file"] or d["source"], "sha256": d["raw_sha256"]} for d in datasets}
     tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
     old = {} if force or previous is None else {f["id"]: f for f in figures_json(previous)}
     (folder / "lineage").mkdir(parents=True, exist_ok=True)
@@ -238,7 +254,7 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
             e["note"] = filled(e["note"], printed)
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
-    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"] or d["source"], "rows": d["rows"], "status": "passed",
                    "primary_key": spec.datasets[d["dataset"]].primary_key,
                    "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
     return {"figures": entries, "computed": computed, "validation": validation}
@@ -284,7 +300,8 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     shutil.copyfile(spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
     for item in datasets:
-        copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+        if item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
+            copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
@@ -382,9 +399,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "started_at": started.isoformat(), "code": {"infopipe_version": __version__, **git_state(paths.root)},
                 "environment": environment(), "spec": {"path": paths.shown(spec.path), "sha256": spec.sha256},
                 "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
-                "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
-                            "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                "inputs": [_input_record(paths, d) for d in datasets],
                 "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                               for d in datasets],
                 "validation": computed["validation"], "figures": computed["figures"],
@@ -522,6 +537,16 @@ def log_entry(record: dict, final: Path) -> dict:
         "crate_sha256": sha256_file(final / "ro-crate-metadata.json"),
         "figures": {f["id"]: f["printed"] for f in record["figures"]},
     }
+
+
+def _input_record(paths: Paths, d: dict) -> dict:
+    """One input of a run as provenance.json keeps it: a raw file (where it is, its hash and size),
+    or a database's rows (the query run, the server's version, the rows' content hash)."""
+    item = {"dataset": d["dataset"], "path": input_path(paths.raw_dir, d["raw_file"], d["source"]),
+            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]}
+    if d["raw_file"]:
+        return {**item, "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"])}
+    return {**item, "database": d["database"]}
 
 
 def _input_hashes(inputs: list[dict]) -> list[dict]:
