@@ -411,6 +411,45 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
     return 0
 
 
+@app.command
+def coverage(project: str | None = None, /, *, pdf: Path | None = None, pages: str | None = None,
+             json_: Annotated[bool, Parameter(name="--json")] = False, out: Path | None = None) -> int:
+    """Is every number the published report printed covered by a figure, the spec's own words or
+    an exclusion? Exit 1 when one is not.
+
+    Usage: infopipe coverage [PROJECT] [--pdf REPORT.pdf] [--pages N[-M]] [--json] [--out FILE].
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    pdf
+        The published report (default: the spec's report.file).
+    pages
+        The pages to check, e.g. 2 or "2, 5-6" (default: the spec's report.pages).
+    out
+        Where to write coverage.json (default: outputs/PROJECT/coverage.json).
+    """
+    from infopipe.coverage import coverage_text
+    from infopipe.review import coverage as check
+    from infopipe.run.provenance import write_json
+    from infopipe.spec.model import parse_pages
+
+    try:
+        wanted = parse_pages(pages) if pages is not None else ()
+    except ValueError as err:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", str(err))]) from None
+    paths = _paths(project)
+    result = check(paths, pdf, wanted)
+    target = out or paths.project_out / "coverage.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_json(target, result)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if json_ else coverage_text(result))
+    if not json_:
+        print(f"Written: {target}")
+    return 0 if result["ok"] else 1
+
+
 # --- schedules ----------------------------------------------------------------------------------
 
 @app.command

@@ -1,4 +1,5 @@
-"""The reviewer's commands: verify a run, explain one figure, diff two runs.
+"""The reviewer's commands: verify a run, explain one figure, diff two runs, and check that every
+number the published report printed is covered by the spec.
 
 They read only the run folder, the project's log and (for verify) the original raw files, so a
 reviewer can check a published run without trusting the code that made it.
@@ -225,3 +226,39 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
                             "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
             "figures_changed": changes}
+
+
+def report_pdf(paths: Paths, spec, pdf: Path | None) -> tuple[Path, str]:
+    """The published report to read: the one given, else the spec's report.file; and how to name it."""
+    if pdf is not None:
+        return Path(pdf), str(pdf)
+    path = paths.report_file(spec)
+    if path is None:
+        raise InfopipeError("coverage", [Problem(str(spec.path), "no-report", "name the published report: "
+                            "--pdf REPORT.pdf, or report.file in the spec")])
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("coverage", [Problem(spec.report.file, "report-missing", "the published report "
+                            f"that the spec names (report.file) is not there{where}")])
+    return path, spec.report.file
+
+
+def coverage(paths: Paths, pdf: Path | None = None, pages: tuple[int, ...] = ()) -> dict:
+    """Every number the published pages printed, matched to the figures computed now from the spec
+    and raw data (nothing is written), the spec's own words and its exclusions."""
+    from infopipe.compute import compute_figures
+    from infopipe.coverage import check_coverage
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.data.published import read_pages
+    from infopipe.data.validate import validate_tables
+
+    spec = load_spec(paths.spec_file)
+    path, shown = report_pdf(paths, spec, pdf)
+    pages = pages or (spec.report.pages if spec.report else ())
+    if not pages:
+        raise InfopipeError("coverage", [Problem(str(spec.path), "no-pages", "name the pages rebuilt: "
+                            "--pages N[-M], or report.pages in the spec")])
+    read = read_pages(path, pages, shown)
+    figures = compute_figures(spec, validate_tables(spec, read_raw_tables(spec, paths.raw_dir)))
+    plain = [{**r.to_dict(), "value": plain_value(r.value)} for r in figures]
+    return check_coverage(spec, plain, read, {"file": shown, "sha256": sha256_file(path)})

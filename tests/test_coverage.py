@@ -1,0 +1,135 @@
+"""Coverage: every number a published page printed is a figure, the spec's own words or an exclusion
+with its reason; a page infopipe drew is covered by its own spec, and loses a number with a figure."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+import yaml
+
+from conftest import PROJECT
+from infopipe.cli import main
+from infopipe.coverage import check_coverage
+from infopipe.data.published import read_pages
+from infopipe.spec.model import Spec
+
+
+def coverage(root: Path, *args: str, capsys) -> tuple[int, dict, str]:
+    code = main(["--root", str(root), "coverage", *args])
+    out = capsys.readouterr()
+    written = root / "outputs" / args[0] / "coverage.json"
+    return code, json.loads(written.read_text(encoding="utf-8")) if written.is_file() else {}, out.out + out.err
+
+
+def own_page(root: Path) -> str:
+    return str(root / "outputs" / PROJECT / "latest" / "page.pdf")
+
+
+def test_a_page_infopipe_drew_is_covered_by_its_own_spec(good_copy, capsys):
+    code, result, out = coverage(good_copy, PROJECT, "--pdf", own_page(good_copy), "--pages", "1", capsys=capsys)
+    assert code == 0, out
+    assert result["not_covered"] == [] and result["not_holding"] == [] and result["excluded"] == []
+    by = {(i["text"], i["by"]) for i in result["covered"]}
+    assert {("2019", "the subtitle"), ("39", "the subtitle"), ("4", "figure 'institutions'"),
+            ("£1m", "figure 'research_investment'"), ("50", "figure 'applicants'"),
+            ("2", "figure 'funding_bodies'"), ("2", "figure 'pilot_projects'")} <= by
+    figures = json.loads((good_copy / "outputs" / PROJECT / "latest" / "figures.json").read_text())["figures"]
+    assert result["figures_not_found"] == [] and len(result["covered"]) == 2 + len(figures)
+    assert "OK: every printed number is covered or excluded" in out
+
+
+def test_the_same_page_without_one_figure_fails_naming_its_number(good_copy, capsys):
+    spec_file = good_copy / "projects" / PROJECT / "spec.yaml"
+    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    spec["figures"] = [f for f in spec["figures"] if f["id"] != "institutions"]
+    spec["icons"].pop("institutions", None)
+    spec_file.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    code, result, out = coverage(good_copy, PROJECT, "--pdf", own_page(good_copy), "--pages", "1", capsys=capsys)
+    assert code == 1
+    assert [(i["text"], i["page"]) for i in result["not_covered"]] == [("4", 1)]
+    assert "4 institutions" in result["not_covered"][0]["context"]
+    assert "NOT COVERED (1):" in out and "'4'" in out and "FAILED: 1 printed numbers are not covered" in out
+
+
+# ---------------------------------------------------------------- a page made here, line by line
+
+def _page_svg(lines: list[str]) -> str:
+    texts = "".join(f'<text x="40" y="{60 + 30 * i}" font-family="Liberation Sans" font-size="14">{escape(t)}</text>'
+                    for i, t in enumerate(lines))
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="{120 + 30 * len(lines)}">{texts}</svg>'
+
+
+def one_page_pdf(lines: list[str], path: Path) -> Path:
+    import cairosvg
+
+    cairosvg.svg2pdf(bytestring=_page_svg(lines).encode(), write_to=str(path))
+    return path
+
+
+def spec_with(report: dict | None, figures: list[dict], title: str = "Our year") -> Spec:
+    data = {"project": "p", "title": title, "datasets": {"events": {
+        "file": "events.csv", "primary_key": "id", "columns": {"id": {"type": "id"}}}},
+        "figures": [{"rule": {"type": "count_rows", "dataset": "events"}, "explanation": "x", **f} for f in figures]}
+    if report is not None:
+        data["report"] = report
+    return Spec.model_validate(data)
+
+
+LINES = ["3 Results", "We ran 12 workshops for over 300 people in 2024.", "Seats: 40 per room (2 rooms).", "7"]
+FIGURES = [{"id": "workshops", "label": "workshops", "published": "12"},
+           {"id": "people", "label": "people who took part", "published": "over 300"},
+           {"id": "rooms", "label": "rooms", "published": "3"}]
+
+
+def figure_values(**values) -> list[dict]:
+    return [{"id": f["id"], "label": f["label"], "published": f["published"], "printed": f["published"],
+             "value": values[f["id"]]} for f in FIGURES]
+
+
+def test_each_number_is_covered_not_holding_excluded_or_not_covered(tmp_path):
+    report = {"exclude": [{"text": "3 Results", "reason": "a section number"},
+                          {"pattern": r"^\d+$", "reason": "the page number"},
+                          {"text": "not on this page 99", "reason": "left over"}]}
+    spec = spec_with(report, FIGURES)
+    pages = read_pages(one_page_pdf(LINES, tmp_path / "r.pdf"), [1])
+    result = check_coverage(spec, figure_values(workshops=12, people=290, rooms=2), pages, {"file": "r.pdf"})
+    assert [(i["text"], i["figure"]) for i in result["covered"]] == [("12", "workshops")]
+    assert [(i["text"], i["value"], i["holds"]) for i in result["not_holding"]] == [("over 300", 290, False)]
+    assert [(i["text"], i["reason"]) for i in result["excluded"]] == [("3", "a section number"), ("7", "the page number")]
+    assert [(i["text"], i["line"]) for i in result["not_covered"]] == [("2024", 2), ("40", 3), ("2", 3)]
+    assert result["not_covered"][0]["context"] == "…We ran 12 workshops for over 300 people in 2024. Seats: 40 per room (2 rooms). 7"
+    assert result["exclusions_unused"] == ["not on this page 99"] and result["ok"] is False
+    # "(2 rooms)" is not the figure 'rooms' (published "3"): a number is matched by its claim and its words
+    assert result["figures_not_found"] == ["rooms"]
+
+
+def test_an_exclusion_applies_only_on_its_pages_and_never_beats_a_figure(tmp_path):
+    report = {"exclude": [{"pattern": r"\d+", "pages": "2-3", "reason": "not this page"},
+                          {"pattern": r"workshops", "reason": "too broad"}]}
+    spec = spec_with(report, FIGURES)
+    pages = read_pages(one_page_pdf(LINES, tmp_path / "r.pdf"), [1])
+    result = check_coverage(spec, figure_values(workshops=12, people=301, rooms=3), pages, {"file": "r.pdf"})
+    assert [i["text"] for i in result["covered"]] == ["12", "over 300"]
+    assert result["excluded"] == [] and result["exclusions_unused"] == [r"\d+", "workshops"]
+
+
+def test_the_spec_own_words_cover_a_number_with_the_same_neighbours(tmp_path):
+    spec = spec_with(None, FIGURES, title="Our year in 2024")
+    pages = read_pages(one_page_pdf(["Our year in 2024", "Budget for 2024 is set"], tmp_path / "r.pdf"), [1])
+    result = check_coverage(spec, figure_values(workshops=12, people=301, rooms=3), pages, {"file": "r.pdf"})
+    assert [(i["text"], i["by"], i["line"]) for i in result["covered"]] == [("2024", "the title", 1)]
+    assert [(i["text"], i["line"]) for i in result["not_covered"]] == [("2024", 2)]
+
+
+def test_a_file_that_is_not_a_pdf_or_lacks_the_page_is_a_clear_error(good_copy, capsys, tmp_path):
+    bad = tmp_path / "report.pdf"
+    bad.write_text("not a pdf", encoding="utf-8")
+    for pdf, pages, message in ((bad, "1", "[not-a-pdf] cannot read it as a PDF"),
+                                (own_page(good_copy), "2", "[no-such-page] page 2 asked for, but the PDF has 1 page"),
+                                (tmp_path / "none.pdf", "1", "[report-missing] no such file"),
+                                (own_page(good_copy), "x", "[bad-pages] 'x' is not a page")):
+        code, _, out = coverage(good_copy, PROJECT, "--pdf", str(pdf), "--pages", pages, capsys=capsys)
+        assert code == 1 and message in out and "Traceback" not in out, out
