@@ -3,6 +3,7 @@ with its reason; a page infopipe drew is covered by its own spec, and loses a nu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -10,7 +11,7 @@ from xml.sax.saxutils import escape
 import pytest
 import yaml
 
-from conftest import PROJECT
+from conftest import PROJECT, REPORT, copy_project, needs_report
 from infopipe.cli import main
 from infopipe.coverage import check_coverage
 from infopipe.data.published import read_pages
@@ -133,3 +134,36 @@ def test_a_file_that_is_not_a_pdf_or_lacks_the_page_is_a_clear_error(good_copy, 
                                 (own_page(good_copy), "x", "[bad-pages] 'x' is not a page")):
         code, _, out = coverage(good_copy, PROJECT, "--pdf", str(pdf), "--pages", pages, capsys=capsys)
         assert code == 1 and message in out and "Traceback" not in out, out
+
+
+# ---------------------------------------------------------------- the real report
+
+@needs_report
+def test_coderefinery_pages_are_covered_by_figures_own_words_and_exclusions(tmp_path, capsys):
+    root = copy_project(tmp_path / "root", "coderefinery")
+    code, result, out = coverage(root, "coderefinery", capsys=capsys)
+    assert code == 0, out
+    assert result["pages"] == [2, 5, 6] and result["sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
+    covered = {(i["page"], i["text"]): i for i in result["covered"]}
+    assert covered[(5, "over 2000")]["figure"] == "online_participants" and covered[(5, "over 2000")]["value"] > 2000
+    assert covered[(2, "8")]["figure"] == "partners" and covered[(2, "11")]["figure"] == "pm_neic"
+    assert covered[(6, "3")]["figure"] == "events_python"
+    assert [(i["text"], i["figure"], i["value"]) for i in result["not_holding"]] == [("38", "person_months", 42)]
+    assert "adds up to 42" in result["not_holding"][0]["accepted_difference"]
+    pages_numbers = [(i["page"], i["text"]) for i in result["excluded"] if i["reason"].startswith("the page number")]
+    assert pages_numbers == [(2, "2"), (5, "5"), (6, "6")]
+    assert result["not_covered"] == [] and result["exclusions_unused"] == []
+
+
+@needs_report
+def test_coderefinery_without_an_exclusion_fails_naming_each_number(tmp_path, capsys):
+    root = copy_project(tmp_path / "root", "coderefinery")
+    spec_file = root / "projects" / "coderefinery" / "spec.yaml"
+    text = spec_file.read_text(encoding="utf-8")
+    cut = "    - pattern: '^\\d+$'\n      reason: the page number, at the foot of the page\n"
+    assert cut in text
+    spec_file.write_text(text.replace(cut, ""), encoding="utf-8")
+    code, result, out = coverage(root, "coderefinery", capsys=capsys)
+    assert code == 1
+    assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [(2, 27, "2"), (5, 28, "5"), (6, 28, "6")]
+    assert "p6 l28  '6'" in out and "FAILED: 3 printed numbers are not covered" in out

@@ -133,13 +133,13 @@ def _excluded_spans(page: PageText, exclusions: tuple[Exclusion, ...]) -> list[t
     for i, ex in enumerate(exclusions):
         if ex.pages and page.number not in ex.pages:
             continue
-        if ex.text is not None:
-            needle = _compact(ex.text)[0]
+        for text in ex.text:
+            needle = _compact(text)[0]
             at = compact.find(needle)
             while needle and at >= 0:
                 spans.append((where[at], where[at + len(needle) - 1] + 1, i))
                 at = compact.find(needle, at + 1)
-        else:
+        if ex.pattern is not None:
             for offset, line in page.lines():
                 spans += [(offset + m.start(), offset + m.end(), i) for m in re.finditer(ex.pattern, line)]
     return spans
@@ -160,10 +160,13 @@ def _context(text: str, start: int, end: int) -> str:
             + ("…" if end + AROUND < len(text) else ""))
 
 
-def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], report: dict) -> dict:
-    """Every number phrase on the pages, each covered, not holding, excluded or not covered."""
+def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], report: dict,
+                   exclusions: tuple[Exclusion, ...] | None = None) -> dict:
+    """Every number phrase on the pages, each covered, not holding, excluded or not covered.
+    `exclusions`: the spec's report.exclude unless given (none for a page that is not the report)."""
     said = statements(spec, figures)
-    exclusions = spec.report.exclude if spec.report else ()
+    if exclusions is None:
+        exclusions = spec.report.exclude if spec.report else ()
     result: dict = {**report, "pages": [p.number for p in pages], "covered": [], "not_holding": [],
                     "not_covered": [], "excluded": []}
     used: set[int] = set()
@@ -189,8 +192,9 @@ def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], repor
                 result["excluded"].append({**item, "reason": exclusions[exclusion].reason})
             else:
                 result["not_covered"].append(item)
-    result["exclusions_unused"] = [ex.text or ex.pattern for i, ex in enumerate(exclusions) if i not in used]
-    result["figures_not_found"] = [s.figure for s in said if s.figure and s.figure not in found]
+    result["exclusions_unused"] = [" / ".join(ex.text) or ex.pattern for i, ex in enumerate(exclusions) if i not in used]
+    published = {f["id"] for f in figures if f.get("published") is not None}
+    result["figures_not_found"] = [s.figure for s in said if s.figure in published - found]
     result["ok"] = not result["not_covered"]
     return result
 
@@ -209,11 +213,16 @@ def coverage_text(result: dict) -> str:
         ("covered, not holding", "not_holding", lambda i: f"{i['by']} = {_show(i['value'])}"
          + (f" (accepted: {i['accepted_difference']})" if i.get("accepted_difference") else " (NOT ACCEPTED)")),
         ("NOT COVERED", "not_covered", lambda i: f"at x={i['x']}, y={i['y']}"),
-        ("excluded", "excluded", lambda i: f"{i['reason']}"),
     ]
     for title, key, says in sections:
         lines.append(f"  {title} ({len(result[key])}):")
         lines += [f"    {where(i)} {says(i)}  | {i['context']}" for i in result[key]]
+    lines.append(f"  excluded ({len(result['excluded'])}):")
+    reasons: dict[str, list[dict]] = {}
+    for item in result["excluded"]:
+        reasons.setdefault(item["reason"], []).append(item)
+    for reason, items in reasons.items():
+        lines.append(f"    {reason} ({len(items)}): " + "; ".join(f"p{i['page']} l{i['line']} {i['text']!r}" for i in items))
     for unused in result["exclusions_unused"]:
         lines.append(f"  note: the exclusion {unused!r} matched nothing on these pages")
     if result["figures_not_found"]:

@@ -245,7 +245,8 @@ def report_pdf(paths: Paths, spec, pdf: Path | None) -> tuple[Path, str]:
 
 def coverage(paths: Paths, pdf: Path | None = None, pages: tuple[int, ...] = ()) -> dict:
     """Every number the published pages printed, matched to the figures computed now from the spec
-    and raw data (nothing is written), the spec's own words and its exclusions."""
+    and raw data (nothing is written), the spec's own words and, for the spec's own report, its
+    exclusions (a page infopipe drew must be covered without any)."""
     from infopipe.compute import compute_figures
     from infopipe.coverage import check_coverage
     from infopipe.data.ingest import read_raw_tables
@@ -261,4 +262,7 @@ def coverage(paths: Paths, pdf: Path | None = None, pages: tuple[int, ...] = ())
     read = read_pages(path, pages, shown)
     figures = compute_figures(spec, validate_tables(spec, read_raw_tables(spec, paths.raw_dir)))
     plain = [{**r.to_dict(), "value": plain_value(r.value)} for r in figures]
-    return check_coverage(spec, plain, read, {"file": shown, "sha256": sha256_file(path)})
+    own = paths.report_file(spec)
+    the_report = own is not None and own.is_file() and path.resolve() == own.resolve()
+    return check_coverage(spec, plain, read, {"file": shown, "sha256": sha256_file(path)},
+                          None if the_report else ())  # the spec's exclusions are for its report only

@@ -359,12 +359,13 @@ class Exclusion(Model):
     """Printed numbers the coverage check leaves out, with the reason: page furniture (page numbers,
     section numbers, dates in a list), written as the page's own text or as a pattern over a line."""
 
-    text: Text | None = None  # every number phrase inside this text, as printed (spaces do not matter)
+    text: tuple[Text, ...] = ()  # every number phrase inside this text (or these), as printed; spaces do not matter
     pattern: str | None = Field(None, max_length=500)  # a regular expression searched in each line
     pages: tuple[int, ...] = ()  # only on these pages (default: every page checked)
     reason: Text
 
     _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+    _texts = field_validator("text", mode="before")(classmethod(lambda cls, v: (v,) if isinstance(v, str) else v))
 
     @field_validator("pattern")
     @classmethod
@@ -378,7 +379,7 @@ class Exclusion(Model):
 
     @model_validator(mode="after")
     def _one_way_and_a_reason(self):
-        if (self.text is None) == (self.pattern is None):
+        if bool(self.text) == (self.pattern is not None):
             raise _fail("spec-shape", "an exclusion names either 'text' (as printed) or 'pattern' "
                         "(a regular expression over a line)")
         if not self.reason.strip():
