@@ -167,3 +167,54 @@ def test_coderefinery_without_an_exclusion_fails_naming_each_number(tmp_path, ca
     assert code == 1
     assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [(2, 27, "2"), (5, 28, "5"), (6, 28, "6")]
     assert "p6 l28  '6'" in out and "FAILED: 3 printed numbers are not covered" in out
+
+
+# ---------------------------------------------------------------- the published file as an input
+
+def test_the_published_report_is_an_input_verified_and_its_reissue_shown(good_copy, capsys):
+    import pikepdf
+
+    from infopipe.review import changed_since, diff, verify
+    from infopipe.run.pipeline import Paths, run
+
+    published = good_copy / "reports" / "page.pdf"
+    published.parent.mkdir()
+    published.write_bytes(Path(own_page(good_copy)).read_bytes())
+    spec_file = good_copy / "projects" / PROJECT / "spec.yaml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + "\nreport:\n  file: reports/page.pdf\n"
+                         "  url: https://example.org/report.pdf\n  pages: 1\n", encoding="utf-8")
+    paths = Paths.for_project(PROJECT, good_copy)
+    first = run(paths)
+    record = json.loads((first / "provenance.json").read_text(encoding="utf-8"))
+    item = next(i for i in record["inputs"] if i.get("kind") == "published report")
+    assert item["sha256"] == hashlib.sha256(published.read_bytes()).hexdigest() and item["pages"] == [1]
+    assert (first / "inputs" / item["path"]).read_bytes() == published.read_bytes()
+    result = json.loads((first / "coverage.json").read_text(encoding="utf-8"))
+    assert result["ok"] and len(result["covered"]) == 10 and result["file"] == "reports/page.pdf"
+    page = (first / "report.html").read_text(encoding="utf-8")
+    assert "The published report: every number it printed" in page and "10 covered and holding" in page
+    assert verify(paths)[1] == [] and changed_since(paths, first) == []
+
+    with pikepdf.open(published, allow_overwriting_input=True) as pdf:  # the report is reissued
+        pdf.docinfo["/Title"] = "Second printing"
+        pdf.save(published)
+    assert changed_since(paths, first) == ["the published report reports/page.pdf: reissued since this run "
+                                           "(its bytes changed; the run keeps its own copy)"]
+    second = run(paths)
+    assert second != first
+    changes = diff(paths, first.name, second.name)
+    assert changes["report_reissued"]["before"] == item["sha256"] and changes["figures_changed"] == []
+    assert main(["--root", str(good_copy), "diff", PROJECT, first.name, second.name]) == 0
+    assert "the published report was reissued: reports/page.pdf" in capsys.readouterr().out
+
+    copy = second / "inputs" / item["path"]
+    copy.chmod(0o644)
+    copy.write_bytes(copy.read_bytes() + b"%")
+    problems = verify(paths)[1]
+    assert [(Path(p.file).name, p.check) for p in problems] == [("page.pdf", "hash-mismatch")]
+
+    published.unlink()
+    assert main(["--root", str(good_copy), "run", PROJECT]) == 1
+    err = capsys.readouterr().err
+    assert "reports/page.pdf: [report-missing] the published report that the spec names (report.file) is " \
+           "not there; download it from https://example.org/report.pdf" in err

@@ -400,6 +400,9 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
         return 0
     print(f"{result['run_a']} -> {result['run_b']}")
     print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
+    if result["report_reissued"]:
+        r = result["report_reissued"]
+        print(f"the published report was reissued: {r['file']} SHA-256 {r['before'][:12]}… -> {r['after'][:12]}…")
     for c in result["figures_changed"]:
         if c.get("removed"):
             print(f"  {c['figure']}: removed")

@@ -73,10 +73,12 @@ def changed_since(paths: Paths, folder: Path) -> list[str]:
     notes = []
     for item in [*record["inputs"], {**record["spec"], "location": record["spec"]["path"]}]:
         path = paths.located(item["location"])
+        what = "the published report " if item.get("kind") == "published report" else ""
         if not path.is_file():
-            notes.append(f"{item['location']}: gone since this run")
+            notes.append(f"{what}{item['location']}: gone since this run")
         elif sha256_file(path) != item["sha256"]:
-            notes.append(f"{item['location']}: changed since this run (the run keeps its own copy)")
+            notes.append(f"{what}{item['location']}: " + ("reissued since this run (its bytes changed; the run "
+                         "keeps its own copy)" if what else "changed since this run (the run keeps its own copy)"))
     return notes
 
 
@@ -114,8 +116,10 @@ def rerun_problems(paths: Paths, folder: Path, record: dict) -> list[Problem]:
         root = Path(tmp)
         (root / "projects" / record["project"]).mkdir(parents=True)
         shutil.copyfile(folder / "spec.yaml", root / "projects" / record["project"] / "spec.yaml")
-        shutil.copytree(folder / "inputs", root / "raw" / Path(record["raw_dir"]).name)
-        rebuilt = run(Paths.for_project(record["project"], root, root / "raw" / Path(record["raw_dir"]).name))
+        raw = root / "raw" / Path(record["raw_dir"]).name
+        shutil.copytree(folder / "inputs", raw)
+        report = next((raw / i["path"] for i in record["inputs"] if i.get("kind") == "published report"), None)
+        rebuilt = run(Paths.for_project(record["project"], root, raw, report=report))
         fresh = {o["path"]: o["sha256"] for o in load_record(rebuilt)["outputs"]}
         return [Problem(str(folder / o["path"]), "not-reproduced", f"rebuilt from the recorded inputs, "
                         f"expected SHA-256 {o['sha256']}, rebuilt {fresh.get(o['path'], 'nothing')}")
@@ -206,6 +210,10 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
     files_a = {i["path"]: i["sha256"] for i in a["inputs"]}
     files_b = {i["path"]: i["sha256"] for i in b["inputs"]}
     changed_files = sorted(p for p in files_a.keys() | files_b.keys() if files_a.get(p) != files_b.get(p))
+    reports = [next((i for i in r["inputs"] if i.get("kind") == "published report"), None) for r in (a, b)]
+    reissued = None
+    if all(reports) and reports[0]["sha256"] != reports[1]["sha256"]:
+        reissued = {"file": reports[1]["location"], "before": reports[0]["sha256"], "after": reports[1]["sha256"]}
     figures_b = {f["id"]: f for f in b["figures"]}
     changes = []
     for fa in a["figures"]:
@@ -225,7 +233,7 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
                             "records_added": sorted(ids_b - ids_a),
                             "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
-            "figures_changed": changes}
+            "report_reissued": reissued, "figures_changed": changes}
 
 
 def report_pdf(paths: Paths, spec, pdf: Path | None) -> tuple[Path, str]:

@@ -134,12 +134,33 @@ def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
 
 
-def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
-    the renderers with their font files."""
+def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the published report (when
+    the spec names one), the code, the versions and the renderers with their font files."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+                       *([report["sha256"]] if report else []))
+
+
+REPORT_FOLDER = "published"  # the run's copy of the published report: inputs/published/<name>
+
+
+def report_input(spec: Spec, paths: Paths) -> dict | None:
+    """The published report the spec names, hashed like every raw file, as the run records it;
+    None when the spec names no report file. A named file that is not there is bad input."""
+    path = paths.report_file(spec)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("spec", [Problem(spec.report.file, "report-missing", "the published report "
+                                             f"that the spec names (report.file) is not there{where}")])
+    name = f"{REPORT_FOLDER}/{path.name}"
+    return {"dataset": None, "kind": "published report", "path": name, "file": name,
+            "location": paths.shown(path) if paths.report else spec.report.file,
+            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "pages": list(spec.report.pages), "source": str(path)}
 
 
 # ---------------------------------------------------------------- the steps
@@ -204,9 +225,10 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
 
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
-                 previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page (with the first records
-    behind each figure, read back from the lineage files)."""
+                 previous: Path | None, record: dict, report: Path | None = None) -> None:
+    """The run's own copies of spec and inputs (the published report too), the coverage of the
+    report's pages, and the review page (with the first records behind each figure, read back
+    from the lineage files)."""
     import pandas as pd
 
     from infopipe.present.report import write_report
@@ -216,11 +238,29 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     (folder / "inputs").mkdir()
     for item in datasets:
         copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+    coverage = None
+    if report is not None:
+        item = next(i for i in record["inputs"] if i.get("kind") == "published report")
+        copy_input(report, folder / "inputs", item["path"], item["sha256"], previous)
+        coverage = coverage_step(load_spec(spec_file), record["figures"], folder, item)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
-    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
+
+
+def coverage_step(spec: Spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
+    """coverage.json: every number on the report's pages against the figures just computed."""
+    if not spec.report.pages:
+        return None
+    from infopipe.coverage import check_coverage
+    from infopipe.data.published import read_pages
+
+    pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
+    result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    write_json(folder / "coverage.json", result)
+    return result
 
 
 def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path | None) -> None:
@@ -295,10 +335,11 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         try:
             spec = timed("spec", load_spec, paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
-            key = run_key(spec, raw)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
             previous = latest_run(paths.project_out)
             state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
-                               for n, h in raw.items()]
+                               for n, h in raw.items()] + _input_hashes([report] if report else [])
             current = None if force else _current_run(previous, key)
             if current is not None:
                 append_log(paths.log_file, {
@@ -319,7 +360,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
                 "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
                             "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets]
+                          + ([{k: v for k, v in report.items() if k != "source"}] if report else []),
                 "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                               for d in datasets],
                 "validation": computed["validation"], "figures": computed["figures"],
@@ -329,7 +371,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "rendered": rendered,
             }
             record["inputs_digest"] = content_key(spec.sha256, [(i["path"], i["sha256"]) for i in record["inputs"]])
-            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record)
+            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record,
+                  report and Path(report["source"]))
             record["steps"] = timings
             record["finished_at"] = now().isoformat()
             timed("record", record_step, staging, record)
@@ -477,6 +520,10 @@ def status(paths: Paths) -> dict:
                "up to date" if old[fig.id].get("key") == k else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
-    current = _current_run(previous, run_key(spec, raw))
+    try:
+        report = report_input(spec, paths)
+    except InfopipeError:
+        report = None  # a run says what is missing
+    current = _current_run(previous, run_key(spec, raw, report))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}
