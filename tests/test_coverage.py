@@ -218,3 +218,31 @@ def test_the_published_report_is_an_input_verified_and_its_reissue_shown(good_co
     err = capsys.readouterr().err
     assert "reports/page.pdf: [report-missing] the published report that the spec names (report.file) is " \
            "not there; download it from https://example.org/report.pdf" in err
+
+
+# ---------------------------------------------------------------- a spec drafted from the page
+
+def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_write(good_copy, capsys):
+    from infopipe.spec.model import load_spec
+
+    page = own_page(good_copy)
+    assert main(["--root", str(good_copy), "new", "drafted", "--from", page, "--pages", "1"]) == 0
+    spec_file = good_copy / "projects" / "drafted" / "spec.yaml"
+    drafted = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    found = [(f["published"], f["label"]) for f in drafted["figures"]]
+    assert found == [("2019", "July"), ("39", "figure"), ("4", "institutions"), ("2", "funding bodies"),
+                     ("£1m", "research investment"), ("15", "recruits their networks selected from"),
+                     ("50", "applicants"), ("1", "Action Research Collective"), ("2", "pilot projects"),
+                     ("10", "ARC projects Rebuilt by infopipe")]
+    assert [f["id"] for f in drafted["figures"]][2:5] == ["institutions", "funding_bodies", "research_investment"]
+    assert {f["rule"] for f in drafted["figures"]} == {"TO WRITE"}
+    assert drafted["report"] == {"file": "outputs/jam-and-justice/latest/page.pdf", "pages": "1", "exclude": []}
+    capsys.readouterr()
+    assert main(["--root", str(good_copy), "validate", "drafted"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("[rule-to-write]") == 10 and "spec failed: 10 problems" in err
+    assert "spec.yaml, line 43: [rule-to-write] the rule of figure 'july' is still to be written: " \
+           "say how to count it from the data, e.g. rule: {type: count_rows" in err
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace(
+        "rule: TO WRITE", "rule: {type: count_rows, dataset: events}"), encoding="utf-8")
+    assert [f.published for f in load_spec(spec_file).figures][:3] == ["2019", "39", "4"]

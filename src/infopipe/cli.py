@@ -297,20 +297,57 @@ def schema() -> int:
 
 
 @app.command
-def new(project: str, /) -> int:
+def new(project: str, /, *, from_: Annotated[Path | None, Parameter(name="--from")] = None,
+        pages: str | None = None) -> int:
     """Create a new project: a spec to fill in and its raw data folder.
+
+    Usage: infopipe new NAME [--from REPORT.pdf --pages N[-M]].
 
     Parameters
     ----------
     project
         The new project's name (lower-case letters, digits, - and _).
+    from_
+        A published report (PDF) to draft the figures from: one per number printed on the pages.
+    pages
+        With --from, the pages to draft from, e.g. 2 or "2, 5-6".
     """
     from infopipe.spec.scaffold import new_project
 
-    for path in new_project(OPTIONS.root, project):
+    figures = report = None
+    if from_ is not None:
+        figures, report = _draft(from_, pages)
+    for path in new_project(OPTIONS.root, project, figures, report):
         print(f"Created: {path}")
-    print(f"Next: infopipe validate {project} ; infopipe run {project}")
+    if from_ is not None:
+        print(f"Next: write each figure's rule (marked TO WRITE) in projects/{project}/spec.yaml; "
+              f"infopipe validate {project} names each one still to write")
+    else:
+        print(f"Next: infopipe validate {project} ; infopipe run {project}")
     return 0
+
+
+def _draft(pdf: Path, pages: str | None) -> tuple[str, str]:
+    """The figures block drafted from a report's pages, and the spec's `report` block naming it."""
+    from infopipe.coverage import draft_figures
+    from infopipe.data.published import read_pages
+    from infopipe.spec.model import parse_pages
+
+    try:
+        wanted = parse_pages(pages) if pages is not None else None
+    except ValueError as err:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", str(err))]) from None
+    if wanted is None:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", "with --from, name the pages to draft "
+                                              "from, e.g. --pages 2 or --pages \"2, 5-6\"")])
+    figures = draft_figures(read_pages(pdf, wanted, str(pdf)))
+    where = Path(os.path.relpath(os.path.abspath(pdf), os.path.abspath(OPTIONS.root))).as_posix()
+    shown = ", ".join(str(p) for p in wanted)
+    report = (f"# The published report the figures come from; `infopipe coverage` checks that every number\n"
+              f"# printed on these pages is a figure above or excluded here with its reason.\n"
+              f"report:\n  file: {json.dumps(where)}\n  pages: \"{shown}\"\n  exclude: []   # e.g. "
+              f"- {{pattern: '^\\d+$', reason: the page number}}\n")
+    return figures, report
 
 
 # --- reviewing ----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, Claim
-from infopipe.concepts.phrases import Phrase, content_words, find_phrases, read_phrase
+from infopipe.concepts.phrases import STOPWORDS, Phrase, content_words, find_phrases, read_phrase
 from infopipe.data.published import PageText
 from infopipe.spec.model import FIGURE_REF, Exclusion, Spec
 
@@ -237,3 +237,56 @@ def _show(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+
+
+# ---------------------------------------------------------------- a spec drafted from the page
+
+TO_WRITE = "TO WRITE"
+
+
+def draft_figures(pages: list[PageText]) -> str:
+    """The `figures:` block of a spec drafted from printed pages: one figure per number phrase, its
+    published text as printed, its label the words printed after it, its rule left TO WRITE (the
+    spec refuses to load until it is written, naming each figure and line)."""
+    import json
+
+    out, ids = ["figures:"], set()
+    for page in pages:
+        for p in find_phrases(page.text):
+            label = _label_after(page.text, p.end) or _label_before(page.text, p.start)
+            fid = _unique_id("_".join([w for w in WORD.findall(label) if w.lower() not in STOPWORDS][:3]), ids)
+            where = page.position(p.start, p.end)
+            out += [f"  # Page {page.number}, line {where['line']}: {_context(page.text, p.start, p.end)}",
+                    f"  - id: {fid}",
+                    f"    label: {json.dumps(label or fid, ensure_ascii=False)}",
+                    f"    published: {json.dumps(p.text, ensure_ascii=False)}",
+                    f"    rule: {TO_WRITE}   # how to count it from the data, e.g. {{type: count_rows, dataset: events}}",
+                    f"    explanation: {json.dumps(TO_WRITE + ': the counting decision, in words')}",
+                    ""]
+    if len(out) == 1:
+        out.append("  []  # no printed number found on these pages")
+    return "\n".join(out) + "\n"
+
+
+# Where a label stops: a clause ends, a list item or a line starting with a number (the next
+# statement) begins; a line that wraps goes on.
+CLAUSE = re.compile(r"[.;:()•]|\s[–-]\s|\n(?=[–•-]|[£$€]?\d)")
+WORD = re.compile(r"(?<![\w£$€])[^\W\d_][\w'’/-]*")
+
+
+def _label_after(text: str, end: int) -> str:
+    """The words printed right after a number, up to the end of its clause (five at most)."""
+    return " ".join(WORD.findall(CLAUSE.split(text[end:end + 120])[0])[:5])
+
+
+def _label_before(text: str, start: int) -> str:
+    return " ".join(WORD.findall(CLAUSE.split(text[max(0, start - 120):start])[-1])[-5:])
+
+
+def _unique_id(words: str, taken: set[str]) -> str:
+    base = re.sub(r"[^a-z0-9_]", "", words.lower().replace("-", "_"))[:50].strip("_") or "figure"
+    fid, n = base, 2
+    while fid in taken:
+        fid, n = f"{base}_{n}", n + 1
+    taken.add(fid)
+    return fid

@@ -245,6 +245,15 @@ class FigureSpec(Model):
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
 
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _written(cls, value, info):
+        if isinstance(value, str):  # `infopipe new --from` drafts `rule: TO WRITE`
+            raise _fail("rule-to-write", f"the rule of figure '{info.data.get('id', '?')}' is still to be "
+                        "written: say how to count it from the data, e.g. rule: {type: count_rows, dataset: "
+                        "events, where: [{column: kind, equals: workshop}]} (README: Rule types)")
+        return value
+
     @field_validator("published", mode="before")
     @classmethod
     def _as_text(cls, value):
@@ -617,8 +626,12 @@ BUILTIN_CHECKS = {"missing": "required", "extra_forbidden": "unknown-key", "dict
 
 def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    for e in errors:
         loc = tuple(e["loc"])
+        if e["type"] == "too_short" and any(len(o["loc"]) > len(loc) and tuple(o["loc"][:len(loc)]) == loc
+                                            for o in errors):
+            continue  # a list whose every item failed is not also "too short"
         kind = e["type"]
         field = next((p for p in reversed(loc) if isinstance(p, str) and p[:1].islower()), "")
         check = kind if "-" in kind else BUILTIN_CHECKS.get(kind, "spec-type")
