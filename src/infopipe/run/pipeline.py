@@ -55,16 +55,25 @@ class Paths:
     raw_dir: Path
     out_dir: Path
     processed_dir: Path
+    report: Path | None = None  # the published report, when not where the spec says (a rerun's own copy)
 
     @classmethod
     def for_project(cls, project: str, root: Path = Path("."), raw: Path | None = None,
-                    out: Path | None = None, processed: Path | None = None) -> "Paths":
+                    out: Path | None = None, processed: Path | None = None,
+                    report: Path | None = None) -> "Paths":
         root = Path(root).resolve()
         spec_path(root / "projects", project)  # refuses a project name that could leave projects/
         return cls(project, root,
                    Path(raw).resolve() if raw else root / "data" / "raw" / project,
                    Path(out).resolve() if out else root / "outputs",
-                   Path(processed).resolve() if processed else root / "data" / "processed")
+                   Path(processed).resolve() if processed else root / "data" / "processed",
+                   Path(report).resolve() if report else None)
+
+    def report_file(self, spec: Spec) -> Path | None:
+        """The published report's PDF the spec names (report.file, from the root), if it names one."""
+        if self.report is not None:
+            return self.report
+        return self.root / spec.report.file if spec.report and spec.report.file else None
 
     def shown(self, path: Path) -> str:
         """A path as recorded: relative to the root when inside it, so a moved copy still verifies."""
@@ -124,11 +133,12 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
     return out
 
 
-def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None]) -> list[dict]:
-    """The raw files as a log entry names them: path under the raw folder's name (a database
-    dataset: its connection's variable and table), and hash."""
-    return [{"path": input_path(paths.raw_dir, spec.datasets[n].file, spec.datasets[n].source), "sha256": h}
-            for n, h in raw.items()]
+def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None], report: dict | None) -> list[dict]:
+    """The inputs as a log entry names them: each raw file (path under the raw folder's name, and
+    hash; a database dataset: its connection's variable and table), then the published report when
+    the spec names one."""
+    return ([{"path": input_path(paths.raw_dir, spec.datasets[n].file, spec.datasets[n].source), "sha256": h}
+             for n, h in raw.items()] + _input_hashes([report] if report else []))
 
 
 def input_path(raw_dir: Path, file: str | None, source: str) -> str:
@@ -153,12 +163,33 @@ def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
 
 
-def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
-    the renderers with their font files."""
+def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the published report (when
+    the spec names one), the code, the versions and the renderers with their font files."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+                       *([report["sha256"]] if report else []))
+
+
+REPORT_FOLDER = "published"  # the run's copy of the published report: inputs/published/<name>
+
+
+def report_input(spec: Spec, paths: Paths) -> dict | None:
+    """The published report the spec names, hashed like every raw file, as the run records it;
+    None when the spec names no report file. A named file that is not there is bad input."""
+    path = paths.report_file(spec)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("spec", [Problem(spec.report.file, "report-missing", "the published report "
+                                             f"that the spec names (report.file) is not there{where}")])
+    name = f"{REPORT_FOLDER}/{path.name}"
+    return {"dataset": None, "kind": "published report", "path": name, "file": name,
+            "location": paths.shown(path) if paths.report else spec.report.file,
+            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "pages": list(spec.report.pages), "source": str(path)}
 
 
 # ---------------------------------------------------------------- the steps
@@ -289,9 +320,10 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
 
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
-                 previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page (with the first records
-    behind each figure, read back from the lineage files)."""
+                 previous: Path | None, record: dict, report: Path | None = None) -> None:
+    """The run's own copies of spec and inputs (the published report too), the coverage of the
+    report's pages, and the review page (with the first records behind each figure, read back
+    from the lineage files)."""
     import pandas as pd
 
     from infopipe.present.report import write_report
@@ -302,11 +334,29 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     for item in datasets:
         if item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
             copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+    coverage = None
+    if report is not None:
+        item = next(i for i in record["inputs"] if i.get("kind") == "published report")
+        copy_input(report, folder / "inputs", item["path"], item["sha256"], previous)
+        coverage = coverage_step(load_spec(spec_file), record["figures"], folder, item)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
-    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
+
+
+def coverage_step(spec: Spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
+    """coverage.json: every number on the report's pages against the figures just computed."""
+    if not spec.report.pages:
+        return None
+    from infopipe.coverage import check_coverage
+    from infopipe.data.published import read_pages
+
+    pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
+    result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    write_json(folder / "coverage.json", result)
+    return result
 
 
 def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path | None) -> None:
@@ -382,9 +432,10 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         try:
             spec = timed("spec", load_spec, paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
-            key = run_key(spec, raw)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
             previous = latest_run(paths.project_out)
-            state["inputs"] = raw_inputs(paths, spec, raw)
+            state["inputs"] = raw_inputs(paths, spec, raw, report)
             current = None if force else _current_run(previous, key)
             if current is not None:
                 _log_up_to_date(paths, run_id, started, key, current, state["inputs"])
@@ -399,7 +450,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "started_at": started.isoformat(), "code": {"infopipe_version": __version__, **git_state(paths.root)},
                 "environment": environment(), "spec": {"path": paths.shown(spec.path), "sha256": spec.sha256},
                 "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
-                "inputs": [_input_record(paths, d) for d in datasets],
+                "inputs": [_input_record(paths, d) for d in datasets]
+                          + ([{k: v for k, v in report.items() if k != "source"}] if report else []),
                 "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                               for d in datasets],
                 "validation": computed["validation"], "figures": computed["figures"],
@@ -409,7 +461,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "rendered": rendered,
             }
             record["inputs_digest"] = content_key(spec.sha256, [(i["path"], i["sha256"]) for i in record["inputs"]])
-            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record)
+            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record,
+                  report and Path(report["source"]))
             record["steps"] = timings
             record["finished_at"] = now().isoformat()
             timed("record", record_step, staging, record)
@@ -438,10 +491,12 @@ def up_to_date(paths: Paths) -> Path | None:
         with project_lock(paths.project_out, 0):
             spec = load_spec(paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
-            key = run_key(spec, raw)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
             current = _current_run(latest_run(paths.project_out), key)
             if current is not None:
-                _log_up_to_date(paths, new_run_id(started), started, key, current, raw_inputs(paths, spec, raw))
+                _log_up_to_date(paths, new_run_id(started), started, key, current,
+                                raw_inputs(paths, spec, raw, report))
             return current
     except InfopipeError:
         return None
@@ -595,6 +650,10 @@ def status(paths: Paths) -> dict:
                "up to date" if old[fig.id].get("key") == k else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
-    current = _current_run(previous, run_key(spec, raw))
+    try:
+        report = report_input(spec, paths)
+    except InfopipeError:
+        report = None  # a run says what is missing
+    current = _current_run(previous, run_key(spec, raw, report))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}
