@@ -144,3 +144,27 @@ def test_a_connection_lost_while_reading_is_one_clear_line(pg, tmp_path, monkeyp
     assert time.monotonic() - began < 25
     assert f"{ENV}:query(projects): [database-lost] the connection to the database named by {ENV} was lost " \
            "while reading: " in err and "Traceback" not in err
+
+
+def test_a_table_in_a_duckdb_file_is_read_the_same_way(tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    path = tmp_path / "records.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"CREATE TABLE projects AS SELECT * FROM read_csv('{ROOT / 'data/raw' / PROJECT / 'projects.csv'}', "
+                    "all_varchar=true)")
+        con.execute("ALTER TABLE projects ALTER start_date TYPE DATE USING CAST(start_date AS DATE)")
+    monkeypatch.setenv(ENV, f"duckdb://{path}")
+    root = db_project(tmp_path)
+    folder = run(Paths.for_project(PROJECT, root))
+    figures = {f["id"]: f["value"] for f in record(folder)["figures"]}
+    assert (figures["pilot_projects"], figures["arc_projects"]) == (2, 10)
+    (source,) = [i for i in record(folder)["inputs"] if i["dataset"] == "projects"]
+    assert source["database"]["server_version"].startswith("DuckDB v") and source["database"]["rows"] == 12
+    assert changed_since(Paths.for_project(PROJECT, root), folder) == []
+    with duckdb.connect(str(path)) as con:
+        con.execute("UPDATE projects SET name = 'Pilot renamed' WHERE project_id = 'PILOT-ROM'")
+    assert changed_since(Paths.for_project(PROJECT, root), folder)[0].startswith(f"{ENV}:projects: the database's rows changed")
+    monkeypatch.setenv(ENV, f"duckdb://{tmp_path / 'missing.duckdb'}")
+    assert main(["--root", str(root), "validate"]) == 1
+    assert f"{ENV}:projects: [database-connect] cannot open the DuckDB file named by {ENV}: " in capsys.readouterr().err

@@ -1,9 +1,9 @@
-"""Records that live in a database: a PostgreSQL table or query, read as text cells so that the same
-column parsers, Pandera checks and messages as for a CSV file run on the rows read.
+"""Records that live in a database: a table or a query in PostgreSQL or in a DuckDB file, read as text
+cells so that the same column parsers, Pandera checks and messages as for a CSV file run on the rows.
 
 The spec names the connection by an environment variable (`database: {connection: EVENTS_DB, table:
-events}`); its value is the address (`postgresql://user:password@host:5432/db`), which infopipe never
-writes anywhere. One read is one read-only REPEATABLE READ transaction: the server's version, then
+events}`); its value is the address (`postgresql://user:password@host:5432/db`, or
+`duckdb:///path/to/file.duckdb`), which infopipe never writes anywhere. One read is one read-only REPEATABLE READ transaction: the server's version, then
 `SELECT <declared columns>::text FROM <table or (query)> ORDER BY <primary key>`, so rows are
 numbered in key order and a problem names `EVENTS_DB:events, row 3, column 'amount'`. NULL is an empty
 cell. The rows' content hash (SHA-256 of the cells as read) plays the part of a raw file's hash: it
@@ -110,6 +110,57 @@ def postgresql_hash(address: str, origin: dict) -> str:
     return content_hash(postgresql_rows(address, origin["query"], origin["connection"], origin["connection"])[2])
 
 
+# ---- DuckDB --------------------------------------------------------------------------------------
+
+def read_duckdb(address: str, ds: DatasetSpec) -> Rows:
+    db = ds.database
+    columns = list(ds.columns)
+    source = ".".join(_quoted(p) for p in db.table.split(".")) if db.table else f"({db.query}) AS query"
+    text = (f"SELECT {', '.join(f'CAST({_quoted(c)} AS VARCHAR)' for c in columns)} FROM {source} "
+            f"ORDER BY {_quoted(ds.primary_key)}")
+    version, rows = duckdb_rows(address, text, ds.source, db.connection)
+    return Rows({c: [r[i] for r in rows] for i, c in enumerate(columns)}, content_hash(rows),
+                {"engine": "duckdb", "connection": db.connection, "query": text,
+                 "server_version": version, "rows": len(rows)})
+
+
+def duckdb_rows(address: str, text: str, shown: str, connection_name: str) -> tuple[str, list[tuple]]:
+    """(DuckDB's version, the rows) of a query on a database file opened read-only.
+    The address is `duckdb:///absolute/path.duckdb` or `duckdb:path/relative/to/the/current/folder`."""
+    import duckdb
+
+    def fail(check: str, message: str) -> InfopipeError:
+        return InfopipeError("ingest", [Problem(shown, check, message)])
+
+    path = address.split(":", 1)[1]
+    path = path[2:] if path.startswith("//") else path
+    try:
+        connection = duckdb.connect(path, read_only=True)
+    except duckdb.Error as err:
+        raise fail("database-connect", f"cannot open the DuckDB file named by {connection_name}: "
+                   f"{_words(err, address)}") from None
+    try:
+        version = f"DuckDB {connection.execute('SELECT version()').fetchone()[0]}"
+        rows = connection.execute(text).fetchall()
+    except duckdb.CatalogException as err:
+        raise fail("database-table-missing", _words(err, address)) from None
+    except duckdb.BinderException as err:
+        raise fail("database-column-missing", f"{_words(err, address)} (the spec declares it)") from None
+    except duckdb.Error as err:
+        raise fail("database-query", _words(err, address)) from None
+    finally:
+        connection.close()
+    return version, rows
+
+
+def duckdb_hash(address: str, origin: dict) -> str:
+    return content_hash(duckdb_rows(address, origin["query"], origin["connection"], origin["connection"])[1])
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 @dataclass(frozen=True)
 class Engine:
     """One kind of database: how to read a dataset's rows, and how to hash a recorded query's rows now."""
@@ -121,6 +172,7 @@ class Engine:
 ENGINES: dict[str, Engine] = {  # by the address's scheme
     "postgresql": Engine(read_postgresql, postgresql_hash),
     "postgres": Engine(read_postgresql, postgresql_hash),
+    "duckdb": Engine(read_duckdb, duckdb_hash),
 }
 
 
