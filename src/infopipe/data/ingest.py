@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import raw_file, sha256_file
+from infopipe.files import is_pattern, matching_files, raw_file, sha256_file, sha256_files
 from infopipe.spec.model import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time
@@ -97,9 +97,11 @@ class RawTable:
         """Problems for (check, message, 0-based row, column, value) tuples, each located in the file;
         the file lines of all rows are worked out in one pass."""
         where = self.places.locate(sorted({r for _, _, r, _, _ in found if r is not None}))
-        return [Problem(self.name, check, message, value=value,
-                        **self.places.fields(where, row, column))
-                for check, message, row, column, value in found]
+        out = []
+        for check, message, row, column, value in found:
+            fields = {"file": self.name, **self.places.fields(where, row, column)}
+            out.append(Problem(check=check, message=message, value=value, **fields))
+        return out
 
 
 class Places:
@@ -167,17 +169,11 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
         return RawTable(ds.name, Path(ds.source), ds.source, rows.sha256, 0, arrow_table(rows), Places(),
                         origin=rows.origin)
     shown = f"{raw_dir.name}/{ds.file}"
+    if is_pattern(ds.file):
+        return read_parquet_files(ds, raw_dir, max_bytes)
     path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
-                            f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
-                            "nothing was read. Split the file or raise max_file_bytes in the spec")])
-    if max_bytes is None and size > (limit := default_max_file_bytes()):
-        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
-                            f"{size:,} bytes is more than infopipe reads on this machine ({limit:,}, "
-                            f"1/{MEMORY_SHARE} of its memory); nothing was read. Split the file or set "
-                            "max_file_bytes in the spec")])
+    _refuse_too_large(shown, size, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         table, places, digest = read_parquet(path, shown, ds), Places(), sha256_file(path)
@@ -187,6 +183,52 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
         table, places, digest, typed = read_csv_typing_ahead(path, shown, ds)
         return RawTable(ds.name, path, shown, digest, size, table, places, typed)
     return RawTable(ds.name, path, shown, digest, size, table, places)
+
+
+def _refuse_too_large(shown: str, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
+                            f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
+                            "nothing was read. Split the file or raise max_file_bytes in the spec")])
+    if max_bytes is None and size > (limit := default_max_file_bytes()):
+        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
+                            f"{size:,} bytes is more than infopipe reads on this machine ({limit:,}, "
+                            f"1/{MEMORY_SHARE} of its memory); nothing was read. Split the file or set "
+                            "max_file_bytes in the spec")])
+
+
+def read_parquet_files(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None) -> RawTable:
+    """A folder of Parquet files (`file: events/*.parquet`): one table, the files in name order, each
+    read as read_parquet reads one; a problem names the file and the row within it."""
+    shown = f"{raw_dir.name}/{ds.file}"
+    files = matching_files(raw_dir, ds.file, shown, ds.name)
+    size = sum(path.stat().st_size for _, path in files)
+    _refuse_too_large(shown, size, max_bytes)
+    tables, problems = [], []
+    for rel, path in files:
+        try:
+            tables.append(read_parquet(path, f"{raw_dir.name}/{rel}", ds))
+        except InfopipeError as err:
+            problems += err.problems
+    if problems:
+        raise InfopipeError("ingest", problems)
+    table = pa.concat_tables([t.select(list(tables[0].column_names)) for t in tables], promote_options="permissive")
+    starts = np.cumsum([0] + [t.num_rows for t in tables])
+    places = FileRows([f"{raw_dir.name}/{rel}" for rel, _ in files], starts)
+    return RawTable(ds.name, files[0][1].parent, shown, sha256_files(files), size, table, places)
+
+
+class FileRows(Places):
+    """Rows of several files read as one table: each row's own file and its row number there."""
+
+    def __init__(self, names: list[str], starts: np.ndarray):
+        self.names, self.starts = names, starts
+
+    def fields(self, where: dict, row: int | None, column: str | None) -> dict:
+        if row is None:
+            return {"row": None, "column": column}
+        part = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return {"file": self.names[part], "row": row - int(self.starts[part]) + 1, "column": column}
 
 
 # ---- CSV ----------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from infopipe import __version__
 from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
-from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
+from infopipe.files import inside, is_pattern, matching_files, resolve_inside, reuse_file, sha256_file, sha256_files
 from infopipe.run.provenance import append_log, environment, git_state, write_json
 from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from infopipe.spec.compile import compile_spec
@@ -126,6 +126,9 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
 
                 out[ds.name] = fingerprint(ds)
                 continue
+            if is_pattern(ds.file):  # a folder of Parquet files: one hash over all of them
+                out[ds.name] = sha256_files(matching_files(raw_dir, ds.file, ds.file, ds.name))
+                continue
             path = resolve_inside(raw_dir, ds.file, ds.file)
             out[ds.name] = sha256_file(path) if path.is_file() else None
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
@@ -220,7 +223,7 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
         item = {"dataset": name, "key": keys[name], "path": str(cached[name]),
                 "sha256": sha256_file(cached[name]), "rows": pq.ParquetFile(cached[name]).metadata.num_rows,
                 "raw_file": ds.file, "source": ds.source, "raw_sha256": raw_hashes[name],
-                "raw_bytes": (raw_dir / ds.file).stat().st_size if ds.file else 0, "redone": name in todo}
+                "raw_bytes": _raw_bytes(raw_dir, ds), "redone": name in todo}
         if ds.database is not None:
             from infopipe.data.database import last_origin
 
@@ -291,6 +294,14 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
     return {"figures": entries, "computed": computed, "validation": validation}
 
 
+def _raw_bytes(raw_dir: Path, ds) -> int:
+    if not ds.file:
+        return 0
+    if is_pattern(ds.file):
+        return sum(path.stat().st_size for _, path in matching_files(raw_dir, ds.file, ds.file, ds.name))
+    return (raw_dir / ds.file).stat().st_size
+
+
 def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: Path | None = None,
                  force: bool = False) -> dict:
     """figures.json and lineage/<figure>.parquet in the run folder; unchanged figures are reused."""
@@ -332,7 +343,10 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     shutil.copyfile(spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
     for item in datasets:
-        if item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
+        if item["raw_file"] and is_pattern(item["raw_file"]):  # each Parquet file of the folder
+            for rel, path in matching_files(raw_dir, item["raw_file"], item["raw_file"], item["dataset"]):
+                copy_input(path, folder / "inputs", rel, sha256_file(path), previous)
+        elif item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
             copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
     coverage = None
     if report is not None:

@@ -162,6 +162,9 @@ class DatasetSpec(Model):
     def _inside_raw_folder(cls, file: str | None) -> str | None:
         if file is None:
             return file
+        if "*" in file and not re.fullmatch(r"([^*]*/)?[^/*]*\*[^/*]*\.parquet", file):
+            raise _fail("spec-shape", f"file '{file}': a pattern names the Parquet files of one folder, "
+                        "such as events/*.parquet")
         pure = PurePosixPath(file.replace("\\", "/"))
         if not file or pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", file) or "\0" in file:
             raise _fail("unsafe-path", f"file '{file}' must be a plain path inside the project's raw "
