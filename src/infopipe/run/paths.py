@@ -17,16 +17,25 @@ class Paths:
     raw_dir: Path
     out_dir: Path
     processed_dir: Path
+    report: Path | None = None  # the published report, when not where the spec says (a rerun's own copy)
 
     @classmethod
     def for_project(cls, project: str, root: Path = Path("."), raw: Path | None = None,
-                    out: Path | None = None, processed: Path | None = None) -> "Paths":
+                    out: Path | None = None, processed: Path | None = None,
+                    report: Path | None = None) -> "Paths":
         root = Path(root).resolve()
         spec_path(root / "projects", project)  # refuses a project name that could leave projects/
         return cls(project, root,
                    Path(raw).resolve() if raw else root / "data" / "raw" / project,
                    Path(out).resolve() if out else root / "outputs",
-                   Path(processed).resolve() if processed else root / "data" / "processed")
+                   Path(processed).resolve() if processed else root / "data" / "processed",
+                   Path(report).resolve() if report else None)
+
+    def report_file(self, spec) -> Path | None:
+        """The published report's PDF the spec names (report.file, from the root), if it names one."""
+        if self.report is not None:
+            return self.report
+        return self.root / spec.report.file if spec.report and spec.report.file else None
 
     def shown(self, path: Path) -> str:
         """A path as recorded: relative to the root when inside it, so a moved copy still verifies."""

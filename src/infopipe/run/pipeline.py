@@ -61,7 +61,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         force: bool = False) -> Path:
     """Build one run of the project (or find the current one); return its folder."""
     started = now()
-    state = RunState(paths, f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}", started.isoformat(), today, force)
+    state = RunState(paths, new_run_id(started), started.isoformat(), today, force)
     current, inputs = SPEC, []
 
     with stop_on_signals(), project_lock(paths.project_out, lock_wait):
@@ -77,16 +77,11 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 state.results[declared.name] = step(declared.name, WORK[declared.name], state, key=key)
                 state.timings.append({"step": declared.name, "started_at": started_at, "ended_at": now().isoformat(),
                                       "seconds": round(time.perf_counter() - began, 3)})
-                if declared is SPEC:
-                    plan = state.plan
-                    inputs = [{"path": f"{paths.raw_dir.name}/{plan.files[n]}", "sha256": h} for n, h in plan.raw.items()]
-                    if plan.current is not None:
-                        append_log(paths.log_file, {
-                            "run_id": state.run_id, "project": paths.project, "status": "up-to-date",
-                            "current_run": Path(plan.current).name, "run_key": plan.run_key,
-                            "started_at": state.started, "finished_at": now().isoformat(), "inputs": inputs,
-                            "code": {"infopipe_version": __version__}})
-                        return Path(plan.current)
+                if declared is SPEC:  # the plan is made: a run that is current ends here
+                    inputs = state.plan.inputs
+                    if state.plan.current is not None:
+                        _log_up_to_date(paths, state.run_id, started, state.plan, inputs)
+                        return Path(state.plan.current)
             record = state.of(RECORD)
             final = finish_run(state.staging, paths.project_out, state.run_id)
             state.staging = None
@@ -158,4 +153,33 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
 
 def status(paths: Paths) -> dict:
     """What is up to date and what is stale, and why, without doing any work: the plan, printed."""
-    return make_plan(paths, load_spec(paths.spec_file)).status()
+    return make_plan(paths, load_spec(paths.spec_file), report_missing_is_bad=False).status()
+
+
+def up_to_date(paths: Paths) -> Path | None:
+    """The latest run when a run now would build nothing, having logged the `up-to-date` entry
+    exactly as `run` does; else None. The same plan under the same lock as `run`, without paying
+    for a runner: the Prefect path asks this first, so a no-change `make run` creates no flow run.
+    None also when the project is locked or the spec is bad: the full run then waits, refuses or
+    reports it as it always does."""
+    started = now()
+    try:
+        with project_lock(paths.project_out, 0):
+            plan = make_plan(paths, load_spec(paths.spec_file))
+            if plan.current is not None:
+                _log_up_to_date(paths, new_run_id(started), started, plan, plan.inputs)
+                return Path(plan.current)
+            return None
+    except InfopipeError:
+        return None
+
+
+def new_run_id(started: dt.datetime) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _log_up_to_date(paths: Paths, run_id: str, started: dt.datetime, plan, inputs: list[dict]) -> None:
+    append_log(paths.log_file, {
+        "run_id": run_id, "project": paths.project, "status": "up-to-date",
+        "current_run": Path(plan.current).name, "run_key": plan.run_key, "started_at": started.isoformat(),
+        "finished_at": now().isoformat(), "inputs": inputs, "code": {"infopipe_version": __version__}})

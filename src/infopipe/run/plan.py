@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from infopipe.errors import InfopipeError
+from infopipe.errors import InfopipeError, Problem
 from infopipe.files import resolve_inside, sha256_file
 from infopipe.run.paths import Paths
 from infopipe.run.publish import latest_run
@@ -48,14 +48,23 @@ class Plan:
     spec_sha256: str
     raw: dict[str, str | None]  # dataset -> its raw file's SHA-256 (None: missing or unreadable)
     files: dict[str, str]  # dataset -> its raw file, as the spec names it
+    report: dict | None  # the published report the spec names, hashed like a raw file (None: none)
     tables: tuple[Unit, ...]
     figures: tuple[Unit, ...]
     run_key: str
     previous: str | None  # the latest run's folder
     current: str | None  # the latest run, when it was built from exactly these inputs and is whole
     force: bool = False
+    raw_folder: str = "raw"
     old_figures: dict[str, dict] = field(default_factory=dict, repr=False)  # id -> its figures.json entry
     old_outputs: dict[str, str] = field(default_factory=dict, repr=False)  # path -> recorded key
+
+    @property
+    def inputs(self) -> list[dict]:
+        """The inputs as a log entry names them: each raw file (path under the raw folder's name,
+        and hash), then the published report when the spec names one."""
+        return ([{"path": f"{self.raw_folder}/{self.files[n]}", "sha256": h} for n, h in self.raw.items()]
+                + ([{"path": self.report["path"], "sha256": self.report["sha256"]}] if self.report else []))
 
     def table(self, name: str) -> Unit:
         return next(u for u in self.tables if u.name == name)
@@ -114,12 +123,33 @@ def figure_key(spec: Spec, figure_id: str, keys: dict[str, str]) -> str:
                        spec.period.model_dump(mode="json"), [keys.get(d) for d in fig.rule.reads])
 
 
-def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, all of infopipe's code, the
-    versions and the renderers with their font files."""
+def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the published report (when
+    the spec names one), all of infopipe's code, the versions and the renderers with their fonts."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+                       *([report["sha256"]] if report else []))
+
+
+REPORT_FOLDER = "published"  # the run's copy of the published report: inputs/published/<name>
+
+
+def report_input(spec: Spec, paths: Paths) -> dict | None:
+    """The published report the spec names, hashed like every raw file, as the run records it;
+    None when the spec names no report file. A named file that is not there is bad input."""
+    path = paths.report_file(spec)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("spec", [Problem(spec.report.file, "report-missing", "the published report "
+                                             f"that the spec names (report.file) is not there{where}")])
+    name = f"{REPORT_FOLDER}/{path.name}"
+    return {"dataset": None, "kind": "published report", "path": name, "file": name,
+            "location": paths.shown(path) if paths.report else spec.report.file,
+            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "pages": list(spec.report.pages), "source": str(path)}
 
 
 def table_path(paths: Paths, name: str, key: str) -> Path:
@@ -128,10 +158,17 @@ def table_path(paths: Paths, name: str, key: str) -> Path:
 
 # ---------------------------------------------------------------- the plan
 
-def make_plan(paths: Paths, spec: Spec, force: bool = False) -> Plan:
+def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_bad: bool = True) -> Plan:
     """Every unit's key and whether it can be reused, from the spec, the raw files' hashes, the
-    typed tables on disk and the latest run."""
+    published report, the typed tables on disk and the latest run. A named report that is missing
+    is bad input, unless only asked for the status (a run then says what is missing)."""
     raw = raw_fingerprints(spec, paths.raw_dir)
+    try:
+        report = report_input(spec, paths)
+    except InfopipeError:
+        if report_missing_is_bad:
+            raise
+        report = None
     previous = latest_run(paths.project_out)
     record = read_record(previous) if previous else {}
     keys = dataset_keys(spec, raw)
@@ -156,11 +193,11 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False) -> Plan:
                "its lineage file is missing" if old[fig.id].get("key") == key else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append(Unit(fig.id, key, whole and not force, why, ids=ids))
-    key = run_key(spec, raw)
+    key = run_key(spec, raw, report)
     current = None if force else current_run(previous, key, record)
-    return Plan(paths.project, spec.sha256, raw, {n: d.file for n, d in spec.datasets.items()}, tuple(tables), tuple(figures), key,
-                str(previous) if previous else None, str(current) if current else None, force,
-                {} if force else old,
+    return Plan(paths.project, spec.sha256, raw, {n: d.file for n, d in spec.datasets.items()}, report,
+                tuple(tables), tuple(figures), key, str(previous) if previous else None,
+                str(current) if current else None, force, paths.raw_dir.name, {} if force else old,
                 {o["path"]: o.get("key") for o in record.get("outputs", [])})
 
 

@@ -61,6 +61,8 @@ class Step:
                 out.append("spec.yaml")
             elif p.startswith("data/raw/"):
                 out.append("inputs/")
+            elif p == "<report.file>":  # the published report the spec names, wherever it is
+                out.append("inputs/published/")
         return out
 
 
@@ -84,9 +86,11 @@ RENDER = Step("render", "draw each panel and the page as SVG, rasterise PNGs and
               ("resvg-py", "cairosvg", "pikepdf", "jinja2", "fonttools"), ("infopipe.present.render", "infopipe.present.page"),
               timeout=float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600")), retries=1,
               retry_on=frozenset({"render-timeout"}))  # a render the clock stopped (a loaded machine)
-PUBLISH = Step("publish", "write the review page and the run's own copies of its spec and inputs",
-               (RUN + "figures.json", RUN + "lineage/", RUN + "panels/", RUN + "page."),
-               (RUN + "report.html", RUN + "spec.yaml", RUN + "inputs/"), ("jinja2",), ("infopipe.present.report",))
+PUBLISH = Step("publish", "write the run's own copies of its spec and inputs (the published report too), "
+               "read the report's pages back and match every number printed there (coverage), and write the "
+               "review page", (RUN + "figures.json", RUN + "lineage/", RUN + "panels/", RUN + "page.", "<report.file>"),
+               (RUN + "report.html", RUN + "spec.yaml", RUN + "inputs/", RUN + "coverage.json"), ("jinja2", "pdfplumber"),
+               ("infopipe.present.report", "infopipe.coverage"))
 RECORD = Step("record", "write provenance.json and the RO-Crate that describe the run", (RUN,),
               (RUN + "provenance.json", RUN + "ro-crate-metadata.json"), ("rocrate",), ("infopipe.run.crate",))
 

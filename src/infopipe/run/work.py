@@ -214,7 +214,8 @@ def publish(state: RunState) -> dict:
         "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
         "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
                     "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                    "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                    "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets]
+                  + ([{k: v for k, v in plan.report.items() if k != "source"}] if plan.report else []),
         "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                       for d in datasets],
         "validation": computed["validation"], "figures": computed["figures"],
@@ -228,12 +229,30 @@ def publish(state: RunState) -> dict:
     (folder / "inputs").mkdir()
     for item in datasets:
         copy_input(paths.raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+    coverage = None
+    if plan.report is not None:
+        item = plan.report
+        copy_input(Path(item["source"]), folder / "inputs", item["path"], item["sha256"], previous)
+        coverage = coverage_of(spec, record["figures"], folder, item)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
-    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
     return record
+
+
+def coverage_of(spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
+    """coverage.json: every number on the report's pages against the figures just computed."""
+    if not spec.report.pages:
+        return None
+    from infopipe.coverage import check_coverage
+    from infopipe.data.published import read_pages
+
+    pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
+    result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    write_json(folder / "coverage.json", result)
+    return result
 
 
 @does(RECORD)
