@@ -1,8 +1,10 @@
-"""A throwaway PostgreSQL cluster for tests: initdb in a temporary folder, listening only on 127.0.0.1
-and a socket folder of its own, on a free port; stopped and deleted afterwards.
+"""A throwaway PostgreSQL cluster for tests: initdb in a temporary folder, listening only on
+127.0.0.1 and a socket folder of its own, on a free port; stopped and deleted afterwards.
 
 PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user (Debian's
-package creates it) and every server command runs through `runuser`.
+package creates it) and every server command runs through `runuser`. Reused by any test that needs a
+real database (the Prefect server here; database datasets later): see the `postgres` fixture in
+conftest.py.
 """
 
 from __future__ import annotations
@@ -44,16 +46,12 @@ class Cluster:
         return f"{driver}://{self.user}@{HOST}:{self.port}/{database}"
 
     def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-        """Run a server command as the cluster's owner."""
         prefix = ["runuser", "-u", self.user, "--"] if os.geteuid() == 0 else []
-        done = subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=timeout, cwd=self.base)
+        done = subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=timeout,
+                              cwd=self.base)
         if done.returncode:
             raise RuntimeError(f"{' '.join(args)} failed: {done.stderr.strip() or done.stdout.strip()}")
         return done
-
-    def psql(self, database: str, sql: str) -> str:
-        return self.command(str(self.bin / "psql"), "-h", HOST, "-p", str(self.port), "-U", self.user,
-                            "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql).stdout
 
     def create_database(self, name: str) -> str:
         self.command(str(self.bin / "createdb"), "-h", HOST, "-p", str(self.port), "-U", self.user, name)
@@ -62,11 +60,6 @@ class Cluster:
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
             self.command(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.base} -c listen_addresses={HOST} -c fsync=off -c max_connections=200"
-        self.command(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
-                     "-o", options, "-w", "-t", "60", "start")
 
 
 def start_cluster() -> Cluster:
@@ -84,7 +77,9 @@ def start_cluster() -> Cluster:
     cluster = Cluster(base, binary, free_port(), user)
     cluster.command(str(binary / "initdb"), "-D", str(cluster.data), "-U", user, "--auth=trust",
                     "-E", "UTF8", "--no-sync", "--no-instructions")
-    cluster.start()
+    options = f"-p {cluster.port} -k {base} -c listen_addresses={HOST} -c fsync=off -c max_connections=200"
+    cluster.command(str(binary / "pg_ctl"), "-D", str(cluster.data), "-l", str(base / "server.log"),
+                    "-o", options, "-w", "-t", "60", "start")
     return cluster
 
 

@@ -25,6 +25,12 @@ COLUMNS = ("project_id text PRIMARY KEY, name text, kind text, partners text, st
            "end_date date, source text")
 
 
+def psql(cluster, database: str, sql: str) -> str:
+    """Run SQL as the cluster's owner; the rows unaligned, one per line, cells split by |."""
+    return cluster.command(str(cluster.bin / "psql"), "-h", HOST, "-p", str(cluster.port), "-U", cluster.user,
+                           "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql).stdout
+
+
 @pytest.fixture(scope="module")
 def pg():
     """A throwaway cluster with database `records`: table `projects` (the shipped CSV), a copy whose
@@ -34,7 +40,7 @@ def pg():
         cluster.create_database("records")
         csv = (ROOT / "data" / "raw" / PROJECT / "projects.csv").read_text(encoding="utf-8")
         (cluster.base / "projects.csv").write_text(csv, encoding="utf-8")
-        cluster.psql("records", f"CREATE TABLE projects ({COLUMNS}); "
+        psql(cluster, "records", f"CREATE TABLE projects ({COLUMNS}); "
                      f"COPY projects FROM '{cluster.base / 'projects.csv'}' WITH (FORMAT csv, HEADER true); "
                      "CREATE TABLE projects_ts AS SELECT * FROM projects; "
                      "ALTER TABLE projects_ts ALTER COLUMN start_date TYPE timestamp; "
@@ -79,13 +85,13 @@ def test_a_table_in_postgresql_is_validated_counted_and_recorded(pg, tmp_path, m
     db = source["database"]
     assert db["query"].startswith('SELECT "project_id"::text, "name"::text') and 'FROM "projects" ORDER BY "project_id"' in db["query"]
     assert db["server_version"].startswith("PostgreSQL 15") and db["rows"] == 12
-    rows = [tuple(r.split("|")) for r in pg.psql("records", db["query"]).strip().splitlines()]
+    rows = [tuple(r.split("|")) for r in psql(pg, "records", db["query"]).strip().splitlines()]
     assert source["sha256"] == content_hash([tuple(c or None for c in r) for r in rows])
     assert PASSWORD not in (first / "provenance.json").read_text() and not (first / "inputs" / "projects.csv").exists()
     assert verify(paths, None, False)[1] == [] and changed_since(paths, first) == []
     assert run(paths) == first  # nothing changed, in the files or in the database
 
-    pg.psql("records", "UPDATE projects SET name = 'Pilot renamed' WHERE project_id = 'PILOT-ROM'")
+    psql(pg, "records", "UPDATE projects SET name = 'Pilot renamed' WHERE project_id = 'PILOT-ROM'")
     (note,) = changed_since(paths, first)
     assert note.startswith(f"{ENV}:projects: the database's rows changed since this run")
     second = run(paths)
@@ -129,7 +135,7 @@ def test_a_connection_lost_while_reading_is_one_clear_line(pg, tmp_path, monkeyp
     def cut():
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            ended = pg.psql("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            ended = psql(pg, "postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                             "WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()")
             if ended.strip() not in ("", "0"):
                 return
