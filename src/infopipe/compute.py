@@ -51,11 +51,15 @@ class FigureResult:
     record_ids: pd.Series = field(default=None, compare=False, repr=False)
     records: pd.DataFrame = field(default=None, compare=False, repr=False)  # the fields the rule used
     line: int = 0
+    mark: dict | None = None  # a chart's mark: key, label, series, partial, code (see marks.py)
+    chart_notes: tuple = ()  # a chart: what its marks leave out or count apart
 
     @classmethod
     def from_dict(cls, data: dict) -> "FigureResult":
         names = {f.name for f in fields(cls)} - {"record_ids", "records"}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        out = {k: v for k, v in data.items() if k in names}
+        out["chart_notes"] = tuple(out.get("chart_notes", ()))
+        return cls(**out)
 
     @property
     def matches(self) -> bool:
@@ -67,6 +71,10 @@ class FigureResult:
             "id", "label", "value", "printed", "published", "matches", "claim_kind", "claim_meaning",
             "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
+        if self.mark is not None:
+            out["mark"] = self.mark
+        if self.chart_notes:
+            out["chart_notes"] = list(self.chart_notes)
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
         return out
 
@@ -122,8 +130,13 @@ def part_rule(fig: FigureSpec, part):
 
 
 def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResult]:
-    """A figure's result, then one result per breakdown part."""
+    """A figure's result, then one result per breakdown part or chart mark."""
     out = [_result(spec, fig, fig.rule, tables, fid=fig.id, label=fig.label, published=fig.published)]
+    if fig.chart is not None:
+        from infopipe.marks import compute_chart
+
+        marks, notes = compute_chart(spec, fig, tables, out[0])
+        return [replace(out[0], chart_notes=tuple(notes)), *marks]
     for part in fig.breakdown.parts if fig.breakdown else ():
         out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
                            published=part.published, parent=fig.id))
@@ -170,6 +183,8 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
     for fig in spec.figures:
         key = figure_key(spec, fig, keys)
         ids = [fig.id] + [part_id(fig, p) for p in (fig.breakdown.parts if fig.breakdown else ())]
+        if fig.chart is not None:  # a chart's marks are found in the data: reuse those it had
+            ids += [i for i, e in old.items() if e.get("parent") == fig.id]
         reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
                        for i in ids)
         if reusable:

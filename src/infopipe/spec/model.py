@@ -25,6 +25,7 @@ from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
 from infopipe.concepts.rules import FILTERS, RULES
+from infopipe.spec.charts import ChartSpec, check_chart
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
@@ -241,6 +242,7 @@ class FigureSpec(Model):
     note: Text | None = None
     sentence: Text | None = None
     breakdown: Breakdown | None = None
+    chart: ChartSpec | None = None
     panel: bool = True
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
@@ -264,6 +266,8 @@ class FigureSpec(Model):
     @property
     def kind(self) -> str:
         """The panel kind this figure is drawn as."""
+        if self.chart:
+            return self.chart.kind
         if self.breakdown:
             return "breakdown"
         if self.sentence:
@@ -596,7 +600,14 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
         if ids.count(fig.id) > 1 and ids.index(fig.id) != i:
             fail("duplicate-id", f"figure id '{fig.id}' is used twice", here + ("id",))
         problems += _check_rule(spec, fig.rule, f"figure '{fig.id}'", here + ("rule",), doc, shown)
-        if fig.published is None and fig.breakdown is None:
+        if fig.chart is not None:
+            check_chart(fig.chart, fig.rule, spec.datasets, fail, here + ("chart",))
+            for j, mark in enumerate(fig.chart.marks):
+                try:
+                    parse_claim(mark.published, fig.tolerance)
+                except ClaimError as err:
+                    fail("claim", str(err), here + ("chart", "marks", j, "published"))
+        if fig.published is None and fig.breakdown is None and fig.chart is None:
             fail("published-missing", f"figure '{fig.id}' has no published value: write the number "
                  "the report printed, as printed (e.g. \"£1m\", \"more than 40\")", here)
         for text, key in ((fig.published, "published"), *((p.published, ("breakdown", "parts", j, "published"))
@@ -622,6 +633,8 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
                  "where its number goes", here + ("sentence",))
         if fig.breakdown:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
+        if fig.chart is not None and fig.breakdown is not None:
+            fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
             fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
     return problems

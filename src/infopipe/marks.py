@@ -1,0 +1,283 @@
+"""A chart's marks: one figure per bar, point, slice or country, each counted by the chart's rule.
+
+A mark's rule is the chart's rule narrowed to its group (`by.column = key`, a date range for a time
+bucket, `series.column = value`), so each mark has what every figure has: a value computed from the
+records, its lineage (exactly the records of its group), a recount from them, its rule in words and,
+where the report printed it, a claim. The marks are found from the data (the distinct keys), or, for
+time buckets, from the reporting period: every year, quarter or month in it is a mark, so an empty
+one is drawn as 0 rather than left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from infopipe.concepts.claims import parse_claim
+from infopipe.concepts.formats import FormatError, render_template
+from infopipe.concepts.rules import apply_rule, rule_columns, select
+from infopipe.errors import InfopipeError, Problem
+from infopipe.spec.charts import ChartSpec, Countries, mark_slug
+from infopipe.spec.model import Filter, FigureSpec, Spec
+
+SHARE_PRINT = "{percent:0}"
+
+
+# ---------------------------------------------------------------- time buckets
+
+@dataclass(frozen=True)
+class Bucket:
+    """One year, quarter or month of a date column, clipped to the reporting period."""
+
+    key: str  # "2019", "2019-Q1", "2019-01"
+    label: str  # "2019", "2019 Q1", "Jan 2019"
+    start: dt.date
+    end: dt.date  # inclusive
+    partial: bool  # the period covers only part of it
+
+
+def _bucket_of(day: dt.date, every: str) -> tuple[str, str, dt.date, dt.date]:
+    if every == "year":
+        return str(day.year), str(day.year), dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+    if every == "quarter":
+        q = (day.month - 1) // 3
+        start = dt.date(day.year, 3 * q + 1, 1)
+        end = (dt.date(day.year + (q == 3), (3 * q + 3) % 12 + 1, 1)) - dt.timedelta(days=1)
+        return f"{day.year}-Q{q + 1}", f"{day.year} Q{q + 1}", start, end
+    start = dt.date(day.year, day.month, 1)
+    end = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1) - dt.timedelta(days=1)
+    return f"{day.year}-{day.month:02d}", start.strftime("%b %Y"), start, end
+
+
+def buckets(every: str, first: dt.date, last: dt.date) -> list[Bucket]:
+    """Every bucket from the one holding `first` to the one holding `last`, clipped to them."""
+    out, day = [], first
+    while day <= last:
+        key, label, start, end = _bucket_of(day, every)
+        out.append(Bucket(key, label, max(start, first), min(end, last), start < first or end > last))
+        day = end + dt.timedelta(days=1)
+    return out
+
+
+# ---------------------------------------------------------------- groups
+
+@dataclass(frozen=True)
+class Group:
+    """One mark before it is counted: its key, its words, and the filters that pick its records."""
+
+    key: str
+    label: str
+    filters: tuple[Filter, ...]
+    series: str | None = None
+    partial: bool = False
+    code: str | None = None  # map: the ISO 3166 alpha-3 code drawn
+    apart: bool = False  # map: the records whose code is not a country, counted apart
+
+
+def _series_values(chart: ChartSpec, chosen: pd.DataFrame) -> list:
+    if chart.series is None:
+        return [None]
+    return sorted(chosen[chart.series.column].dropna().unique().tolist(), key=str)
+
+
+def _time_groups(spec: Spec, fig: FigureSpec, chosen: pd.DataFrame, fail) -> list[Group]:
+    chart, column = fig.chart, fig.chart.by.column
+    period = spec.period_for(fig.rule)
+    if period and period[0] == column:
+        first, last = period[1], period[2]
+    else:
+        days = pd.to_datetime(chosen[column].dropna())
+        if days.empty:
+            return []
+        first, last = days.min().date(), days.max().date()
+        first, last = _bucket_of(first, chart.by.every)[2], _bucket_of(last, chart.by.every)[3]
+    found = buckets(chart.by.every, first, last)
+    if found and found[0].partial:
+        fail(f"the period starts on {first}, inside {chart.by.every} {found[0].label}: a chart's first "
+             f"{chart.by.every} must be whole (start the period where a {chart.by.every} starts)")
+    if found and found[-1].partial and chart.partial_last is None:
+        fail(f"the last {chart.by.every}, {found[-1].label}, is covered only from {found[-1].start} to "
+             f"{found[-1].end}: say so with partial_last (e.g. partial_last: \"{found[-1].label} to "
+             f"{found[-1].end:%-d %B}\"), so that it is drawn as partial")
+    if found and not found[-1].partial and chart.partial_last is not None:
+        fail(f"partial_last is given, but the last {chart.by.every}, {found[-1].label}, is whole in the "
+             f"period ({found[-1].start} to {found[-1].end})")
+    return [Group(b.key, b.label, (Filter(column=column, op="between", value=(b.start, b.end)),), partial=b.partial)
+            for b in found]
+
+
+def _category_groups(fig: FigureSpec, chosen: pd.DataFrame) -> list[Group]:
+    column = fig.chart.by.column
+    values = sorted(chosen[column].dropna().unique().tolist(), key=str)
+    return [Group(str(v), str(v), (Filter(column=column, op="equals", value=v),)) for v in values]
+
+
+def _map_groups(fig: FigureSpec, chosen: pd.DataFrame, notes: list[str]) -> list[Group]:
+    """One group per country code; codes that are not ISO 3166 countries are reported, and left
+    out or counted apart as the spec says."""
+    import iso3166
+
+    chart, column = fig.chart, fig.chart.by.column
+    countries = chart.countries or Countries()
+    table = iso3166.countries_by_alpha2 if countries.codes == "alpha2" else iso3166.countries_by_alpha3
+    groups, strangers = [], []
+    counts = chosen[column].dropna().astype(str).value_counts()
+    for value in sorted(counts.index):
+        country = table.get(value.upper())
+        if country is None:
+            strangers.append(value)
+            continue
+        groups.append(Group(value, country.apolitical_name if len(country.apolitical_name) < 28 else country.name,
+                            (Filter(column=column, op="equals", value=value),), code=country.alpha3))
+    if strangers:
+        listed = ", ".join(f"'{s}' ({counts[s]} record{'s' if counts[s] != 1 else ''})" for s in strangers)
+        if countries.not_countries == "count_apart":
+            groups.append(Group(countries.apart_label, countries.apart_label,
+                                (Filter(column=column, op="in", value=tuple(strangers)),), apart=True))
+            notes.append(f"not countries, counted apart as '{countries.apart_label}': {listed}")
+        else:
+            notes.append(f"not countries, left out of the map: {listed}")
+    return groups
+
+
+def chart_groups(spec: Spec, fig: FigureSpec, tables, notes: list[str]) -> list[Group]:
+    """The chart's groups, crossed with its series: the marks before they are counted."""
+    chart = fig.chart
+    located = f"figure '{fig.id}'"
+
+    def fail(message: str):
+        raise InfopipeError("compute", [Problem(str(spec.path), "chart", f"{located}: {message}", line=fig.line)])
+
+    finder = fig.rule.model_copy(update={"type": "count_rows", "column": None})
+    chosen = select(finder, tables, spec.period_for(fig.rule))
+    if chart.by.every:
+        keys = _time_groups(spec, fig, chosen, fail)
+    elif chart.kind == "map":
+        keys = _map_groups(fig, chosen, notes)
+    else:
+        keys = _category_groups(fig, chosen)
+    out = []
+    for group in keys:
+        for value in _series_values(chart, chosen):
+            if value is None:
+                out.append(group)
+            else:
+                narrowed = Filter(column=chart.series.column, op="equals", value=value)
+                out.append(replace(group, filters=group.filters + (narrowed,), series=str(value)))
+    return out
+
+
+def narrowed_rule(fig: FigureSpec, filters: tuple[Filter, ...]):
+    """The chart's rule, narrowed to one mark's records (the via target found at load is kept)."""
+    rule = fig.rule.model_copy(update={"where": (*fig.rule.where, *filters)})
+    rule._via_target = fig.rule.via_target
+    return rule
+
+
+def mark_id(fig: FigureSpec, key: str, series: str | None) -> str:
+    return f"{fig.id}_{mark_slug(key)}" + (f"_{mark_slug(series)}" if series is not None else "")
+
+
+# ---------------------------------------------------------------- counting
+
+def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
+    """The chart's marks as figures (FigureResult, kind 'mark', parent the chart), in drawing order.
+
+    `whole` is the chart's own figure (the rule over all its records): a share's marks are percents
+    of it."""
+    from infopipe.compute import FigureResult
+
+    chart = fig.chart
+    ds = spec.datasets[fig.rule.dataset]
+    period = spec.period_for(fig.rule)
+    notes: list[str] = []
+    claims = {(m.key, m.series): m for m in chart.marks}
+    results = []
+    for group in chart_groups(spec, fig, tables, notes):
+        rule = narrowed_rule(fig, group.filters)
+        counted = apply_rule(rule, tables, ds.primary_key, period)
+        if counted.value is None:
+            notes.append(f"{group.label}: no records to count")
+            continue
+        value = counted.value
+        mark = {"key": group.key, "label": group.label, "series": group.series, "partial": group.partial,
+                "code": group.code, "apart": group.apart, "filters": [f.to_dict() for f in group.filters]}
+        if chart.kind == "share":
+            total = whole.value or 0
+            mark.update(count=value, whole=total)
+            value = 100.0 * value / total if total else 0.0
+        claimed = claims.pop((group.key, group.series), None)
+        claim = parse_claim(claimed.published, fig.tolerance) if claimed else None
+        template = claim.print_template if claim else (SHARE_PRINT if chart.kind == "share" else "{comma}")
+        try:
+            printed = render_template(template, value)
+        except FormatError as err:
+            raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"mark '{group.key}' of "
+                                                    f"figure '{fig.id}': {err}", line=fig.line)]) from None
+        words = rule.describe(period)
+        if chart.kind == "share":
+            words = f"{words}, as a percentage of all {whole.record_count} records of the chart"
+        fid = mark_id(fig, group.key, group.series)
+        results.append(FigureResult(
+            id=fid, label=group.label + (f" ({group.series})" if group.series else ""), value=value,
+            printed=printed, published=claimed.published if claimed else None,
+            claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
+            claim_holds=claim.holds(value) if claim else None,
+            printed_holds=_printed_holds(printed, value, fig.tolerance) if claim else None,
+            accepted_difference=claimed.accepted_difference if claimed else None, note=None, panel=False,
+            kind="mark", dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=words,
+            explanation=fig.explanation, record_count=len(counted.record_ids), parent=fig.id,
+            record_ids=counted.record_ids, line=fig.line, mark=mark,
+            records=counted.selected[list(dict.fromkeys(
+                rule_columns(rule, ds.primary_key) + ([period[0]] if period else [])
+                + (["source"] if "source" in counted.selected else [])))]))
+    if claims:
+        missing = ", ".join(repr(k if s is None else f"{k} / {s}") for k, s in claims)
+        have = ", ".join(repr(r.mark["key"]) for r in results[:12]) or "none"
+        raise InfopipeError("compute", [Problem(str(spec.path), "chart", f"figure '{fig.id}': marks {missing} "
+                                                f"are listed under marks but the data has no such mark "
+                                                f"(its marks: {have})", line=fig.line)])
+    _check_ids(spec, fig, results)
+    return _ordered(chart, results), notes
+
+
+def _printed_holds(printed: str, value, tolerance: float):
+    from infopipe.compute import _printed_holds as holds
+
+    return holds(printed, value, tolerance)
+
+
+def _check_ids(spec: Spec, fig: FigureSpec, results: list) -> None:
+    taken = {f.id for f in spec.figures}
+    seen: dict[str, str] = {}
+    for r in results:
+        if r.id in taken or r.id in seen:
+            other = seen.get(r.id, "a figure")
+            raise InfopipeError("compute", [Problem(str(spec.path), "duplicate-id", f"figure '{fig.id}': mark "
+                                                    f"{r.mark['key']!r} gets the id '{r.id}', as does {other}: "
+                                                    "rename the figure or the values", line=fig.line)])
+        seen[r.id] = repr(r.mark["key"])
+
+
+def _ordered(chart: ChartSpec, results: list) -> list:
+    """Time in order; categories largest first (or by key, as the spec says); apart last."""
+    if chart.sorted_by() == "key":
+        return results
+    totals: dict[str, float] = {}
+    for r in results:
+        totals[r.mark["key"]] = totals.get(r.mark["key"], 0) + float(r.value)
+    return sorted(results, key=lambda r: (r.mark["apart"], -totals[r.mark["key"]], r.mark["key"]))
+
+
+def recount_mark(entry: dict, rule, frame: pd.DataFrame, whole_rule, whole: pd.DataFrame | None):
+    """A mark recomputed from its listed records alone (a share's, as a percent of the records
+    of the whole chart, recounted from the chart's own lineage)."""
+    from infopipe.concepts.rules import recount
+
+    value = recount(rule, frame)
+    if (entry.get("mark") or {}).get("whole") is not None and whole is not None:
+        total = recount(whole_rule, whole)
+        return 100.0 * value / total if total else 0.0
+    return value
