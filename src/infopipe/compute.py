@@ -18,7 +18,7 @@ import pandas as pd
 from infopipe.concepts.claims import Claim, ClaimError, parse_claim
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, render_template
-from infopipe.present.panels import Page, Panel, Part, Segment
+from infopipe.present.panels import Chart, Mark, Page, Panel, Part, Segment
 from infopipe.files import inside, reuse_file, sha256_file
 from infopipe.run.provenance import write_json
 from infopipe.concepts.rules import apply_rule, rule_columns
@@ -286,7 +286,9 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
         common = dict(id=fig.id, kind=fig.kind, headline=r.printed, label=fig.label,
                       icon=spec.icons.get(fig.id, ""), color=palette[len(panels) % len(palette)])
         note = r.note or ""
-        if fig.kind == "sentence":
+        if fig.chart is not None:
+            panels.append(chart_panel(fig, r, [x for x in results if x.parent == fig.id], common))
+        elif fig.kind == "sentence":
             segments = _segments(fig.sentence, printed)
             text = "".join(s.text for s in segments)
             panels.append(Panel(**common, segments=segments, note=note, alt=text + (f". {note}" if note else "")))
@@ -306,6 +308,25 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
             alt = f"{r.printed} {fig.label}" + (f", {note}" if note else "")
             panels.append(Panel(**common, note=note, note_figure=sub, alt=alt))
     return panels
+
+
+def chart_panel(fig: FigureSpec, whole: FigureResult, marks: list[FigureResult], common: dict) -> Panel:
+    """A chart panel: its marks (each a figure), its notes, and alt text that lists every mark."""
+    chart = fig.chart
+    drawn = tuple(Mark(key=m.mark["key"], label=m.mark["label"], value=float(m.value), printed=m.printed,
+                       series=m.mark.get("series"), partial=bool(m.mark.get("partial")), code=m.mark.get("code"),
+                       apart=bool(m.mark.get("apart"))) for m in marks)
+    notes = [f"* {chart.partial_last}" if chart.partial_last and any(m.partial for m in drawn) else ""]
+    notes += [f"{m.label}: {m.printed} (not on the map)" for m in drawn if m.apart]
+    notes += [n for n in whole.chart_notes if n.startswith("not countries, left out")]
+    notes += [whole.note or ""]
+    listed = [f"{m.label}{' ' + m.series if m.series else ''}{' (partial)' if m.partial else ''} {m.printed}"
+              for m in drawn]
+    alt = f"{fig.label}: " + "; ".join(listed[:40]) + (f"; and {len(listed) - 40} more" if len(listed) > 40 else "")
+    return Panel(**{**common, "headline": ""}, note=" ".join(n for n in notes if n),
+                 alt=alt, chart=Chart(kind=chart.kind, marks=drawn, mode=chart.mode,
+                                      orientation=chart.orientation, style=chart.style,
+                                      value_title=chart.value_title, labels=chart.labels))
 
 
 def page_for(spec: Spec, results: list[FigureResult]) -> Page:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from infopipe.present.charts import chart_figure
 from infopipe.present.colours import hex_colour, mix
 from infopipe.errors import InfopipeError, Problem
 from infopipe.present.panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
@@ -85,6 +86,21 @@ class Group:
     cls: str
     items: tuple
     kind: str = "group"
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A chart's plot area: the plotly figure drawn there, and (once kaleido has drawn it) its SVG."""
+
+    id: str
+    cls: str
+    x: float
+    y: float
+    w: float
+    h: float
+    figure: dict = field(compare=False, repr=False)
+    svg: str = field(default="", compare=False, repr=False)  # the stabilised plot, inner markup
+    kind: str = "plot"
 
 
 @dataclass(frozen=True)
@@ -381,6 +397,8 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     panels have icons, every headline sits at the same height); default: when it has one.
     """
     check_panel(panel)
+    if panel.chart is not None:
+        return layout_chart_panel(panel, theme, lay)
     stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
     k = min(lay.panel_width, lay.panel_height) / BASE
     stroke = 3 * k
@@ -391,6 +409,70 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-{panel.kind}", kind=panel.kind,
                       width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
                       items=(frame, *(_shift(i, top) for i in stack.items)))
+
+
+def layout_chart_panel(panel: Panel, theme: Theme, lay: Layout) -> DrawnPanel:
+    """A chart panel: its title (the label) at the top, its notes at the foot, the plot between.
+
+    Text is ours, measured and fitted like every panel's; the plot area gets what is left, and at
+    least half the panel: otherwise the text shrinks, then the notes lose lines, then it fails."""
+    fonts = fonts_for(theme.first_family())
+    k = min(lay.panel_width, lay.panel_height) / BASE
+    pad, gap = 16 * k, 8 * k
+    room = lay.panel_height - 2 * pad
+    text, muted = hex_colour(theme.text), hex_colour(theme.muted)
+
+    def build(s: float, note_lines: int | None):
+        head = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad, pad)
+        if panel.label:
+            head.text("label", "label", [Run(panel.label, True)], 20 * k * s, text, bold=True, pitch=1.15,
+                      anchor="start", max_lines=2)
+        foot = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad, 0)
+        if panel.note and note_lines != 0:
+            foot.text("note", "note", [Run(panel.note)], 13 * k * s, muted, pitch=1.25, anchor="start",
+                      max_lines=note_lines)
+        return head, foot
+
+    for s in scales(theme.min_text_scale):
+        head, foot = build(s, None)
+        if room - (head.y - pad) - foot.y - 2 * gap >= room / 2:
+            break
+    else:
+        lines = 3
+        while room - (head.y - pad) - foot.y - 2 * gap < room / 2:
+            if lines < 0:
+                raise InfopipeError("render", [Problem(
+                    f"panel {panel.id!r}", "text-fit", f"the {panel.kind} chart cannot leave half of its "
+                    f"{lay.panel_width}x{lay.panel_height} panel to the plot: make the panel larger or "
+                    "the label shorter")])
+            head, foot = build(theme.min_text_scale, lines)
+            lines -= 1
+    top = round(head.y + (gap if head.items else 0))
+    bottom = round(lay.panel_height - pad - foot.y - (gap if foot.items else 0))
+    width = round(lay.panel_width - 2 * pad)
+    figure = chart_figure(panel.id, panel.chart, theme, width, bottom - top, max(9.0, 12 * k * s))
+    plot = Plot(f"panel-{panel.id}.plot", "plot", pad, top, width, bottom - top, figure)
+    stroke = 3 * k
+    frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
+                lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
+                stroke, 12 * k)
+    title = panel_title(panel)
+    return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-chart panel-{panel.kind}", kind=panel.kind,
+                      width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
+                      items=(frame, *head.items, plot, *(_shift(i, bottom + (gap if foot.items else 0)) for i in foot.items)))
+
+
+def with_plots(drawn, svgs: dict[str, str]):
+    """The drawn panel (or page) with each plot's SVG filled in, by plot id."""
+    if isinstance(drawn, DrawnPage):
+        return replace(drawn, panels=tuple((x, y, with_plots(p, svgs)) for x, y, p in drawn.panels))
+    return replace(drawn, items=tuple(replace(i, svg=svgs[i.id]) if isinstance(i, Plot) else i for i in drawn.items))
+
+
+def plots(drawn) -> list[Plot]:
+    """Every plot of a drawn panel or page, in page order."""
+    panels = [p for _, _, p in drawn.panels] if isinstance(drawn, DrawnPage) else [drawn]
+    return [i for p in panels for i in p.items if isinstance(i, Plot)]
 
 
 # --- the page -----------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from infopipe.spec.model import Layout, Theme  # noqa: F401  (the spec's own models: one declaration of each)
 
-PANEL_KINDS = ("number", "sentence", "breakdown", "subcount")
+PANEL_KINDS = ("number", "sentence", "breakdown", "subcount", "bar", "share", "line", "map")
+CHART_KINDS = ("bar", "share", "line", "map")
 PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -33,6 +34,33 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """One bar, point, slice or country of a chart: its key, words, value and printed text."""
+
+    key: str  # "2019", "FR", "school"
+    label: str  # "2019", "France", "school" (the axis or legend words)
+    value: float
+    printed: str  # the data label, already formatted ("1,204", "45%")
+    series: str | None = None
+    partial: bool = False  # a period not yet over, drawn distinctly
+    code: str | None = None  # map: ISO 3166 alpha-3
+    apart: bool = False  # map: records whose code is not a country, counted apart
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What a chart panel draws (plotly, exported by kaleido); the options come from the spec."""
+
+    kind: str  # "bar" | "share" | "line" | "map"
+    marks: tuple[Mark, ...]
+    mode: str = "grouped"
+    orientation: str = "auto"
+    style: str = "donut"
+    value_title: str = ""
+    labels: bool = True
+
+
+@dataclass(frozen=True)
 class Panel:
     id: str  # figure id; letters, digits, _ and - only; used in file names and SVG ids
     kind: str  # "number" | "sentence" | "breakdown" | "subcount"
@@ -46,6 +74,7 @@ class Panel:
     alt: str = ""  # alt text: "15 recruits & their networks, selected from 50 applicants"
     icon: str = ""  # SVG path data in a 100x100 box (y down), "" for none
     color: str = "#b6244f"  # accent colour (from the theme palette)
+    chart: Chart | None = None  # chart kinds: the marks and options plotly draws
 
     def sentence_text(self) -> str:
         return "".join(s.text for s in self.segments)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +25,8 @@ import jinja2
 from infopipe import __version__
 from infopipe import files
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
+from infopipe.present import chart_export
+from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel, plots, with_plots
 from infopipe.present.panels import Layout, Page, Panel, Theme
 from infopipe.present.textfit import Fonts, font_identity, fonts_for
 
@@ -112,6 +113,8 @@ def renderer_version(renderer: str, fonts_id: str) -> str:
         return f"infopipe {__version__}; Jinja2 {jinja2.__version__}"
     if renderer == RESVG:
         return f"resvg-py {metadata.version('resvg-py')}; fonts {fonts_id}"
+    if renderer in (chart_export.PLOTLY_HTML, chart_export.COPY):
+        return f"plotly {metadata.version('plotly')} (plotly.js {chart_export.plotlyjs_version()})"
     return (f"cairosvg {metadata.version('cairosvg')}; cairocffi {metadata.version('cairocffi')}; "
             f"cairo {cairo_version()}; pikepdf {metadata.version('pikepdf')}; fonts {fonts_id}")
 
@@ -174,23 +177,69 @@ def panel_stem(index: int, panel: Panel) -> str:
     return f"panels/{index + 1:02d}-{panel.id}"
 
 
-def plan_outputs(page: Page, folder: Path) -> list[Output]:
-    """Every file of the page, in a fixed order, each with its content key; nothing is written.
+def plan_charts(page: Page, drawn: DrawnPage, folder: Path, reuse_from: Path | None = None,
+                reuse_keys: dict | None = None) -> tuple[DrawnPage, list[Output]]:
+    """Each chart's plot SVG: reused from the earlier run while its key is unchanged, else drawn by
+    kaleido, all changed charts in one batch; then the drawn page with every plot filled in.
 
-    Panels: panels/NN-<id>.svg, .png, @2x.png; then page.svg, page.png, page.pdf, alt-text.json and
-    the gallery index.html. SVG, JSON and HTML text is made here (it is what the keys hash).
+    Also each chart's interactive HTML, with plotly.js and the world map beside it."""
+    found = plots(drawn)
+    if not found:
+        return drawn, []
+    theme = page.theme
+    fonts_id = fonts_for(theme.first_family()).identity()
+    version = chart_export.renderer_version(fonts_id)
+    stems = {f"panel-{p.id}.plot": panel_stem(i, p) for i, p in enumerate(page.panels)}
+    svgs, todo, outputs = {}, {}, []
+    for plot in found:
+        path, key = f"{stems[plot.id]}.plot.svg", chart_export.chart_key(plot.figure, fonts_id)
+        earlier = inside(reuse_from, path) if reuse_from is not None and (reuse_keys or {}).get(path) == key else None
+        if earlier is not None and earlier.is_file():
+            svgs[plot.id] = earlier.read_text(encoding="utf-8")
+        else:
+            todo[plot.id] = plot.figure
+        outputs.append(Output(path, plot.id.removeprefix("panel-").removesuffix(".plot"), chart_export.KALEIDO,
+                              key, "", version=version, family=theme.font_family))
+    drawn_now = chart_export.export_svgs(todo, timeout=max(30.0, 10.0 * len(todo))) if todo else {}
+    for plot_id, svg in drawn_now.items():
+        svgs[plot_id] = chart_export.stabilise(svg, plot_id)
+    outputs = [replace(o, source=svgs[f"panel-{o.owner}.plot"]) for o in outputs]
+    for plot in found:
+        owner = plot.id.removeprefix("panel-").removesuffix(".plot")
+        figure = json.dumps(plot.figure, sort_keys=True, ensure_ascii=False)
+        outputs.append(_output(f"{stems[plot.id]}.html", owner, chart_export.PLOTLY_HTML, figure, theme))
+    outputs.append(_output("panels/plotly.min.js", "page", chart_export.COPY, "plotly.min.js "
+                           + chart_export.plotlyjs_version(), theme))
+    if any(p.chart.kind == "map" for p in page.panels if p.chart):
+        outputs.append(_output(f"panels/topojson/{chart_export.TOPOJSON_FILE}", "page", chart_export.COPY,
+                               f"topojson {chart_export.TOPOJSON_SHA256}", theme))
+    filled = with_plots(drawn, {k: chart_export.inner(v) for k, v in svgs.items()})
+    return filled, outputs
+
+
+def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
+                 reuse_keys: dict | None = None) -> list[Output]:
+    """Every file of the page, in a fixed order, each with its content key; nothing is written
+    (except that changed charts are drawn by kaleido here: a panel's SVG holds its plot).
+
+    Panels: panels/NN-<id>.svg, .png, @2x.png (charts also .plot.svg and .html); then page.svg,
+    page.png, page.pdf, alt-text.json and the gallery index.html. SVG, JSON and HTML text is made
+    here (it is what the keys hash).
     """
     from infopipe.present.gallery import render_gallery
 
     theme = page.theme
-    drawn = layout_page(page)
+    drawn, chart_outputs = plan_charts(page, layout_page(page), folder, reuse_from, reuse_keys)
     outputs: list[Output] = []
     for index, (panel, (_, _, drawn_panel)) in enumerate(zip(page.panels, drawn.panels)):
         stem = panel_stem(index, panel)
         svg = svg_from_drawn(drawn_panel, page.theme)
+        outputs += [o for o in chart_outputs if o.owner == panel.id and o.renderer == chart_export.KALEIDO]
         outputs += [_output(f"{stem}.svg", panel.id, TEMPLATE, svg, theme),
                     _output(f"{stem}.png", panel.id, RESVG, svg, theme),
                     _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2)]
+        outputs += [o for o in chart_outputs if o.owner == panel.id and o.renderer != chart_export.KALEIDO]
+    outputs += [o for o in chart_outputs if o.owner == "page"]
     page_svg = svg_from_drawn_page(drawn, page.theme)
     outputs += [_output("page.svg", "page", TEMPLATE, page_svg, theme),
                 _output("page.png", "page", RESVG, page_svg, theme),
@@ -206,8 +255,12 @@ def plan_outputs(page: Page, folder: Path) -> list[Output]:
 def make_bytes(out: Output) -> bytes:
     """Draw one output from its source."""
     fonts = fonts_for(Theme(font_family=out.family).first_family())
-    if out.renderer == TEMPLATE:
+    if out.renderer in (TEMPLATE, chart_export.KALEIDO):
         return out.source.encode("utf-8")
+    if out.renderer == chart_export.PLOTLY_HTML:
+        return chart_export.interactive_html(json.loads(out.source), "chart-" + out.owner).encode("utf-8")
+    if out.renderer == chart_export.COPY:
+        return chart_export.copied_bytes(out.source.split(" ")[0])
     if out.renderer == RESVG:
         return png_from_svg(out.source, fonts, out.zoom)
     if out.renderer == CAIROSVG:
@@ -257,8 +310,10 @@ def render_page(page: Page, folder: Path, **reuse) -> tuple[list[Output], Writte
     return outputs, write_outputs(outputs, folder, **reuse)
 
 
-def renderers_fingerprint(font_family: str) -> list[str]:
+def renderers_fingerprint(font_family: str, charts: bool = False) -> list[str]:
     """Every renderer's version with the font files it would draw with: part of a run's key, so a
-    new font package or renderer makes the next run draw again."""
+    new font package or renderer makes the next run draw again (for a page with charts, also
+    plotly, kaleido and Chromium)."""
     fonts = font_identity(Theme(font_family=font_family).first_family())
-    return [renderer_version(r, fonts) for r in (TEMPLATE, RESVG, CAIROSVG)]
+    found = [renderer_version(r, fonts) for r in (TEMPLATE, RESVG, CAIROSVG)]
+    return found + ([json.dumps(chart_export.chart_versions(fonts), sort_keys=True)] if charts else [])

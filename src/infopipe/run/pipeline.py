@@ -130,7 +130,8 @@ def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
     the renderers with their font files."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    charts = any(f.chart is not None for f in spec.figures)
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family, charts))
 
 
 # ---------------------------------------------------------------- the steps
@@ -184,11 +185,13 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     spec = load_spec(spec_file)
     page = page_for(spec, read_figures(folder))
     check_page_colours(page, str(spec.path))
-    outputs = plan_outputs(page, folder)
     keys = {} if force or previous is None else {
         o["path"]: o.get("key") for o in _record(previous).get("outputs", [])}
-    seconds = spec.render_seconds_per_file * (len(outputs) + RENDER_GRACE_FILES)
-    with time_limit(seconds, render_hung(len(outputs), 0)):
+    charts = sum(1 for p in page.panels if p.chart is not None)
+    files = 3 * len(page.panels) + 2 * charts + 6  # panels' SVG and PNGs, plots and HTML, the page's
+    seconds = spec.render_seconds_per_file * (files + RENDER_GRACE_FILES)
+    with time_limit(seconds, render_hung(files, 0)):
+        outputs = plan_outputs(page, folder, previous, keys)  # draws the changed charts (one browser)
         written = write_outputs(outputs, folder, previous, keys, deadline=time.monotonic() + seconds,
                                 progress=progress_callback)
     return [{**o.to_dict(), "reused": o.path in written.reused} for o in outputs]
