@@ -136,7 +136,9 @@ def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResu
         from infopipe.marks import compute_chart
 
         marks, notes = compute_chart(spec, fig, tables, out[0])
-        return [replace(out[0], chart_notes=tuple(notes)), *marks]
+        return [replace(out[0], chart_notes=tuple(notes)), *(FigureResult(
+            **m, printed_holds=_printed_holds(m["printed"], m["value"], fig.tolerance) if m["published"] else None)
+            for m in marks)]
     for part in fig.breakdown.parts if fig.breakdown else ():
         out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
                            published=part.published, parent=fig.id))

@@ -183,12 +183,11 @@ def mark_id(fig: FigureSpec, key: str, series: str | None) -> str:
 # ---------------------------------------------------------------- counting
 
 def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
-    """The chart's marks as figures (FigureResult, kind 'mark', parent the chart), in drawing order.
+    """The chart's marks as figures (the fields of a FigureResult, kind 'mark', parent the chart),
+    in drawing order, and the chart's notes (what it leaves out or counts apart).
 
     `whole` is the chart's own figure (the rule over all its records): a share's marks are percents
     of it."""
-    from infopipe.compute import FigureResult
-
     chart = fig.chart
     ds = spec.datasets[fig.rule.dataset]
     period = spec.period_for(fig.rule)
@@ -220,12 +219,11 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
         if chart.kind == "share":
             words = f"{words}, as a percentage of all {whole.record_count} records of the chart"
         fid = mark_id(fig, group.key, group.series)
-        results.append(FigureResult(
+        results.append(dict(
             id=fid, label=group.label + (f" ({group.series})" if group.series else ""), value=value,
             printed=printed, published=claimed.published if claimed else None,
             claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
             claim_holds=claim.holds(value) if claim else None,
-            printed_holds=_printed_holds(printed, value, fig.tolerance) if claim else None,
             accepted_difference=claimed.accepted_difference if claimed else None, note=None, panel=False,
             kind="mark", dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=words,
             explanation=fig.explanation, record_count=len(counted.record_ids), parent=fig.id,
@@ -235,7 +233,7 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
                 + (["source"] if "source" in counted.selected else [])))]))
     if claims:
         missing = ", ".join(repr(k if s is None else f"{k} / {s}") for k, s in claims)
-        have = ", ".join(repr(r.mark["key"]) for r in results[:12]) or "none"
+        have = ", ".join(repr(r["mark"]["key"]) for r in results[:12]) or "none"
         raise InfopipeError("compute", [Problem(str(spec.path), "chart", f"figure '{fig.id}': marks {missing} "
                                                 f"are listed under marks but the data has no such mark "
                                                 f"(its marks: {have})", line=fig.line)])
@@ -243,22 +241,16 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
     return _ordered(chart, results), notes
 
 
-def _printed_holds(printed: str, value, tolerance: float):
-    from infopipe.compute import _printed_holds as holds
-
-    return holds(printed, value, tolerance)
-
-
 def _check_ids(spec: Spec, fig: FigureSpec, results: list) -> None:
     taken = {f.id for f in spec.figures}
     seen: dict[str, str] = {}
     for r in results:
-        if r.id in taken or r.id in seen:
-            other = seen.get(r.id, "a figure")
+        if r["id"] in taken or r["id"] in seen:
+            other = seen.get(r["id"], "a figure")
             raise InfopipeError("compute", [Problem(str(spec.path), "duplicate-id", f"figure '{fig.id}': mark "
-                                                    f"{r.mark['key']!r} gets the id '{r.id}', as does {other}: "
+                                                    f"{r['mark']['key']!r} gets the id '{r['id']}', as does {other}: "
                                                     "rename the figure or the values", line=fig.line)])
-        seen[r.id] = repr(r.mark["key"])
+        seen[r["id"]] = repr(r["mark"]["key"])
 
 
 def _ordered(chart: ChartSpec, results: list) -> list:
@@ -267,8 +259,8 @@ def _ordered(chart: ChartSpec, results: list) -> list:
         return results
     totals: dict[str, float] = {}
     for r in results:
-        totals[r.mark["key"]] = totals.get(r.mark["key"], 0) + float(r.value)
-    return sorted(results, key=lambda r: (r.mark["apart"], -totals[r.mark["key"]], r.mark["key"]))
+        totals[r["mark"]["key"]] = totals.get(r["mark"]["key"], 0) + float(r["value"])
+    return sorted(results, key=lambda r: (r["mark"]["apart"], -totals[r["mark"]["key"]], r["mark"]["key"]))
 
 
 def recount_mark(entry: dict, rule, frame: pd.DataFrame, whole_rule, whole: pd.DataFrame | None):
