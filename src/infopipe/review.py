@@ -18,7 +18,7 @@ from infopipe.files import sha256_file
 from infopipe.run.pipeline import Paths, run
 from infopipe.run.provenance import entry_hash, find_entry, read_log, verify_chain
 from infopipe.run.publish import latest_run
-from infopipe.concepts.rules import plain_value, recount
+from infopipe.concepts.rules import FILTERS, plain_value, recount
 from infopipe.spec.model import load_spec
 
 
@@ -130,11 +130,18 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def figure_rule(spec, figure_id: str):
-    """The rule a figure (or a breakdown part) was counted by."""
+def figure_rule(spec, figure_id: str, entry: dict | None = None):
+    """The rule a figure (a breakdown part, a chart's mark) was counted by."""
     from infopipe.compute import part_rule
-    from infopipe.spec.model import part_id
+    from infopipe.marks import narrowed_rule
+    from infopipe.spec.model import Filter, part_id
 
+    if entry and entry.get("mark") and entry.get("parent"):
+        chart = spec.figure(entry["parent"])
+        columns = spec.datasets[chart.rule.dataset].columns
+        filters = [Filter.model_validate(f) for f in entry["mark"]["filters"]]
+        return narrowed_rule(chart, tuple(f.model_copy(update={"value": FILTERS[f.op].check(
+            f.value, columns[f.column].type)}) for f in filters))
     for fig in spec.figures:
         if fig.id == figure_id:
             return fig.rule
@@ -153,8 +160,16 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
     if figure is None:
         raise InfopipeError("explain", [Problem(figure_id, "unknown-figure", "no such figure; known: "
                             + ", ".join(f["id"] for f in record["figures"]))])
-    rule = figure_rule(load_spec(folder / "spec.yaml"), figure_id)
+    spec = load_spec(folder / "spec.yaml")
+    rule = figure_rule(spec, figure_id, figure)
     frame = lineage_frame(folder, figure)
+    if figure.get("mark") is not None:  # a share's mark is a percent of the chart's records
+        from infopipe.marks import recount_mark
+
+        whole = next(f for f in record["figures"] if f["id"] == figure["parent"])
+        counted = recount_mark(figure, rule, frame, spec.figure(whole["id"]).rule, lineage_frame(folder, whole))
+    else:
+        counted = recount(rule, frame)
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
@@ -164,7 +179,7 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         "accepted_difference": figure.get("accepted_difference"),
         "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
         "explanation": figure["explanation"], "record_count": len(frame),
-        "recount": plain_value(recount(rule, frame)), "offset": offset, "limit": limit,
+        "recount": plain_value(counted), "offset": offset, "limit": limit,
         "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
         "input": figure["input"], "lineage": figure["lineage"],
         "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],
@@ -174,10 +189,12 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
 def explain_text(info: dict) -> str:
     lines = [
         f"{info['printed']} {info['label']}   (run {info['run_id']})",
-        f"  value {info['value']}; the report printed {info['published']!r}"
+        f"  value {info['value']}; " + (f"the report printed {info['published']!r}" if info["published"] is not None
+                                         else "the report did not print this value")
         + (f" ({info['claim_kind']}: {info['claim_meaning']}): "
            f"{'holds' if info['claim_holds'] else 'DOES NOT HOLD'}" if info.get("claim_kind") else "")
-        + f"; printed text {'the same' if info['matches'] else 'different'}",
+        + (f"; printed text {'the same' if info['matches'] else 'different'}" if info["published"] is not None
+           else "; the report did not print this value"),
         *([f"  accepted difference: {info['accepted_difference']}"] if info.get("accepted_difference") else []),
         f"  rule: {info['rule_in_words']}",
         f"        {json.dumps(info['rule'], ensure_ascii=False)}",
