@@ -91,7 +91,8 @@ def test_every_mark_is_a_figure_with_lineage_and_words(built: Path):
         assert m["value"] == year.visitors.sum() and m["record_count"] == len(year)
         assert m["published"] is None and m["claim_holds"] is None  # the report printed no marks
     shares = by_chart["visits_by_kind"]
-    assert sum(m["value"] for m in shares) == pytest.approx(100)
+    assert sum(m["mark"]["share"] for m in shares) == pytest.approx(100)
+    assert [m["value"] for m in shares] == [(raw.kind == m["mark"]["key"]).sum() for m in shares]
     assert [m["printed"] for m in shares] == [f"{round(100 * (raw.kind == m['mark']['key']).sum() / len(raw))}%"
                                               for m in shares]
     online = next(m for m in by_chart["visits_by_country"] if m["mark"]["apart"])
@@ -109,7 +110,8 @@ def test_explain_recounts_a_mark_from_its_records(built: Path):
 
     paths = Paths.for_project(PROJECT, built)
     info = explain(paths, "visits_by_kind_school")
-    assert info["recount"] == pytest.approx(info["value"]) and info["record_count"] < 240
+    assert info["recount"] == info["value"] == info["record_count"] < 240
+    assert info["share_recount"] == pytest.approx(info["share"]) == pytest.approx(100 * info["value"] / 240)
     assert "the report did not print this value" in explain_text(info)
     year = explain(paths, "visitors_by_year_2024_south")
     assert year["recount"] == year["value"] and "2024-06-30" in year["rule_in_words"]
@@ -347,9 +349,10 @@ def test_marks_match_a_naive_recount(rows, case):
                 if not members:
                     continue
                 value = max(r["n"] for _, r in members)
-            if chart["kind"] == "share":
-                value = 100.0 * value / len(rows)
             expected[(key, s)] = (value, sorted(i for i, _ in members))
+    if chart["kind"] == "share":
+        shares = {(r.mark["key"], r.mark["series"]): r.mark["share"] for r in results[1:]}
+        assert shares == {k: pytest.approx(100.0 * v[0] / len(rows)) for k, v in expected.items()}
     assert got.keys() == expected.keys()
     for k in expected:
         assert got[k][0] == pytest.approx(expected[k][0]) and got[k][1] == expected[k][1], k

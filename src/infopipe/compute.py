@@ -137,7 +137,8 @@ def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResu
 
         marks, notes = compute_chart(spec, fig, tables, out[0])
         return [replace(out[0], chart_notes=tuple(notes)), *(FigureResult(
-            **m, printed_holds=_printed_holds(m["printed"], m["value"], fig.tolerance) if m["published"] else None)
+            **{k: v for k, v in m.items() if k != "checked"},
+            printed_holds=_printed_holds(m["printed"], m["checked"], fig.tolerance) if m["published"] else None)
             for m in marks)]
     for part in fig.breakdown.parts if fig.breakdown else ():
         out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
@@ -316,10 +317,16 @@ def chart_panel(fig: FigureSpec, whole: FigureResult, marks: list[FigureResult],
     """A chart panel: its marks (each a figure), its notes, and alt text that lists every mark."""
     chart = fig.chart
     drawn = tuple(Mark(key=m.mark["key"], label=m.mark["label"], value=float(m.value), printed=m.printed,
+                       share=m.mark.get("share"),
                        series=m.mark.get("series"), partial=bool(m.mark.get("partial")), code=m.mark.get("code"),
                        apart=bool(m.mark.get("apart"))) for m in marks)
     notes = [f"* {chart.partial_last}" if chart.partial_last and any(m.partial for m in drawn) else ""]
     notes += [f"{m.label}: {m.printed} (not on the map)" for m in drawn if m.apart]
+    if chart.kind == "map":
+        from infopipe.present.chart_export import drawable_codes
+
+        small = [f"{m.label} {m.printed}" for m in drawn if m.code and m.code not in drawable_codes()]
+        notes += [f"Too small to show at this scale: {', '.join(small)}."] if small else []
     notes += [n for n in whole.chart_notes if n.startswith("not countries, left out")]
     notes += [whole.note or ""]
     listed = [f"{m.label}{' ' + m.series if m.series else ''}{' (partial)' if m.partial else ''} {m.printed}"

@@ -108,15 +108,29 @@ def _time_groups(spec: Spec, fig: FigureSpec, chosen: pd.DataFrame, fail) -> lis
             for b in found]
 
 
-def _category_groups(fig: FigureSpec, chosen: pd.DataFrame) -> list[Group]:
+def _labels(fig: FigureSpec, chosen: pd.DataFrame, fail) -> dict[str, str]:
+    """Each key's words from the `by.label` column: one label per key, or the spec is asked to fix it."""
+    by = fig.chart.by
+    if by.label is None:
+        return {}
+    pairs = chosen[[by.column, by.label]].dropna().astype(str).drop_duplicates()
+    doubled = pairs[pairs.duplicated(by.column, keep=False)]
+    if not doubled.empty:
+        key = doubled[by.column].iloc[0]
+        fail(f"'{by.column}' {key!r} has more than one {by.label}: "
+             + ", ".join(repr(v) for v in doubled[doubled[by.column] == key][by.label]))
+    return dict(zip(pairs[by.column], pairs[by.label]))
+
+
+def _category_groups(fig: FigureSpec, chosen: pd.DataFrame, labels: dict[str, str]) -> list[Group]:
     column = fig.chart.by.column
-    values = sorted(chosen[column].dropna().unique().tolist(), key=str)
-    return [Group(str(v), str(v), (Filter(column=column, op="equals", value=v),)) for v in values]
+    values = sorted(chosen[column].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
+    return [Group(str(v), labels.get(str(v), str(v)), (Filter(column=column, op="equals", value=v),)) for v in values]
 
 
-def _map_groups(fig: FigureSpec, chosen: pd.DataFrame, notes: list[str]) -> list[Group]:
-    """One group per country code; codes that are not ISO 3166 countries are reported, and left
-    out or counted apart as the spec says."""
+def _country_groups(fig: FigureSpec, chosen: pd.DataFrame, labels: dict[str, str], notes: list[str]) -> list[Group]:
+    """One group per country code, named by ISO 3166; codes that are not countries are reported,
+    and left out or counted apart as the spec says."""
     import iso3166
 
     chart, column = fig.chart, fig.chart.by.column
@@ -129,8 +143,9 @@ def _map_groups(fig: FigureSpec, chosen: pd.DataFrame, notes: list[str]) -> list
         if country is None:
             strangers.append(value)
             continue
-        groups.append(Group(value, country.apolitical_name if len(country.apolitical_name) < 28 else country.name,
-                            (Filter(column=column, op="equals", value=value),), code=country.alpha3))
+        name = country.apolitical_name if len(country.apolitical_name) < 28 else country.name
+        groups.append(Group(value, labels.get(value, name), (Filter(column=column, op="equals", value=value),),
+                            code=country.alpha3))
     if strangers:
         listed = ", ".join(f"'{s}' ({counts[s]} record{'s' if counts[s] != 1 else ''})" for s in strangers)
         if countries.not_countries == "count_apart":
@@ -138,7 +153,7 @@ def _map_groups(fig: FigureSpec, chosen: pd.DataFrame, notes: list[str]) -> list
                                 (Filter(column=column, op="in", value=tuple(strangers)),), apart=True))
             notes.append(f"not countries, counted apart as '{countries.apart_label}': {listed}")
         else:
-            notes.append(f"not countries, left out of the map: {listed}")
+            notes.append(f"not countries, left out of the chart: {listed}")
     return groups
 
 
@@ -154,10 +169,10 @@ def chart_groups(spec: Spec, fig: FigureSpec, tables, notes: list[str]) -> list[
     chosen = select(finder, tables, spec.period_for(fig.rule))
     if chart.by.every:
         keys = _time_groups(spec, fig, chosen, fail)
-    elif chart.kind == "map":
-        keys = _map_groups(fig, chosen, notes)
+    elif chart.kind == "map" or chart.countries is not None:
+        keys = _country_groups(fig, chosen, _labels(fig, chosen, fail), notes)
     else:
-        keys = _category_groups(fig, chosen)
+        keys = _category_groups(fig, chosen, _labels(fig, chosen, fail))
     out = []
     for group in keys:
         for value in _series_values(chart, chosen):
@@ -203,27 +218,29 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
         value = counted.value
         mark = {"key": group.key, "label": group.label, "series": group.series, "partial": group.partial,
                 "code": group.code, "apart": group.apart, "filters": [f.to_dict() for f in group.filters]}
-        if chart.kind == "share":
-            total = whole.value or 0
-            mark.update(count=value, whole=total)
-            value = 100.0 * value / total if total else 0.0
+        checked = value  # what a printed claim is checked against: the value, or a share's percent
         claimed = claims.pop((group.key, group.series), None)
         claim = parse_claim(claimed.published, fig.tolerance) if claimed else None
         template = claim.print_template if claim else (SHARE_PRINT if chart.kind == "share" else "{comma}")
+        if chart.kind == "share":
+            total = whole.value or 0
+            mark.update(share=100.0 * value / total if total else 0.0, whole=total)
+            if template.startswith("{percent"):
+                checked = mark["share"]
         try:
-            printed = render_template(template, value)
+            printed = render_template(template, checked)
         except FormatError as err:
             raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"mark '{group.key}' of "
                                                     f"figure '{fig.id}': {err}", line=fig.line)]) from None
         words = rule.describe(period)
         if chart.kind == "share":
-            words = f"{words}, as a percentage of all {whole.record_count} records of the chart"
+            words = f"{words}; its share is this over the whole chart's {whole.value:,}"
         fid = mark_id(fig, group.key, group.series)
         results.append(dict(
             id=fid, label=group.label + (f" ({group.series})" if group.series else ""), value=value,
             printed=printed, published=claimed.published if claimed else None,
             claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
-            claim_holds=claim.holds(value) if claim else None,
+            claim_holds=claim.holds(checked) if claim else None, checked=checked,
             accepted_difference=claimed.accepted_difference if claimed else None, note=None, panel=False,
             kind="mark", dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=words,
             explanation=fig.explanation, record_count=len(counted.record_ids), parent=fig.id,
@@ -238,7 +255,8 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
                                                 f"are listed under marks but the data has no such mark "
                                                 f"(its marks: {have})", line=fig.line)])
     _check_ids(spec, fig, results)
-    return _ordered(chart, results), notes
+    by_type = ds.columns[chart.by.column].type
+    return _ordered(chart, results, by_type in ("integer", "number", "money", "date")), notes
 
 
 def _check_ids(spec: Spec, fig: FigureSpec, results: list) -> None:
@@ -253,9 +271,9 @@ def _check_ids(spec: Spec, fig: FigureSpec, results: list) -> None:
         seen[r["id"]] = repr(r["mark"]["key"])
 
 
-def _ordered(chart: ChartSpec, results: list) -> list:
-    """Time in order; categories largest first (or by key, as the spec says); apart last."""
-    if chart.sorted_by() == "key":
+def _ordered(chart: ChartSpec, results: list, numeric_keys: bool) -> list:
+    """Time and numbers (years) in order; categories largest first (or as the spec says); apart last."""
+    if chart.sorted_by(numeric_keys) == "key":
         return results
     totals: dict[str, float] = {}
     for r in results:
@@ -263,13 +281,9 @@ def _ordered(chart: ChartSpec, results: list) -> list:
     return sorted(results, key=lambda r: (r["mark"]["apart"], -totals[r["mark"]["key"]], r["mark"]["key"]))
 
 
-def recount_mark(entry: dict, rule, frame: pd.DataFrame, whole_rule, whole: pd.DataFrame | None):
-    """A mark recomputed from its listed records alone (a share's, as a percent of the records
-    of the whole chart, recounted from the chart's own lineage)."""
+def recount_share(rule, frame: pd.DataFrame, whole_rule, whole: pd.DataFrame) -> float:
+    """A share's percent recomputed from its own records and the whole chart's (its lineage)."""
     from infopipe.concepts.rules import recount
 
-    value = recount(rule, frame)
-    if (entry.get("mark") or {}).get("whole") is not None and whole is not None:
-        total = recount(whole_rule, whole)
-        return 100.0 * value / total if total else 0.0
-    return value
+    total = recount(whole_rule, whole)
+    return 100.0 * recount(rule, frame) / total if total else 0.0

@@ -163,13 +163,13 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
     spec = load_spec(folder / "spec.yaml")
     rule = figure_rule(spec, figure_id, figure)
     frame = lineage_frame(folder, figure)
-    if figure.get("mark") is not None:  # a share's mark is a percent of the chart's records
-        from infopipe.marks import recount_mark
+    counted = recount(rule, frame)
+    share = None
+    if (figure.get("mark") or {}).get("share") is not None:  # a share's percent, from the chart's records
+        from infopipe.marks import recount_share
 
         whole = next(f for f in record["figures"] if f["id"] == figure["parent"])
-        counted = recount_mark(figure, rule, frame, spec.figure(whole["id"]).rule, lineage_frame(folder, whole))
-    else:
-        counted = recount(rule, frame)
+        share = recount_share(rule, frame, spec.figure(whole["id"]).rule, lineage_frame(folder, whole))
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
@@ -179,7 +179,7 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         "accepted_difference": figure.get("accepted_difference"),
         "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
         "explanation": figure["explanation"], "record_count": len(frame),
-        "recount": plain_value(counted), "offset": offset, "limit": limit,
+        "recount": plain_value(counted), "share_recount": share, "share": (figure.get("mark") or {}).get("share"), "offset": offset, "limit": limit,
         "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
         "input": figure["input"], "lineage": figure["lineage"],
         "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],
@@ -199,7 +199,9 @@ def explain_text(info: dict) -> str:
         f"  rule: {info['rule_in_words']}",
         f"        {json.dumps(info['rule'], ensure_ascii=False)}",
         f"  counting decision: {info['explanation']}",
-        f"  recount from all {info['record_count']} records: {info['recount']}",
+        f"  recount from all {info['record_count']} records: {info['recount']}"
+        + (f" ({info['share_recount']:.4g}% of the chart's whole; recorded {info['share']:.4g}%)"
+           if info.get("share") is not None else ""),
         f"  records {info['offset'] + 1}-{info['offset'] + len(info['records'])} of {info['record_count']}"
         f" (--offset, --limit):",
     ]

@@ -115,6 +115,14 @@ def renderer_version(fonts_id: str) -> str:
             f"choreographer {v['choreographer']}; {v['chromium']}; fonts {fonts_id}")
 
 
+@lru_cache(maxsize=None)
+def drawable_codes() -> frozenset[str]:
+    """The ISO alpha-3 codes the shipped world map has a shape for (at 1:110m the smallest
+    countries, such as Aruba, have none)."""
+    world = json.loads((TOPOJSON_DIR / TOPOJSON_FILE).read_text(encoding="utf-8"))
+    return frozenset(g.get("id") for g in world["objects"]["countries"]["geometries"] if g.get("id"))
+
+
 # ---------------------------------------------------------------- drawing
 
 def export_svgs(figures: dict[str, dict], timeout: float = 60) -> dict[str, str]:

@@ -113,7 +113,7 @@ def share_figure(panel_id: str, chart: Chart, theme: Theme, width: float, height
     layout = _layout(theme, width, height, size, show_legend=False)
     if chart.style == "bar":
         traces = [{"type": "bar", "uid": f"{panel_id}-{i}", "name": m.label, "orientation": "h",
-                   "x": [m.value], "y": [""], "marker": {"color": colours[i], "line": {"width": 0}},
+                   "x": [m.share], "y": [""], "marker": {"color": colours[i], "line": {"width": 0}},
                    "text": [m.printed] if chart.labels else [""], "textposition": "inside",
                    "insidetextanchor": "middle", "textfont": {"color": _on(colours[i]), "size": size},
                    "hovertemplate": f"{m.label}: %{{text}}<extra></extra>"} for i, m in enumerate(marks)]

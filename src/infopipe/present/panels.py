@@ -45,6 +45,7 @@ class Mark:
     partial: bool = False  # a period not yet over, drawn distinctly
     code: str | None = None  # map: ISO 3166 alpha-3
     apart: bool = False  # map: records whose code is not a country, counted apart
+    share: float | None = None  # share: the percent of the whole
 
 
 @dataclass(frozen=True)

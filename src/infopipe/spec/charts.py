@@ -34,6 +34,7 @@ class By(_Model):
 
     column: str
     every: Literal["year", "quarter", "month"] | None = None
+    label: str | None = None  # a column holding each key's words (an id's name)
 
 
 class Series(_Model):
@@ -82,8 +83,8 @@ class ChartSpec(_Model):
     def timed(self) -> bool:
         return self.by.every is not None
 
-    def sorted_by(self) -> str:
-        return self.order or ("key" if self.timed or self.kind == "line" else "value")
+    def sorted_by(self, numeric_keys: bool = False) -> str:
+        return self.order or ("key" if self.timed or numeric_keys or self.kind == "line" else "value")
 
 
 def mark_slug(text: str) -> str:
@@ -115,8 +116,14 @@ def check_chart(chart: ChartSpec, rule, datasets: dict, fail: Callable[[str, str
         fail("spec-shape", "a share chart shows the parts of one whole: it takes no 'series'", loc + ("series",), None)
     if chart.kind == "map" and chart.by.every:
         fail("spec-shape", "a map's marks are countries: its 'by' takes no 'every'", loc + ("by", "every"), None)
-    if chart.countries is not None and chart.kind != "map":
-        fail("spec-shape", "'countries' belongs to map charts", loc + ("countries",), None)
+    if chart.countries is not None and chart.by.every:
+        fail("spec-shape", "'countries' reads country codes: its chart's 'by' takes no 'every'", loc + ("countries",), None)
+    if chart.by.label is not None and chart.by.label not in ds.columns:
+        fail("unknown-column", f"chart by.label names column {chart.by.label!r}, not in '{ds.name}'",
+             loc + ("by", "label"), chart.by.label)
+    if chart.by.label is not None and chart.by.every:
+        fail("spec-shape", "time buckets are named by their dates: 'by' takes 'label' or 'every', not both",
+             loc + ("by", "label"), None)
     if chart.partial_last is not None and not chart.by.every:
         fail("spec-shape", "'partial_last' needs time buckets (by: {column, every})", loc + ("partial_last",), None)
     if rule.type == "share":
