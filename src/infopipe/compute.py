@@ -325,6 +325,9 @@ def chart_panel(fig: FigureSpec, whole: FigureResult, marks: list[FigureResult],
     if chart.kind == "map":
         from infopipe.present.chart_export import drawable_codes
 
+        if len(drawn) <= 8:  # a few countries: their values in words too, as a report lists them
+            notes.insert(0, "; ".join(f"{m.label} {m.printed}" for m in drawn if not m.apart) + ".")
+
         small = [f"{m.label} {m.printed}" for m in drawn if m.code and m.code not in drawable_codes()]
         notes += [f"Too small to show at this scale: {', '.join(small)}."] if small else []
     notes += [n for n in whole.chart_notes if n.startswith("not countries, left out")]

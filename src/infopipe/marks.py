@@ -221,7 +221,7 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
         checked = value  # what a printed claim is checked against: the value, or a share's percent
         claimed = claims.pop((group.key, group.series), None)
         claim = parse_claim(claimed.published, fig.tolerance) if claimed else None
-        template = claim.print_template if claim else (SHARE_PRINT if chart.kind == "share" else "{comma}")
+        template = claim.print_template if claim else (chart.print_as or (SHARE_PRINT if chart.kind == "share" else "{comma}"))
         if chart.kind == "share":
             total = whole.value or 0
             mark.update(share=100.0 * value / total if total else 0.0, whole=total)
@@ -278,7 +278,8 @@ def _ordered(chart: ChartSpec, results: list, numeric_keys: bool) -> list:
     totals: dict[str, float] = {}
     for r in results:
         totals[r["mark"]["key"]] = totals.get(r["mark"]["key"], 0) + float(r["value"])
-    return sorted(results, key=lambda r: (r["mark"]["apart"], -totals[r["mark"]["key"]], r["mark"]["key"]))
+    sign = -1 if chart.sorted_by(numeric_keys) == "largest_first" else 1
+    return sorted(results, key=lambda r: (r["mark"]["apart"], sign * totals[r["mark"]["key"]], r["mark"]["key"]))
 
 
 def recount_share(rule, frame: pd.DataFrame, whole_rule, whole: pd.DataFrame) -> float:

@@ -13,6 +13,7 @@ from infopipe.present.colours import hex_colour, mix
 from infopipe.present.panels import Chart, Mark, Theme
 
 LONG_LABEL = 9  # category labels longer than this turn an automatic bar chart horizontal
+TICKS = "~s"  # axis numbers as SI (20M, 1.5k): short, and what report charts print
 
 
 def template(theme: Theme, size: float) -> dict:
@@ -92,9 +93,9 @@ def bar_figure(panel_id: str, chart: Chart, theme: Theme, width: float, height: 
             trace.update(textposition="none")
         traces.append(trace)
     value_axis = {"title": {"text": chart.value_title}, "rangemode": "tozero", "showgrid": True,
-                  "separatethousands": True, "tickformat": ",~r"}
+                  "tickformat": TICKS}
     category_axis = {"type": "category", "showgrid": False, "categoryorder": "array",
-                     "categoryarray": labels}
+                     "categoryarray": labels, "tickfont": {"size": size if horizontal else _tick_size(labels, width, size)}}
     if horizontal:
         category_axis["autorange"] = "reversed"  # the first mark on top, as it reads
     layout = _layout(theme, width, height, size, show_legend=len(series) > 1)
@@ -163,24 +164,26 @@ def line_figure(panel_id: str, chart: Chart, theme: Theme, width: float, height:
                            "text": ["", marks[j].printed], "hovertemplate": "%{x}: %{text}<extra></extra>",
                            "cliponaxis": False})
     layout = _layout(theme, width, height, size, show_legend=len(series) > 1)
-    layout.update(xaxis={"type": "category", "showgrid": False, "categoryorder": "array", "categoryarray": labels},
+    layout.update(xaxis={"type": "category", "showgrid": False, "categoryorder": "array", "categoryarray": labels,
+                         "tickfont": {"size": _tick_size(labels, width, size)}},
                   yaxis={"title": {"text": chart.value_title}, "rangemode": "tozero", "showgrid": True,
-                         "separatethousands": True, "tickformat": ",~r"})
+                         "tickformat": TICKS})
     return {"data": traces, "layout": layout}
 
 
 def map_figure(panel_id: str, chart: Chart, theme: Theme, width: float, height: float, size: float) -> dict:
     marks = [m for m in chart.marks if m.code and not m.apart]
     accent = _colour(theme, 0)
-    low = mix(accent, theme.panel_background, 0.15)
+    low = mix(accent, theme.panel_background, 0.2)
     trace = {"type": "choropleth", "uid": f"{panel_id}-0", "locationmode": "ISO-3",
              "locations": [m.code for m in marks], "z": [m.value for m in marks],
              "text": [f"{m.label}: {m.printed}" for m in marks], "hovertemplate": "%{text}<extra></extra>",
-             "colorscale": [[0, low], [1, accent]], "zmin": 0,
+             "colorscale": [[0, low], [0.15, mix(accent, theme.panel_background, 0.55)], [1, accent]], "zmin": 0,
              "marker": {"line": {"color": hex_colour(theme.panel_background), "width": 0.5}},
-             "colorbar": {"thickness": max(6, size * 0.8), "len": 0.7, "outlinewidth": 0,
+             "colorbar": {"thickness": max(6, size * 0.7), "len": 0.6, "outlinewidth": 0,
                           "tickfont": {"color": hex_colour(theme.text), "size": size * 0.9},
-                          "tickformat": ",~r", "title": {"text": chart.value_title, "side": "right",
+                          "orientation": "h", "x": 0.5, "xanchor": "center", "y": 0, "yanchor": "top",
+                          "tickformat": TICKS, "title": {"text": chart.value_title, "side": "top",
                                                         "font": {"color": hex_colour(theme.muted), "size": size * 0.9}}}}
     layout = _layout(theme, width, height, size, show_legend=False)
     layout["geo"] = {"scope": "world", "projection": {"type": "natural earth"}, "resolution": 110,
@@ -189,6 +192,13 @@ def map_figure(panel_id: str, chart: Chart, theme: Theme, width: float, height: 
                      "landcolor": mix(theme.muted, theme.panel_background, 0.12),
                      "bgcolor": hex_colour(theme.panel_background), "lataxis": {"range": [-58, 85]}}
     return {"data": [trace], "layout": layout}
+
+
+def _tick_size(labels: list[str], width: float, size: float) -> float:
+    """Category labels side by side: smaller (down to 70%) before plotly would turn them on end."""
+    longest = max((len(t) for t in labels), default=1)
+    room = 0.8 * width / max(len(labels), 1)
+    return round(min(size, max(0.7 * size, room / (0.6 * longest))), 1)
 
 
 def _on(colour: str) -> str:

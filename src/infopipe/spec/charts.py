@@ -72,7 +72,9 @@ class ChartSpec(_Model):
     mode: Literal["grouped", "stacked"] = "grouped"  # bar with series
     orientation: Literal["auto", "vertical", "horizontal"] = "auto"  # bar; auto: horizontal for long labels
     style: Literal["donut", "bar"] = "donut"  # share: a donut or one 100% bar
-    order: Literal["key", "value"] | None = None  # default: time in order, categories largest first
+    order: Literal["key", "largest_first", "smallest_first"] | None = None  # default: time and numbers
+    # in key order, categories largest first
+    print_as: str | None = Field(None, alias="print", max_length=200)  # each unprinted mark's label
     value_title: str = Field("", max_length=200)  # the value axis' title ("visitors")
     labels: bool = True  # print each mark's value on the chart
     marks: tuple[MarkClaim, ...] = Field((), max_length=2000)
@@ -84,7 +86,7 @@ class ChartSpec(_Model):
         return self.by.every is not None
 
     def sorted_by(self, numeric_keys: bool = False) -> str:
-        return self.order or ("key" if self.timed or numeric_keys or self.kind == "line" else "value")
+        return self.order or ("key" if self.timed or numeric_keys or self.kind == "line" else "largest_first")
 
 
 def mark_slug(text: str) -> str:
@@ -126,6 +128,13 @@ def check_chart(chart: ChartSpec, rule, datasets: dict, fail: Callable[[str, str
              loc + ("by", "label"), None)
     if chart.partial_last is not None and not chart.by.every:
         fail("spec-shape", "'partial_last' needs time buckets (by: {column, every})", loc + ("partial_last",), None)
+    if chart.print_as is not None:
+        from infopipe.concepts.formats import FormatError, check_template
+
+        try:
+            check_template(chart.print_as)
+        except FormatError as err:
+            fail("print-format", f"chart print: {err}", loc + ("print",), None)
     if rule.type == "share":
         fail("spec-shape", "a chart's rule is the aggregate of each mark (count_rows, sum, ...): a share "
              "chart computes the shares itself", loc, None)
