@@ -110,7 +110,8 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
         printed_holds=_printed_holds(printed, result.value, fig.tolerance),
-        accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
+        accepted_difference=fig.accepted_difference if parent is None else None,  # the reason is the figure's
+        note=fig.note if parent is None else None,
         panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
         dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
         explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
