@@ -307,6 +307,7 @@ def test_marks_match_a_naive_recount(rows, case):
     import pandas as pd
 
     from infopipe.compute import compute_figure
+    from infopipe.spec.compile import compile_spec
     from infopipe.spec.model import Spec
 
     rule, chart = case
@@ -320,7 +321,7 @@ def test_marks_match_a_naive_recount(rows, case):
                           "day": pd.to_datetime([r["day"] for r in rows]).astype("datetime64[s]"),
                           **{c: pd.Series([r[c] for r in rows], dtype="str") for c in ("cat", "country", "grp")},
                           "n": pd.Series([r["n"] for r in rows], dtype="Int64")})
-    results = compute_figure(spec, spec.figures[0], {"d": frame})
+    results = compute_figure(compile_spec(spec).figures[0], {"d": frame}, "spec.yaml")
     got = {(r.mark["key"], r.mark["series"]): (r.value, sorted(r.record_ids)) for r in results[1:]}
 
     groups: dict = {}
@@ -364,7 +365,8 @@ def test_marks_match_a_naive_recount(rows, case):
 
 MEASURE = """
 const out = [];
-for (const g of document.querySelectorAll('g.panel-chart')) {
+for (const g of document.querySelectorAll('g.panel')) {
+  if (!g.querySelector('svg.plot')) continue;
   const f = g.querySelector('.frame').getBoundingClientRect();
   for (const t of g.querySelectorAll('text')) {
     const b = t.getBoundingClientRect();

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import pandas as pd
 
 from infopipe.concepts.claims import parse_claim
 from infopipe.concepts.formats import FormatError, render_template
-from infopipe.concepts.rules import apply_rule, rule_columns, select
+from infopipe.concepts.rules import FILTERS, apply_rule, rule_columns, select
 from infopipe.errors import InfopipeError, Problem
 from infopipe.spec.charts import ChartSpec, Countries, mark_slug
-from infopipe.spec.model import Filter, FigureSpec, Spec
+from infopipe.spec.compile import CompiledFigure, CompiledRule, Filter
 
 SHARE_PRINT = "{percent:0}"
 
@@ -82,9 +83,9 @@ def _series_values(chart: ChartSpec, chosen: pd.DataFrame) -> list:
     return sorted(chosen[chart.series.column].dropna().unique().tolist(), key=str)
 
 
-def _time_groups(spec: Spec, fig: FigureSpec, chosen: pd.DataFrame, fail) -> list[Group]:
-    chart, column = fig.chart, fig.chart.by.column
-    period = spec.period_for(fig.rule)
+def _time_groups(fig: CompiledFigure, chosen: pd.DataFrame, fail) -> list[Group]:
+    chart, column = fig.decl.chart, fig.decl.chart.by.column
+    period = fig.rule.period
     if period and period[0] == column:
         first, last = period[1], period[2]
     else:
@@ -104,13 +105,13 @@ def _time_groups(spec: Spec, fig: FigureSpec, chosen: pd.DataFrame, fail) -> lis
     if found and not found[-1].partial and chart.partial_last is not None:
         fail(f"partial_last is given, but the last {chart.by.every}, {found[-1].label}, is whole in the "
              f"period ({found[-1].start} to {found[-1].end})")
-    return [Group(b.key, b.label, (Filter(column=column, op="between", value=(b.start, b.end)),), partial=b.partial)
+    return [Group(b.key, b.label, (Filter(column, "between", (b.start, b.end)),), partial=b.partial)
             for b in found]
 
 
-def _labels(fig: FigureSpec, chosen: pd.DataFrame, fail) -> dict[str, str]:
+def _labels(fig: CompiledFigure, chosen: pd.DataFrame, fail) -> dict[str, str]:
     """Each key's words from the `by.label` column: one label per key, or the spec is asked to fix it."""
-    by = fig.chart.by
+    by = fig.decl.chart.by
     if by.label is None:
         return {}
     pairs = chosen[[by.column, by.label]].dropna().astype(str).drop_duplicates()
@@ -122,18 +123,18 @@ def _labels(fig: FigureSpec, chosen: pd.DataFrame, fail) -> dict[str, str]:
     return dict(zip(pairs[by.column], pairs[by.label]))
 
 
-def _category_groups(fig: FigureSpec, chosen: pd.DataFrame, labels: dict[str, str]) -> list[Group]:
-    column = fig.chart.by.column
+def _category_groups(fig: CompiledFigure, chosen: pd.DataFrame, labels: dict[str, str]) -> list[Group]:
+    column = fig.decl.chart.by.column
     values = sorted(chosen[column].dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
-    return [Group(str(v), labels.get(str(v), str(v)), (Filter(column=column, op="equals", value=v),)) for v in values]
+    return [Group(str(v), labels.get(str(v), str(v)), (Filter(column, "equals", v),)) for v in values]
 
 
-def _country_groups(fig: FigureSpec, chosen: pd.DataFrame, labels: dict[str, str], notes: list[str]) -> list[Group]:
+def _country_groups(fig: CompiledFigure, chosen: pd.DataFrame, labels: dict[str, str], notes: list[str]) -> list[Group]:
     """One group per country code, named by ISO 3166; codes that are not countries are reported,
     and left out or counted apart as the spec says."""
     import iso3166
 
-    chart, column = fig.chart, fig.chart.by.column
+    chart, column = fig.decl.chart, fig.decl.chart.by.column
     countries = chart.countries or Countries()
     table = iso3166.countries_by_alpha2 if countries.codes == "alpha2" else iso3166.countries_by_alpha3
     groups, strangers = [], []
@@ -144,31 +145,25 @@ def _country_groups(fig: FigureSpec, chosen: pd.DataFrame, labels: dict[str, str
             strangers.append(value)
             continue
         name = country.apolitical_name if len(country.apolitical_name) < 28 else country.name
-        groups.append(Group(value, labels.get(value, name), (Filter(column=column, op="equals", value=value),),
-                            code=country.alpha3))
+        groups.append(Group(value, labels.get(value, name), (Filter(column, "equals", value),), code=country.alpha3))
     if strangers:
         listed = ", ".join(f"'{s}' ({counts[s]} record{'s' if counts[s] != 1 else ''})" for s in strangers)
         if countries.not_countries == "count_apart":
             groups.append(Group(countries.apart_label, countries.apart_label,
-                                (Filter(column=column, op="in", value=tuple(strangers)),), apart=True))
+                                (Filter(column, "in", tuple(strangers)),), apart=True))
             notes.append(f"not countries, counted apart as '{countries.apart_label}': {listed}")
         else:
             notes.append(f"not countries, left out of the chart: {listed}")
     return groups
 
 
-def chart_groups(spec: Spec, fig: FigureSpec, tables, notes: list[str]) -> list[Group]:
+def chart_groups(fig: CompiledFigure, tables, notes: list[str], fail: Callable[[str], None]) -> list[Group]:
     """The chart's groups, crossed with its series: the marks before they are counted."""
-    chart = fig.chart
-    located = f"figure '{fig.id}'"
-
-    def fail(message: str):
-        raise InfopipeError("compute", [Problem(str(spec.path), "chart", f"{located}: {message}", line=fig.line)])
-
-    finder = fig.rule.model_copy(update={"type": "count_rows", "column": None})
-    chosen = select(finder, tables, spec.period_for(fig.rule))
+    chart = fig.decl.chart
+    finder = replace(fig.rule, type="count_rows", column=None)
+    chosen = select(finder, tables, fig.rule.period)
     if chart.by.every:
-        keys = _time_groups(spec, fig, chosen, fail)
+        keys = _time_groups(fig, chosen, fail)
     elif chart.kind == "map" or chart.countries is not None:
         keys = _country_groups(fig, chosen, _labels(fig, chosen, fail), notes)
     else:
@@ -179,39 +174,50 @@ def chart_groups(spec: Spec, fig: FigureSpec, tables, notes: list[str]) -> list[
             if value is None:
                 out.append(group)
             else:
-                narrowed = Filter(column=chart.series.column, op="equals", value=value)
+                narrowed = Filter(chart.series.column, "equals", value)
                 out.append(replace(group, filters=group.filters + (narrowed,), series=str(value)))
     return out
 
 
-def narrowed_rule(fig: FigureSpec, filters: tuple[Filter, ...]):
-    """The chart's rule, narrowed to one mark's records (the via target found at load is kept)."""
-    rule = fig.rule.model_copy(update={"where": (*fig.rule.where, *filters)})
-    rule._via_target = fig.rule.via_target
-    return rule
+def narrowed_rule(fig: CompiledFigure, filters: tuple[Filter, ...]) -> CompiledRule:
+    """The chart's rule, narrowed to one mark's records."""
+    return replace(fig.rule, where=fig.rule.where + tuple(filters))
 
 
-def mark_id(fig: FigureSpec, key: str, series: str | None) -> str:
+def mark_rule(spec, fig: CompiledFigure, written: list[dict]) -> CompiledRule:
+    """A mark's rule from the filters its figures.json entry recorded (values typed again by column)."""
+    columns = spec.datasets[fig.rule.dataset].columns
+    filters = []
+    for f in written:
+        op = next(k for k in f if k != "column")
+        filters.append(Filter(f["column"], op, FILTERS[op].check(f[op], columns[f["column"]].type)))
+    return narrowed_rule(fig, tuple(filters))
+
+
+def mark_id(fig: CompiledFigure, key: str, series: str | None) -> str:
     return f"{fig.id}_{mark_slug(key)}" + (f"_{mark_slug(series)}" if series is not None else "")
 
 
 # ---------------------------------------------------------------- counting
 
-def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
+def compute_chart(fig: CompiledFigure, tables, whole, source: str) -> tuple[list[dict], list[str]]:
     """The chart's marks as figures (the fields of a FigureResult, kind 'mark', parent the chart),
     in drawing order, and the chart's notes (what it leaves out or counts apart).
 
     `whole` is the chart's own figure (the rule over all its records): a share's marks are percents
     of it."""
-    chart = fig.chart
-    ds = spec.datasets[fig.rule.dataset]
-    period = spec.period_for(fig.rule)
+    chart, decl = fig.decl.chart, fig.decl
+    period, primary_key = fig.rule.period, fig.rule.primary_key
     notes: list[str] = []
     claims = {(m.key, m.series): m for m in chart.marks}
     results = []
-    for group in chart_groups(spec, fig, tables, notes):
+
+    def fail(message: str):
+        raise InfopipeError("compute", [Problem(source, "chart", f"figure '{fig.id}': {message}", line=fig.line)])
+
+    for group in chart_groups(fig, tables, notes, fail):
         rule = narrowed_rule(fig, group.filters)
-        counted = apply_rule(rule, tables, ds.primary_key, period)
+        counted = apply_rule(rule, tables, primary_key, period)
         if counted.value is None:
             notes.append(f"{group.label}: no records to count")
             continue
@@ -220,7 +226,7 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
                 "code": group.code, "apart": group.apart, "filters": [f.to_dict() for f in group.filters]}
         checked = value  # what a printed claim is checked against: the value, or a share's percent
         claimed = claims.pop((group.key, group.series), None)
-        claim = parse_claim(claimed.published, fig.tolerance) if claimed else None
+        claim = parse_claim(claimed.published, decl.tolerance) if claimed else None
         template = claim.print_template if claim else (chart.print_as or (SHARE_PRINT if chart.kind == "share" else "{comma}"))
         if chart.kind == "share":
             total = whole.value or 0
@@ -230,9 +236,9 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
         try:
             printed = render_template(template, checked)
         except FormatError as err:
-            raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"mark '{group.key}' of "
+            raise InfopipeError("compute", [Problem(source, "print-format", f"mark '{group.key}' of "
                                                     f"figure '{fig.id}': {err}", line=fig.line)]) from None
-        words = rule.describe(period)
+        words = rule.describe()
         if chart.kind == "share":
             words = f"{words}; its share is this over the whole chart's {whole.value:,}"
         fid = mark_id(fig, group.key, group.series)
@@ -243,32 +249,32 @@ def compute_chart(spec: Spec, fig: FigureSpec, tables, whole) -> list:
             claim_holds=claim.holds(checked) if claim else None, checked=checked,
             accepted_difference=claimed.accepted_difference if claimed else None, note=None, panel=False,
             kind="mark", dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=words,
-            explanation=fig.explanation, record_count=len(counted.record_ids), parent=fig.id,
+            explanation=decl.explanation, record_count=len(counted.record_ids), parent=fig.id,
             record_ids=counted.record_ids, line=fig.line, mark=mark,
             records=counted.selected[list(dict.fromkeys(
-                rule_columns(rule, ds.primary_key) + ([period[0]] if period else [])
+                rule_columns(rule, primary_key) + ([period[0]] if period else [])
                 + (["source"] if "source" in counted.selected else [])))]))
     if claims:
         missing = ", ".join(repr(k if s is None else f"{k} / {s}") for k, s in claims)
         have = ", ".join(repr(r["mark"]["key"]) for r in results[:12]) or "none"
-        raise InfopipeError("compute", [Problem(str(spec.path), "chart", f"figure '{fig.id}': marks {missing} "
-                                                f"are listed under marks but the data has no such mark "
-                                                f"(its marks: {have})", line=fig.line)])
-    _check_ids(spec, fig, results)
-    by_type = ds.columns[chart.by.column].type
-    return _ordered(chart, results, by_type in ("integer", "number", "money", "date")), notes
+        fail(f"marks {missing} are listed under marks but the data has no such mark (its marks: {have})")
+    column = tables[fig.rule.dataset][chart.by.column]
+    numeric = pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column)
+    return _ordered(chart, results, numeric), notes
 
 
-def _check_ids(spec: Spec, fig: FigureSpec, results: list) -> None:
-    taken = {f.id for f in spec.figures}
-    seen: dict[str, str] = {}
+def check_unique_ids(results, source: str) -> None:
+    """Mark ids come from the data ("2019", "fr"): refuse two figures with one id (their lineage
+    files would be one file), naming both."""
+    seen: dict[str, object] = {}
     for r in results:
-        if r["id"] in taken or r["id"] in seen:
-            other = seen.get(r["id"], "a figure")
-            raise InfopipeError("compute", [Problem(str(spec.path), "duplicate-id", f"figure '{fig.id}': mark "
-                                                    f"{r['mark']['key']!r} gets the id '{r['id']}', as does {other}: "
-                                                    "rename the figure or the values", line=fig.line)])
-        seen[r["id"]] = repr(r["mark"]["key"])
+        rid, mark = (r["id"], r.get("mark")) if isinstance(r, dict) else (r.id, r.mark)
+        if rid in seen:
+            raise InfopipeError("compute", [Problem(source, "duplicate-id", f"two figures get the id '{rid}'"
+                                                    + (f" (a mark of chart '{rid.rsplit('_', 1)[0]}', key "
+                                                       f"{mark['key']!r})" if mark else "")
+                                                    + ": rename a figure or the values")])
+        seen[rid] = mark
 
 
 def _ordered(chart: ChartSpec, results: list, numeric_keys: bool) -> list:

@@ -18,7 +18,7 @@ from infopipe.files import sha256_file
 from infopipe.run.pipeline import Paths, run
 from infopipe.run.provenance import entry_hash, find_entry, read_log, verify_chain
 from infopipe.run.publish import latest_run
-from infopipe.concepts.rules import FILTERS, plain_value, recount
+from infopipe.concepts.rules import plain_value, recount
 from infopipe.spec.model import load_spec
 
 
@@ -131,24 +131,14 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
 
 
 def figure_rule(spec, figure_id: str, entry: dict | None = None):
-    """The rule a figure (a breakdown part, a chart's mark) was counted by."""
-    from infopipe.compute import part_rule
-    from infopipe.marks import narrowed_rule
-    from infopipe.spec.model import Filter, part_id
+    """The rule a figure (a breakdown part, a chart's mark) was counted by, compiled."""
+    from infopipe.spec.compile import compile_spec
 
     if entry and entry.get("mark") and entry.get("parent"):
-        chart = spec.figure(entry["parent"])
-        columns = spec.datasets[chart.rule.dataset].columns
-        filters = [Filter.model_validate(f) for f in entry["mark"]["filters"]]
-        return narrowed_rule(chart, tuple(f.model_copy(update={"value": FILTERS[f.op].check(
-            f.value, columns[f.column].type)}) for f in filters))
-    for fig in spec.figures:
-        if fig.id == figure_id:
-            return fig.rule
-        for part in fig.breakdown.parts if fig.breakdown else ():
-            if part_id(fig, part) == figure_id:
-                return part_rule(fig, part)
-    raise KeyError(figure_id)
+        from infopipe.marks import mark_rule
+
+        return mark_rule(spec, compile_spec(spec).figure(entry["parent"]), entry["mark"]["filters"])
+    return compile_spec(spec).figure(figure_id).rule
 
 
 def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:
@@ -169,7 +159,7 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         from infopipe.marks import recount_share
 
         whole = next(f for f in record["figures"] if f["id"] == figure["parent"])
-        share = recount_share(rule, frame, spec.figure(whole["id"]).rule, lineage_frame(folder, whole))
+        share = recount_share(rule, frame, figure_rule(spec, whole["id"]), lineage_frame(folder, whole))
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
@@ -179,7 +169,8 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         "accepted_difference": figure.get("accepted_difference"),
         "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
         "explanation": figure["explanation"], "record_count": len(frame),
-        "recount": plain_value(counted), "share_recount": share, "share": (figure.get("mark") or {}).get("share"), "offset": offset, "limit": limit,
+        "recount": plain_value(counted), "share_recount": share, "share": (figure.get("mark") or {}).get("share"),
+        "offset": offset, "limit": limit,
         "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
         "input": figure["input"], "lineage": figure["lineage"],
         "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],

@@ -201,6 +201,16 @@ def _tick_size(labels: list[str], width: float, size: float) -> float:
     return round(min(size, max(0.7 * size, room / (0.6 * longest))), 1)
 
 
+def map_note(chart: Chart) -> str:
+    """The countries a map cannot show: the shipped world map has no shape for the smallest."""
+    from infopipe.present.chart_export import drawable_codes
+
+    if chart.kind != "map":
+        return ""
+    small = [f"{m.label} {m.printed}" for m in chart.marks if m.code and m.code not in drawable_codes()]
+    return f"Too small to show at this scale: {', '.join(small)}." if small else ""
+
+
 def _on(colour: str) -> str:
     """Black or white text on a coloured bar: whichever contrasts more."""
     from infopipe.present.colours import contrast_ratio

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
-from infopipe.present.charts import chart_figure
 from infopipe.present.colours import hex_colour, mix
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present.panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
+from infopipe.concepts.panels import KINDS
+from infopipe.present.panels import PANEL_ID, Layout, Page, Panel, Segment, Theme
 from infopipe.present.textfit import Fonts, Line, Run, fonts_for, runs_width, wrap, wrap_limited
 
 BASE = 300.0  # the sizes below are for a 300 x 300 panel; other sizes scale them
@@ -89,18 +90,16 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Plot:
-    """A chart's plot area: the plotly figure drawn there, and (once kaleido has drawn it) its SVG."""
+class Embedded:
+    """A panel body drawn elsewhere (a batch drawer): its SVG markup, placed in the panel's frame.
+    The drawer is responsible for the markup being safe SVG."""
 
     id: str
     cls: str
     x: float
     y: float
-    w: float
-    h: float
-    figure: dict = field(compare=False, repr=False)
-    svg: str = field(default="", compare=False, repr=False)  # the stabilised plot, inner markup
-    kind: str = "plot"
+    markup: str
+    kind: str = "embedded"
 
 
 @dataclass(frozen=True)
@@ -135,9 +134,9 @@ def check_panel(panel: Panel) -> None:
     if not isinstance(panel.id, str) or not PANEL_ID.match(panel.id):
         raise InfopipeError("render", [Problem(where, "panel-id", "a panel id may hold only letters, "
                                                "digits, '_' and '-'")])
-    if panel.kind not in PANEL_KINDS:
+    if panel.kind not in KINDS:
         raise InfopipeError("render", [Problem(where, "panel-kind", f"unknown panel kind {panel.kind!r}; "
-                                               f"known: {', '.join(PANEL_KINDS)}")])
+                                               f"known: {', '.join(KINDS)}")])
     if not ICON_PATH.match(panel.icon):
         raise InfopipeError("render", [Problem(where, "icon", "icon path data may hold only path "
                                                "letters, numbers, spaces and commas")])
@@ -232,8 +231,42 @@ def _note_runs(panel: Panel) -> list[Run]:
     return [Run(panel.note)]
 
 
+# --- drawings: how each panel kind of concepts/panels.py is drawn ------------------------------------
+
+Builder = Callable[["Stack", Panel, Theme, float, float, bool, dict], None]
+BatchDrawer = Callable[[tuple[Panel, ...], Theme, Layout], dict[str, str]]
+BUILDERS: dict[str, Builder] = {}  # template kinds: stack the panel's text blocks
+BATCH_DRAWERS: dict[str, BatchDrawer] = {}  # other kinds: every panel of the kind at once -> {id: SVG markup}
+
+
+def draws(*kinds: str):
+    """Register a builder for panel kinds drawn from stacked text blocks and the SVG templates."""
+    def register(builder: Builder) -> Builder:
+        BUILDERS.update(dict.fromkeys(kinds, builder))
+        return builder
+    return register
+
+
+def draws_in_batch(*kinds: str):
+    """Register a drawer that draws every panel of these kinds in one call (say, one plotly + kaleido
+    export per run) and returns each panel's body as SVG markup, placed inside the panel's frame."""
+    def register(drawer: BatchDrawer) -> BatchDrawer:
+        BATCH_DRAWERS.update(dict.fromkeys(kinds, drawer))
+        return drawer
+    return register
+
+
+def drawn_in_batches(panels, theme: Theme, lay: Layout) -> dict[str, str]:
+    """The bodies of every panel whose kind is drawn by a batch drawer, one call per drawer."""
+    out: dict[str, str] = {}
+    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if p.kind in BATCH_DRAWERS):
+        out.update(drawer(tuple(p for p in panels if BATCH_DRAWERS.get(p.kind) is drawer), theme, lay))
+    return out
+
+
 # --- the four kinds ---------------------------------------------------------------------------------
 
+@draws("number", "subcount")
 def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """number and subcount: icon, big headline, label, note."""
     accent = hex_colour(panel.color)
@@ -251,6 +284,7 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
                    max_lines=cut.get("note"), fills={"sub-value": hex_colour(theme.text)})
 
 
+@draws("sentence")
 def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """sentence: the statement wrapped, its figures bold in the accent colour (first one = value)."""
     accent = hex_colour(panel.color)
@@ -268,6 +302,7 @@ def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float,
                max_lines=cut.get("sentence"), fills={"value": accent, "figure": accent})
 
 
+@draws("breakdown")
 def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """breakdown: headline and label, one labelled bar per part (proportional), then the total."""
     accent, text, muted = hex_colour(panel.color), hex_colour(theme.text), hex_colour(theme.muted)
@@ -309,8 +344,6 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
                    max_lines=cut.get("total"))
 
 
-BUILDERS = {"number": build_number, "subcount": build_number, "sentence": build_sentence,
-            "breakdown": build_breakdown}
 CUT_ORDER = ("note", "parts", "label", "sentence", "total")  # which block loses lines first, on a tie
 
 
@@ -390,17 +423,22 @@ def panel_title(panel: Panel) -> str:
     return " ".join(t for t in (panel.headline, panel.label) if t)
 
 
-def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None) -> DrawnPanel:
+def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None,
+                 batch: dict[str, str] | None = None) -> DrawnPanel:
     """The panel's frame and content, fitted, in its own coordinates (0, 0)-(width, height).
 
     `reserve_icon`: place the headline as if the panel had an icon (so that on a page where some
     panels have icons, every headline sits at the same height); default: when it has one.
+    `batch`: bodies already drawn by batch drawers (drawn here for this panel alone when missing).
     """
     check_panel(panel)
-    if panel.chart is not None:
-        return layout_chart_panel(panel, theme, lay)
-    stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
     k = min(lay.panel_width, lay.panel_height) / BASE
+    if KINDS[panel.kind].drawn_by != "template":
+        markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
+        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+    else:
+        stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
+        content = tuple(_shift(i, top) for i in stack.items)
     stroke = 3 * k
     frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
                 lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
@@ -408,71 +446,7 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     title = panel_title(panel)
     return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-{panel.kind}", kind=panel.kind,
                       width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
-                      items=(frame, *(_shift(i, top) for i in stack.items)))
-
-
-def layout_chart_panel(panel: Panel, theme: Theme, lay: Layout) -> DrawnPanel:
-    """A chart panel: its title (the label) at the top, its notes at the foot, the plot between.
-
-    Text is ours, measured and fitted like every panel's; the plot area gets what is left, and at
-    least half the panel: otherwise the text shrinks, then the notes lose lines, then it fails."""
-    fonts = fonts_for(theme.first_family())
-    k = min(lay.panel_width, lay.panel_height) / BASE
-    pad, gap = 16 * k, 8 * k
-    room = lay.panel_height - 2 * pad
-    text, muted = hex_colour(theme.text), hex_colour(theme.muted)
-
-    def build(s: float, note_lines: int | None):
-        head = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad, pad)
-        if panel.label:
-            head.text("label", "label", [Run(panel.label, True)], 20 * k * s, text, bold=True, pitch=1.15,
-                      anchor="start", max_lines=2)
-        foot = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad, 0)
-        if panel.note and note_lines != 0:
-            foot.text("note", "note", [Run(panel.note)], 13 * k * s, muted, pitch=1.25, anchor="start",
-                      max_lines=note_lines)
-        return head, foot
-
-    for s in scales(theme.min_text_scale):
-        head, foot = build(s, None)
-        if room - (head.y - pad) - foot.y - 2 * gap >= room / 2:
-            break
-    else:
-        lines = 3
-        while room - (head.y - pad) - foot.y - 2 * gap < room / 2:
-            if lines < 0:
-                raise InfopipeError("render", [Problem(
-                    f"panel {panel.id!r}", "text-fit", f"the {panel.kind} chart cannot leave half of its "
-                    f"{lay.panel_width}x{lay.panel_height} panel to the plot: make the panel larger or "
-                    "the label shorter")])
-            head, foot = build(theme.min_text_scale, lines)
-            lines -= 1
-    top = round(head.y + (gap if head.items else 0))
-    bottom = round(lay.panel_height - pad - foot.y - (gap if foot.items else 0))
-    width = round(lay.panel_width - 2 * pad)
-    figure = chart_figure(panel.id, panel.chart, theme, width, bottom - top, max(9.0, 12 * k * s))
-    plot = Plot(f"panel-{panel.id}.plot", "plot", pad, top, width, bottom - top, figure)
-    stroke = 3 * k
-    frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
-                lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
-                stroke, 12 * k)
-    title = panel_title(panel)
-    return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-chart panel-{panel.kind}", kind=panel.kind,
-                      width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
-                      items=(frame, *head.items, plot, *(_shift(i, bottom + (gap if foot.items else 0)) for i in foot.items)))
-
-
-def with_plots(drawn, svgs: dict[str, str]):
-    """The drawn panel (or page) with each plot's SVG filled in, by plot id."""
-    if isinstance(drawn, DrawnPage):
-        return replace(drawn, panels=tuple((x, y, with_plots(p, svgs)) for x, y, p in drawn.panels))
-    return replace(drawn, items=tuple(replace(i, svg=svgs[i.id]) if isinstance(i, Plot) else i for i in drawn.items))
-
-
-def plots(drawn) -> list[Plot]:
-    """Every plot of a drawn panel or page, in page order."""
-    panels = [p for _, _, p in drawn.panels] if isinstance(drawn, DrawnPage) else [drawn]
-    return [i for p in panels for i in p.items if isinstance(i, Plot)]
+                      items=(frame, *content))
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -531,7 +505,8 @@ def layout_page(page: Page) -> DrawnPage:
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise InfopipeError("render", [Problem("page", "panel-id", f"panel ids must be unique: {', '.join(dup)}")])
     icons = any(p.icon for p in page.panels)
-    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons))
+    batch = drawn_in_batches(page.panels, page.theme, page.layout)
+    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, batch))
                    for i, p in enumerate(page.panels))
     desc = " ".join(_sentence(p.alt or panel_title(p)) for p in page.panels)
     return DrawnPage(width=width, height=height, title=page.title, desc=desc,

@@ -25,9 +25,11 @@ import jinja2
 from infopipe import __version__
 from infopipe import files
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present import chart_export
-from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel, plots, with_plots
+from infopipe.present import chart_export, chart_panels  # noqa: F401  (chart_panels registers the chart kinds' drawer)
+from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
 from infopipe.present.panels import Layout, Page, Panel, Theme
+from infopipe.present.gallery import render_gallery
+from infopipe.present.templates import templates
 from infopipe.present.textfit import Fonts, font_identity, fonts_for
 
 TEMPLATE = "template"
@@ -36,21 +38,6 @@ CAIROSVG = "cairosvg"
 
 
 # --- SVG ------------------------------------------------------------------------------------------
-
-def number(value: float, places: int = 2) -> str:
-    """Coordinates in as few characters as they need, the same every time: 12, 12.5, 12.35."""
-    text = f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-@lru_cache(maxsize=1)
-def templates() -> jinja2.Environment:
-    """The package's templates, escaping everything (HTML and XML alike) unless marked safe."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("infopipe.present", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["n"] = number
-    return env
-
 
 def svg_from_drawn(drawn: DrawnPanel, theme: Theme) -> str:
     return templates().get_template("panel.svg.j2").render(p=drawn, family=theme.font_family)
@@ -177,44 +164,27 @@ def panel_stem(index: int, panel: Panel) -> str:
     return f"panels/{index + 1:02d}-{panel.id}"
 
 
-def plan_charts(page: Page, drawn: DrawnPage, folder: Path, reuse_from: Path | None = None,
-                reuse_keys: dict | None = None) -> tuple[DrawnPage, list[Output]]:
-    """Each chart's plot SVG: reused from the earlier run while its key is unchanged, else drawn by
-    kaleido, all changed charts in one batch; then the drawn page with every plot filled in.
-
-    Also each chart's interactive HTML, with plotly.js and the world map beside it."""
-    found = plots(drawn)
-    if not found:
-        return drawn, []
-    theme = page.theme
+def chart_outputs(page: Page, plotted: dict, theme: Theme) -> list[Output]:
+    """Each chart's plot as kaleido drew it (.plot.svg, keyed by its chart key, renderer
+    plotly+kaleido) and its interactive HTML; plotly.js (and the world map) beside them."""
+    if not plotted:
+        return []
     fonts_id = fonts_for(theme.first_family()).identity()
     version = chart_export.renderer_version(fonts_id)
-    stems = {f"panel-{p.id}.plot": panel_stem(i, p) for i, p in enumerate(page.panels)}
-    svgs, todo, outputs = {}, {}, []
-    for plot in found:
-        path, key = f"{stems[plot.id]}.plot.svg", chart_export.chart_key(plot.figure, fonts_id)
-        earlier = inside(reuse_from, path) if reuse_from is not None and (reuse_keys or {}).get(path) == key else None
-        if earlier is not None and earlier.is_file():
-            svgs[plot.id] = earlier.read_text(encoding="utf-8")
-        else:
-            todo[plot.id] = plot.figure
-        outputs.append(Output(path, plot.id.removeprefix("panel-").removesuffix(".plot"), chart_export.KALEIDO,
-                              key, "", version=version, family=theme.font_family))
-    drawn_now = chart_export.export_svgs(todo, timeout=max(30.0, 10.0 * len(todo))) if todo else {}
-    for plot_id, svg in drawn_now.items():
-        svgs[plot_id] = chart_export.stabilise(svg, plot_id)
-    outputs = [replace(o, source=svgs[f"panel-{o.owner}.plot"]) for o in outputs]
-    for plot in found:
-        owner = plot.id.removeprefix("panel-").removesuffix(".plot")
-        figure = json.dumps(plot.figure, sort_keys=True, ensure_ascii=False)
-        outputs.append(_output(f"{stems[plot.id]}.html", owner, chart_export.PLOTLY_HTML, figure, theme))
+    outputs = []
+    for index, panel in enumerate(page.panels):
+        if panel.id in plotted:
+            plot, stem = plotted[panel.id], panel_stem(index, panel)
+            outputs.append(Output(f"{stem}.plot.svg", panel.id, chart_export.KALEIDO, plot.key, plot.svg,
+                                  version=version, family=theme.font_family))
+            figure = json.dumps(plot.figure, sort_keys=True, ensure_ascii=False)
+            outputs.append(_output(f"{stem}.html", panel.id, chart_export.PLOTLY_HTML, figure, theme))
     outputs.append(_output("panels/plotly.min.js", "page", chart_export.COPY, "plotly.min.js "
                            + chart_export.plotlyjs_version(), theme))
-    if any(p.chart.kind == "map" for p in page.panels if p.chart):
+    if any(p.chart is not None and p.chart.kind == "map" for p in page.panels):
         outputs.append(_output(f"panels/topojson/{chart_export.TOPOJSON_FILE}", "page", chart_export.COPY,
                                f"topojson {chart_export.TOPOJSON_SHA256}", theme))
-    filled = with_plots(drawn, {k: chart_export.inner(v) for k, v in svgs.items()})
-    return filled, outputs
+    return outputs
 
 
 def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
@@ -226,20 +196,23 @@ def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
     page.png, page.pdf, alt-text.json and the gallery index.html. SVG, JSON and HTML text is made
     here (it is what the keys hash).
     """
-    from infopipe.present.gallery import render_gallery
 
     theme = page.theme
-    drawn, chart_outputs = plan_charts(page, layout_page(page), folder, reuse_from, reuse_keys)
+    earlier = {key: inside(reuse_from, path) for path, key in (reuse_keys or {}).items()
+               if reuse_from is not None and path.endswith(".plot.svg")}
+    with chart_panels.session(earlier) as plotted:  # charts whose key is new are drawn, in one batch
+        drawn = layout_page(page)
+    charts = chart_outputs(page, plotted, theme)
     outputs: list[Output] = []
     for index, (panel, (_, _, drawn_panel)) in enumerate(zip(page.panels, drawn.panels)):
         stem = panel_stem(index, panel)
         svg = svg_from_drawn(drawn_panel, page.theme)
-        outputs += [o for o in chart_outputs if o.owner == panel.id and o.renderer == chart_export.KALEIDO]
+        outputs += [o for o in charts if o.owner == panel.id and o.renderer == chart_export.KALEIDO]
         outputs += [_output(f"{stem}.svg", panel.id, TEMPLATE, svg, theme),
                     _output(f"{stem}.png", panel.id, RESVG, svg, theme),
                     _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2)]
-        outputs += [o for o in chart_outputs if o.owner == panel.id and o.renderer != chart_export.KALEIDO]
-    outputs += [o for o in chart_outputs if o.owner == "page"]
+        outputs += [o for o in charts if o.owner == panel.id and o.renderer != chart_export.KALEIDO]
+    outputs += [o for o in charts if o.owner == "page"]
     page_svg = svg_from_drawn_page(drawn, page.theme)
     outputs += [_output("page.svg", "page", TEMPLATE, page_svg, theme),
                 _output("page.png", "page", RESVG, page_svg, theme),
