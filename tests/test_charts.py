@@ -238,6 +238,10 @@ def test_printed_marks_are_claims_and_unknown_marks_are_refused(tmp_path: Path):
     with pytest.raises(InfopipeError) as err:
         validate_only(paths)
     assert "figure 'visits_by_kind_school' computes to" in str(err.value) and "'30%'" in str(err.value)
+    accepted = marks.replace('published: "SCHOOL"}', 'published: "30%", accepted_difference: "the report rounds up"}')
+    spec.write_text(base.replace("      by: {column: kind}\n", accepted))
+    school = {r.id: r for r in validate_only(paths)["figures"]}["visits_by_kind_school"]
+    assert school.claim_holds is False and school.accepted_difference == "the report rounds up"
     spec.write_text(base.replace("      by: {column: kind}\n", marks.replace("school", "teachers").replace("SCHOOL", "26%")))
     with pytest.raises(InfopipeError) as err:
         validate_only(paths)
