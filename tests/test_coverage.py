@@ -143,15 +143,20 @@ def test_coderefinery_pages_are_covered_by_figures_own_words_and_exclusions(tmp_
     root = copy_project(tmp_path / "root", "coderefinery")
     code, result, out = coverage(root, "coderefinery", capsys=capsys)
     assert code == 0, out
-    assert result["pages"] == [2, 5, 6] and result["sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
+    assert result["pages"] == [2, 3, 5, 6] and result["sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
     covered = {(i["page"], i["text"]): i for i in result["covered"]}
     assert covered[(5, "over 2000")]["figure"] == "online_participants" and covered[(5, "over 2000")]["value"] > 2000
     assert covered[(2, "8")]["figure"] == "partners" and covered[(2, "11")]["figure"] == "pm_neic"
-    assert covered[(6, "3")]["figure"] == "events_python"
+    assert covered[(6, "3")]["figure"] == "events_python" and covered[(3, "110k")]["value"] == 110_000
+    assert [(i["text"], i.get("figure")) for i in result["covered"] if i["page"] == 3] == [
+        ("6", "pm_nris"), ("2", "pm_usit"), ("6", "pm_naiss"), ("110k", "travel_budget")]
+    assert (2, 8, "3", "the sentence of figure 'partners'") in [(i["page"], i["line"], i["text"], i["by"]) for i in result["covered"]]
     assert [(i["text"], i["figure"], i["value"]) for i in result["not_holding"]] == [("38", "person_months", 42)]
     assert "adds up to 42" in result["not_holding"][0]["accepted_difference"]
     pages_numbers = [(i["page"], i["text"]) for i in result["excluded"] if i["reason"].startswith("the page number")]
-    assert pages_numbers == [(2, "2"), (5, "5"), (6, "6")]
+    assert pages_numbers == [(2, "2"), (3, "3"), (5, "5"), (6, "6")]
+    background = [i["text"] for i in result["excluded"] if i["reason"].startswith("section 3.1")]
+    assert background == ["2016", "eight", "over 40", "circa 500", "around 30"]  # words and bounds are numbers too
     assert result["not_covered"] == [] and result["exclusions_unused"] == []
 
 
@@ -165,8 +170,9 @@ def test_coderefinery_without_an_exclusion_fails_naming_each_number(tmp_path, ca
     spec_file.write_text(text.replace(cut, ""), encoding="utf-8")
     code, result, out = coverage(root, "coderefinery", capsys=capsys)
     assert code == 1
-    assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [(2, 27, "2"), (5, 28, "5"), (6, 28, "6")]
-    assert "p6 l28  '6'" in out and "FAILED: 3 printed numbers are not covered" in out
+    assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [
+        (2, 27, "2"), (3, 30, "3"), (5, 28, "5"), (6, 28, "6")]
+    assert "p6 l28  '6'" in out and "FAILED: 4 printed numbers are not covered" in out
 
 
 # ---------------------------------------------------------------- the published file as an input
