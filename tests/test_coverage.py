@@ -252,3 +252,18 @@ def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_w
     spec_file.write_text(spec_file.read_text(encoding="utf-8").replace(
         "rule: TO WRITE", "rule: {type: count_rows, dataset: events}"), encoding="utf-8")
     assert [f.published for f in load_spec(spec_file).figures][:3] == ["2019", "39", "4"]
+
+
+@needs_report
+def test_a_coderefinery_run_records_the_coverage_and_its_own_page_is_covered(tmp_path, capsys):
+    from infopipe.run.pipeline import Paths, run
+
+    root = copy_project(tmp_path / "root", "coderefinery")
+    folder = run(Paths.for_project("coderefinery", root))
+    recorded = json.loads((folder / "coverage.json").read_text(encoding="utf-8"))
+    assert recorded["ok"] and len(recorded["excluded"]) == 90 and len(recorded["covered"]) == 19
+    assert "1 covered but not holding, 0 not covered" in (folder / "report.html").read_text(encoding="utf-8")
+    code, result, out = coverage(root, "coderefinery", "--pdf", str(folder / "page.pdf"), "--pages", "1", capsys=capsys)
+    assert code == 0 and result["excluded"] == [] and result["not_holding"] == [], out
+    assert ("42", "figure 'person_months'") in [(i["text"], i["by"]) for i in result["covered"]]
+    assert ("3", "the sentence of figure 'partners'") in [(i["text"], i["by"]) for i in result["covered"]]
