@@ -177,11 +177,15 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     """
     from infopipe.run import progress
 
-    from infopipe.run.pipeline import call, run as run_pipeline
+    from infopipe.run.pipeline import call, run as run_pipeline, up_to_date
 
     paths = _paths(project, raw, out)
     with progress.Display() as display:
-        if prefect:
+        current = up_to_date(paths) if prefect and not force else None
+        if current is not None:  # decided before paying for Prefect: no flow run, no server needed
+            print(f"Up to date: nothing changed since run {current.name}, so no Prefect flow run was made")
+            folder = current
+        elif prefect:
             folder = Path(_run_flow(port, project=paths.project, root=str(paths.root),
                                     raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
         else:
@@ -203,7 +207,7 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
     prefect
         Run as the Prefect flow `build-all`, one subflow per project.
     parallel
-        With --prefect, how many projects to build at once.
+        How many projects to build at once (without --prefect: each in its own worker process).
     wait
         Seconds each project waits for another run of it (default: refuse without Prefect, queue with it).
     port
@@ -222,22 +226,36 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
         for name in names:
             print(f"Outputs: {done[name]}")
         return 0
+    if parallel > 1:
+        from infopipe.run.many import build_each
+
+        outcomes = build_each(OPTIONS.root.resolve(), names, parallel, wait or 0)
+    else:
+        outcomes = _build_in_turn(names, wait or 0)
+    failed = []
+    for name, outcome in outcomes:
+        if isinstance(outcome, InfopipeError):
+            print(outcome, file=sys.stderr)
+            failed.append(Problem(name, "project-failed", str(outcome).splitlines()[0]))
+        else:
+            print(f"Outputs: {outcome}")
+    if failed:
+        raise InfopipeError("build-all", failed)
+    return 0
+
+
+def _build_in_turn(names: list[str], wait: float):
+    """(project, its run folder or its error), one project after another in this process."""
+    from infopipe.run import progress
     from infopipe.run.pipeline import call, run as run_pipeline
 
-    failed = []
     with progress.Display() as display:
         for name in names:
             display.message(f"[bold]{name}[/]")
             try:
-                folder = run_pipeline(_paths(name), step=progress.wrap(call), lock_wait=wait or 0)
+                yield name, run_pipeline(_paths(name), step=progress.wrap(call), lock_wait=wait)
             except InfopipeError as err:
-                print(err, file=sys.stderr)
-                failed.append(Problem(name, "project-failed", str(err).splitlines()[0]))
-                continue
-            print(f"Outputs: {folder}")
-    if failed:
-        raise InfopipeError("build-all", failed)
-    return 0
+                yield name, err
 
 
 @app.command

@@ -110,6 +110,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def new_run_id(started: dt.datetime) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
 # ---------------------------------------------------------------- keys without doing the work
 
 def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
@@ -122,6 +126,13 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
             out[ds.name] = None
     return out
+
+
+def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None], report: dict | None) -> list[dict]:
+    """The inputs as a log entry names them: each raw file (path under the raw folder's name, and
+    hash), then the published report when the spec names one."""
+    return ([{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h} for n, h in raw.items()]
+            + _input_hashes([report] if report else []))
 
 
 def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
@@ -386,7 +397,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         force: bool = False) -> Path:
     """Build one run of the project (or find the current one); return its folder."""
     started = now()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    run_id = new_run_id(started)
     timings: list[dict] = []
     state: dict[str, Any] = {"step": "spec", "inputs": []}
 
@@ -408,15 +419,10 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             report = report_input(spec, paths)
             key = run_key(spec, raw, report)
             previous = latest_run(paths.project_out)
-            state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
-                               for n, h in raw.items()] + _input_hashes([report] if report else [])
+            state["inputs"] = raw_inputs(paths, spec, raw, report)
             current = None if force else _current_run(previous, key)
             if current is not None:
-                append_log(paths.log_file, {
-                    "run_id": run_id, "project": paths.project, "status": "up-to-date",
-                    "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
-                    "finished_at": now().isoformat(), "inputs": state["inputs"],
-                    "code": {"infopipe_version": __version__}})
+                _log_up_to_date(paths, run_id, started, key, current, state["inputs"])
                 return current
             datasets = timed("validate", validate_step, paths.spec_file, paths.raw_dir,
                              paths.project_processed, today, force, key=None if force else key)
@@ -458,6 +464,36 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             if isinstance(err, InfopipeError):
                 raise err from None
             raise
+
+
+def up_to_date(paths: Paths) -> Path | None:
+    """The latest run when a run now would build nothing, having logged the `up-to-date` entry
+    exactly as `run` does; else None. The same check under the same lock as `run`, without paying
+    for a runner: the Prefect path asks this first, so a no-change `make run` creates no flow run.
+    None also when the project is locked or the spec is bad: the full run then waits, refuses or
+    reports it as it always does."""
+    started = now()
+    try:
+        with project_lock(paths.project_out, 0):
+            spec = load_spec(paths.spec_file)
+            raw = raw_fingerprints(spec, paths.raw_dir)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
+            current = _current_run(latest_run(paths.project_out), key)
+            if current is not None:
+                _log_up_to_date(paths, new_run_id(started), started, key, current,
+                                raw_inputs(paths, spec, raw, report))
+            return current
+    except InfopipeError:
+        return None
+
+
+def _log_up_to_date(paths: Paths, run_id: str, started: dt.datetime, key: str, current: Path,
+                    inputs: list[dict]) -> None:
+    append_log(paths.log_file, {
+        "run_id": run_id, "project": paths.project, "status": "up-to-date",
+        "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
+        "finished_at": now().isoformat(), "inputs": inputs, "code": {"infopipe_version": __version__}})
 
 
 @contextmanager
