@@ -267,3 +267,24 @@ def test_a_coderefinery_run_records_the_coverage_and_its_own_page_is_covered(tmp
     assert code == 0 and result["excluded"] == [] and result["not_holding"] == [], out
     assert ("42", "figure 'person_months'") in [(i["text"], i["by"]) for i in result["covered"]]
     assert ("3", "the sentence of figure 'partners'") in [(i["text"], i["by"]) for i in result["covered"]]
+
+
+def test_a_bad_report_block_is_refused_with_its_lines(project_root, capsys):
+    spec_file = project_root / "projects" / PROJECT / "spec.yaml"
+    lines = spec_file.read_text(encoding="utf-8").count("\n")
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + (
+        "\nreport:\n"
+        "  file: /etc/report.pdf\n"
+        "  pages: \"5-2\"\n"
+        "  exclude:\n"
+        "    - {pattern: '(', reason: broken}\n"
+        "    - {text: \"p. 39\", pattern: 'x', reason: both}\n"
+        "    - {text: \"p. 39\", reason: \" \"}\n"), encoding="utf-8")
+    assert main(["--root", str(project_root), "validate", PROJECT]) == 1
+    err = capsys.readouterr().err
+    for line, message in ((lines + 3, "[unsafe-path] report file '/etc/report.pdf' must be a relative path"),
+                          (lines + 4, "[bad-pages] '5-2' is not a page or a range of pages"),
+                          (lines + 6, "[bad-pattern] pattern '(' is not a regular expression"),
+                          (lines + 7, "[spec-shape] an exclusion names either 'text' (as printed) or 'pattern'"),
+                          (lines + 8, "[reason-missing] an exclusion needs its reason, in words")):
+        assert f"spec.yaml, line {line}: {message}" in err, (line, message, err)
