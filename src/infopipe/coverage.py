@@ -48,8 +48,8 @@ def statements(spec: Spec, figures: Iterable[dict]) -> list[Statement]:
     out = []
     for f in figures:
         tolerance = _tolerance(spec, f)
-        claims = tuple(c for c in (read_phrase(t, tolerance) for t in {f.get("published"), f.get("printed")} - {None})
-                       if c is not None)
+        texts = dict.fromkeys(t for t in (f.get("published"), f.get("printed")) if t is not None)
+        claims = tuple(c for c in (read_phrase(t, tolerance) for t in texts) if c is not None)
         if claims:
             out.append(Statement(f"figure '{f['id']}'", claims, tolerance, f["id"],
                                  frozenset(words.get(f["id"], set()) | set(content_words(f.get("label") or ""))),
