@@ -128,7 +128,9 @@ def test_the_spec_own_words_cover_a_number_with_the_same_neighbours(tmp_path):
 def test_a_file_that_is_not_a_pdf_or_lacks_the_page_is_a_clear_error(good_copy, capsys, tmp_path):
     bad = tmp_path / "report.pdf"
     bad.write_text("not a pdf", encoding="utf-8")
+    blank = one_page_pdf([], tmp_path / "scanned.pdf")
     for pdf, pages, message in ((bad, "1", "[not-a-pdf] cannot read it as a PDF"),
+                                (blank, "1", "[no-text] page 1 has no text to read (a scanned image?)"),
                                 (own_page(good_copy), "2", "[no-such-page] page 2 asked for, but the PDF has 1 page"),
                                 (tmp_path / "none.pdf", "1", "[report-missing] no such file"),
                                 (own_page(good_copy), "x", "[bad-pages] 'x' is not a page")):
