@@ -241,7 +241,7 @@ def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_w
     assert found == [("2019", "July"), ("39", "figure"), ("4", "institutions"), ("2", "funding bodies"),
                      ("£1m", "research investment"), ("15", "recruits their networks selected from"),
                      ("50", "applicants"), ("1", "Action Research Collective"), ("2", "pilot projects"),
-                     ("10", "ARC projects Rebuilt by infopipe")]
+                     ("10", "ARC projects Rebuilt by infopipe from")]
     assert [f["id"] for f in drafted["figures"]][2:5] == ["institutions", "funding_bodies", "research_investment"]
     assert {f["rule"] for f in drafted["figures"]} == {"TO WRITE"}
     assert drafted["report"] == {"file": "outputs/jam-and-justice/latest/page.pdf", "pages": "1", "exclude": []}

@@ -268,19 +268,18 @@ def draft_figures(pages: list[PageText]) -> str:
     return "\n".join(out) + "\n"
 
 
-# Where a label stops: a clause ends, a list item or a line starting with a number (the next
-# statement) begins; a line that wraps goes on.
-CLAUSE = re.compile(r"[.;:()•]|\s[–-]\s|\n(?=[–•-]|[£$€]?\d)")
+# Where a label stops: a clause ends, a list item or the next number begins; a line that wraps goes on.
+CLAUSE = re.compile(r"[.,;:()•]|\s[–-]\s|\n(?=[–•-])|(?<!\w)[£$€]?\d")
 WORD = re.compile(r"(?<![\w£$€])[^\W\d_][\w'’/-]*")
 
 
 def _label_after(text: str, end: int) -> str:
-    """The words printed right after a number, up to the end of its clause (five at most)."""
-    return " ".join(WORD.findall(CLAUSE.split(text[end:end + 120])[0])[:5])
+    """The words printed right after a number, up to the end of its clause (six at most)."""
+    return " ".join(WORD.findall(CLAUSE.split(text[end:end + 120])[0])[:6])
 
 
 def _label_before(text: str, start: int) -> str:
-    return " ".join(WORD.findall(CLAUSE.split(text[max(0, start - 120):start])[-1])[-5:])
+    return " ".join(WORD.findall(CLAUSE.split(text[max(0, start - 120):start])[-1])[-6:])
 
 
 def _unique_id(words: str, taken: set[str]) -> str:
