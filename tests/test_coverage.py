@@ -290,3 +290,21 @@ def test_a_bad_report_block_is_refused_with_its_lines(project_root, capsys):
                           (lines + 7, "[spec-shape] an exclusion names either 'text' (as printed) or 'pattern'"),
                           (lines + 8, "[reason-missing] an exclusion needs its reason, in words")):
         assert f"spec.yaml, line {line}: {message}" in err, (line, message, err)
+
+
+def test_a_run_fails_on_a_printed_number_it_does_not_cover_and_keeps_the_last_good_run(good_copy, capsys, tmp_path):
+    from conftest import latest_target
+
+    one_page_pdf(["Our 4 institutions", "and 12 new partners"], good_copy / "report.pdf")
+    spec_file = good_copy / "projects" / PROJECT / "spec.yaml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + "\nreport: {file: report.pdf, pages: 1}\n",
+                         encoding="utf-8")
+    before = latest_target(good_copy)
+    assert main(["--root", str(good_copy), "run", PROJECT]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("coverage failed: 1 problem in report.pdf")
+    assert "report.pdf: [not-covered] page 1, line 2: '12' is printed there but is not a figure, the " \
+           "spec's own words or excluded (Our 4 institutions and 12 new partners); add the figure" in err
+    assert latest_target(good_copy) == before
+    log = (good_copy / "outputs" / PROJECT / "provenance.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(log[-1])["status"] == "failed" and json.loads(log[-1])["failed_step"] == "coverage"

@@ -22,6 +22,7 @@ from typing import Iterable
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, Claim
 from infopipe.concepts.phrases import STOPWORDS, Phrase, content_words, find_phrases, read_phrase
 from infopipe.data.published import PageText
+from infopipe.errors import Problem
 from infopipe.spec.model import FIGURE_REF, Exclusion, Spec
 
 AROUND = 45  # characters of context shown on each side of a number
@@ -197,6 +198,14 @@ def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], repor
     result["figures_not_found"] = [s.figure for s in said if s.figure in published - found]
     result["ok"] = not result["not_covered"]
     return result
+
+
+def uncovered_problems(result: dict) -> list[Problem]:
+    """One problem per number printed but neither covered nor excluded, located on its page."""
+    return [Problem(result["file"], "not-covered", f"page {i['page']}, line {i['line']}: {i['text']!r} is "
+                    "printed there but is not a figure, the spec's own words or excluded (" + i["context"]
+                    + "); add the figure, or exclude it under report.exclude with the reason")
+            for i in result["not_covered"]]
 
 
 def coverage_text(result: dict) -> str:
