@@ -52,7 +52,7 @@ def test_the_same_page_without_one_figure_fails_naming_its_number(good_copy, cap
     assert code == 1
     assert [(i["text"], i["page"]) for i in result["not_covered"]] == [("4", 1)]
     assert "4 institutions" in result["not_covered"][0]["context"]
-    assert "NOT COVERED (1):" in out and "'4'" in out and "FAILED: 1 printed numbers are not covered" in out
+    assert "NOT COVERED (1):" in out and "'4'" in out and "FAILED: 1 printed number is not covered" in out
 
 
 # ---------------------------------------------------------------- a page made here, line by line

@@ -236,9 +236,10 @@ def coverage_text(result: dict) -> str:
         lines.append(f"  note: the exclusion {unused!r} matched nothing on these pages")
     if result["figures_not_found"]:
         lines.append("  note: not printed on these pages: " + ", ".join(result["figures_not_found"]))
+    count = len(result["not_covered"])
     lines.append("OK: every printed number is covered or excluded" if result["ok"] else
-                 f"FAILED: {len(result['not_covered'])} printed numbers are not covered: add the figure "
-                 "to the spec, or exclude them under report.exclude with the reason")
+                 f"FAILED: {count} printed number{'s are' if count != 1 else ' is'} not covered: add the "
+                 "figure to the spec, or exclude it under report.exclude with the reason")
     return "\n".join(lines)
 
 
