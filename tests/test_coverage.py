@@ -160,6 +160,8 @@ def test_coderefinery_pages_are_covered_by_figures_own_words_and_exclusions(tmp_
     background = [i["text"] for i in result["excluded"] if i["reason"].startswith("section 3.1")]
     assert background == ["2016", "eight", "over 40", "circa 500", "around 30"]  # words and bounds are numbers too
     assert result["not_covered"] == [] and result["exclusions_unused"] == []
+    assert result["figures_not_found"] == []  # every figure's claim is printed on these pages
+    assert covered[(5, "6")]["figure"] == "online_workshops" and covered[(5, "6")]["also"] == ["events_online"]
 
 
 @needs_report

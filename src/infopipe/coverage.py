@@ -100,22 +100,26 @@ def _same(phrase: Phrase, claim: Claim, tolerance: float) -> Claim | None:
     return None
 
 
-def cover(phrase: Phrase, said: list[Statement]) -> tuple[Statement, bool] | None:
-    """The statement a printed number is, and whether it holds; None when the spec does not say it."""
-    best, best_score, holds = None, 0, False
+def cover(phrase: Phrase, said: list[Statement]) -> tuple[Statement, bool, tuple[str, ...]] | None:
+    """The statement a printed number is, whether it holds, and the other figures that say it as
+    well (a breakdown's part and a sentence printing the same "6 workshops"); None when the spec
+    does not say it."""
+    best, best_score, holds, also = None, 0, False, []
     for st in (s for s in said if s.figure):
         read = next((r for r in (_same(phrase, c, st.tolerance) for c in st.claims) if r), None)
         if read is None:
             continue
         score = 2 * len(st.words.intersection(phrase.after)) + len(st.words.intersection(phrase.before))
         if score > best_score:
-            best, best_score = st, score
+            best, best_score, also = st, score, []
             holds = isinstance(st.value, (int, float)) and read.holds(st.value)
+        elif score == best_score and best is not None and read.holds(st.value) == holds:
+            also.append(st.figure)
     if best is not None:
-        return best, holds
+        return best, holds, tuple(also)
     for st in (s for s in said if not s.figure):
         if any(_same(phrase, c, st.tolerance) for c in st.claims) and _neighbours_agree(phrase, st):
-            return st, True
+            return st, True, ()
     return None
 
 
@@ -179,11 +183,12 @@ def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], repor
                     "context": _context(page.text, phrase.start, phrase.end)}
             match = cover(phrase, said)
             if match is not None:
-                st, holds = match
-                item["by"] = st.by
+                st, holds, also = match
+                item["by"] = st.by + "".join(f", figure '{f}'" for f in also)
                 if st.figure:
-                    found.add(st.figure)
+                    found.update((st.figure, *also))
                     item.update(figure=st.figure, value=st.value, holds=holds,
+                                **({"also": list(also)} if also else {}),
                                 **({"accepted_difference": st.accepted_difference} if st.accepted_difference else {}))
                 result["covered" if holds else "not_holding"].append(item)
                 continue
