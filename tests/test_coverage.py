@@ -310,3 +310,18 @@ def test_a_run_fails_on_a_printed_number_it_does_not_cover_and_keeps_the_last_go
     assert latest_target(good_copy) == before
     log = (good_copy / "outputs" / PROJECT / "provenance.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(log[-1])["status"] == "failed" and json.loads(log[-1])["failed_step"] == "coverage"
+
+
+def test_each_figure_removed_in_turn_leaves_exactly_its_number_uncovered(good_root):
+    from infopipe.spec.model import load_spec
+
+    folder = good_root / "outputs" / PROJECT / "latest"
+    spec = load_spec(good_root / "projects" / PROJECT / "spec.yaml")
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
+    pages = read_pages(folder / "page.pdf", [1])
+    assert check_coverage(spec, figures, pages, {"file": "page.pdf"})["ok"]
+    for gone in (f for f in spec.figures if f.panel):
+        kept = spec.model_copy(update={"figures": tuple(f for f in spec.figures if f is not gone)})
+        result = check_coverage(kept, [f for f in figures if f["id"] != gone.id], pages, {"file": "page.pdf"})
+        printed = next(f["printed"] for f in figures if f["id"] == gone.id)
+        assert [i["text"] for i in result["not_covered"]] == [printed], gone.id
