@@ -348,8 +348,15 @@ class Exclusion(Model):
     pages: tuple[int, ...] = ()  # only on these pages (default: every page checked)
     reason: Text
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
-    _texts = field_validator("text", mode="before")(classmethod(lambda cls, v: (v,) if isinstance(v, str) else v))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return (value,) if isinstance(value, str) else value
 
     @field_validator("pattern")
     @classmethod
@@ -367,7 +374,7 @@ class Exclusion(Model):
             raise _fail("spec-shape", "an exclusion names either 'text' (as printed) or 'pattern' "
                         "(a regular expression over a line)")
         if not self.reason.strip():
-            raise _fail("spec-type", "an exclusion needs its reason, in words")
+            raise _fail("reason-missing", "an exclusion needs its reason, in words")
         return self
 
 
@@ -380,7 +387,10 @@ class Report(Model):
     pages: tuple[int, ...] = ()
     exclude: tuple[Exclusion, ...] = Field((), max_length=500)
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
 
     @field_validator("file")
     @classmethod
