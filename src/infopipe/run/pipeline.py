@@ -28,8 +28,9 @@ from typing import Any, Callable
 from infopipe import __version__
 from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
 from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
-from infopipe.run.provenance import append_log, environment, git_state, write_json
-from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
+from infopipe.run.provenance import append_log, check_log, environment, git_state, write_json
+from infopipe.run.publish import (check_latest, commit_run, committed_run, discard_run, latest_run, project_lock,
+                                  recover, staging_folder)
 from infopipe.spec.model import Spec, load_spec, spec_path
 from infopipe.run.steps import STEPS, all_versions, content_key
 
@@ -279,18 +280,20 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                         "seconds": round(time.perf_counter() - began, 3)})
         return result
 
-    with stop_on_signals(), project_lock(paths.project_out, lock_wait):
-        for stale in (paths.project_out / "runs").glob(f"{STAGING_PREFIX}*"):
-            discard_run(stale)  # left by a run that was killed; never a good run
+    with stop_on_signals(), project_lock(paths.project_out, lock_wait, run_id) as left:
+        check_log(paths.log_file)  # a damaged or unwritable log is refused, not extended
         staging = None
         try:
+            check_latest(paths.project_out)
+            recover(paths.project_out, paths.log_file, left, run_id,
+                    lambda rid, began, why: _failure_entry(paths, rid, began, "crashed", None, why, [], []))
             spec = timed("spec", load_spec, paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
             key = run_key(spec, raw)
             previous = latest_run(paths.project_out)
             state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
                                for n, h in raw.items()]
-            current = None if force else _current_run(previous, key)
+            current = None if force else _current_run(committed_run(paths.project_out, paths.log_file), key)
             if current is not None:
                 append_log(paths.log_file, {
                     "run_id": run_id, "project": paths.project, "status": "up-to-date",
@@ -324,9 +327,9 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             record["steps"] = timings
             record["finished_at"] = now().isoformat()
             timed("record", record_step, staging, record)
-            final = finish_run(staging, paths.project_out, run_id)
+            final = commit_run(staging, paths.project_out, run_id, paths.log_file,
+                               lambda folder: log_entry(record, folder))
             staging = None
-            append_log(paths.log_file, log_entry(record, final))
             return final
         except BaseException as err:
             discard_run(staging)
@@ -430,18 +433,23 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
                  inputs: list[dict]) -> None:
     problems = err.problems if isinstance(err, InfopipeError) else [
         Problem(step, type(err).__name__, str(err) or type(err).__name__)]
-    entry = {
+    entry = _failure_entry(paths, run_id, started.isoformat(), err.step if isinstance(err, InfopipeError) else step,
+                           step, str(err).splitlines()[0] if str(err) else type(err).__name__, problems, inputs)
+    try:
+        append_log(paths.log_file, entry)
+    except (OSError, InfopipeError):
+        pass  # the output folder or the log cannot take it; the raised error already says so
+
+
+def _failure_entry(paths: Paths, run_id: str, started: str, failed_step: str, step: str | None, error: str,
+                   problems: list[Problem], inputs: list[dict]) -> dict:
+    return {
         "run_id": run_id, "project": paths.project, "status": "failed",
-        "failed_step": err.step if isinstance(err, InfopipeError) else step, "pipeline_step": step,
-        "started_at": started.isoformat(), "finished_at": now().isoformat(),
-        "error": str(err).splitlines()[0] if str(err) else type(err).__name__,
+        "failed_step": failed_step, "pipeline_step": step,
+        "started_at": started, "finished_at": now().isoformat(), "error": error,
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
         "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
     }
-    try:
-        append_log(paths.log_file, entry)
-    except OSError:
-        pass  # the output folder itself is unwritable; the raised error already says so
 
 
 def status(paths: Paths) -> dict:
@@ -468,6 +476,6 @@ def status(paths: Paths) -> dict:
                "up to date" if old[fig.id].get("key") == k else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
-    current = _current_run(previous, run_key(spec, raw))
+    current = _current_run(committed_run(paths.project_out, paths.log_file), run_key(spec, raw))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}
