@@ -707,10 +707,17 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
     for j, part in enumerate(bd.parts):
         loc = here + ("breakdown", "parts", j)
         try:
-            FILTERS["equals"].check(part.value, col.type)
+            value = FILTERS["equals"].check(part.value, col.type)
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"breakdown part of figure '{fig.id}': {err}",
                                     line=line_of(doc, loc + ("value",)), column=bd.column))
+        else:
+            if col.allowed and value not in col.allowed:  # it could never match a record: always 0
+                problems.append(Problem(shown, "filter-value", f"breakdown part {part.value!r} of figure "
+                                        f"'{fig.id}' is not one of the values allowed in column "
+                                        f"'{bd.column}' ({', '.join(map(str, col.allowed))}), so no record "
+                                        "could ever be counted in it", line=line_of(doc, loc + ("value",)),
+                                        column=bd.column))
         pid = part_id(fig, part)
         if not re.fullmatch(NAME, pid):
             problems.append(Problem(shown, "bad-name", f"breakdown part {part.value!r} of figure '{fig.id}' "
