@@ -178,6 +178,7 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     """Panels, page, alt text and gallery; a file whose key (its SVG, renderer and fonts) is
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.present.colours import check_page_colours
+    from infopipe.present.glyphs import check_page_glyphs
     from infopipe.compute import page_for, read_figures
     from infopipe.run.progress import progress_callback
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
@@ -185,6 +186,7 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     spec = load_spec(spec_file)
     page = page_for(spec, read_figures(folder))
     check_page_colours(page, str(spec.path))
+    check_page_glyphs(page, spec)
     outputs = plan_outputs(page, folder)
     keys = {} if force or previous is None else {
         o["path"]: o.get("key") for o in _record(previous).get("outputs", [])}
@@ -252,6 +254,7 @@ def record_step(folder: Path, record: dict) -> None:
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
     from infopipe.present.colours import check_page_colours
+    from infopipe.present.glyphs import check_page_glyphs
     from infopipe.compute import check_claims, compute_figures, page_for
     from infopipe.data.ingest import read_raw_tables
     from infopipe.data.validate import validate_tables, validation_summary
@@ -260,7 +263,9 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)
     results = compute_figures(spec, tables)
     check_claims(spec, results)
-    check_page_colours(page_for(spec, results), str(spec.path))
+    page = page_for(spec, results)
+    check_page_colours(page, str(spec.path))
+    check_page_glyphs(page, spec)
     return {"spec": str(paths.spec_file), "datasets": validation_summary(tables), "figures": results}
 
 

@@ -573,8 +573,8 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
         if ds.period_column and (ds.period_column not in ds.columns or ds.columns[ds.period_column].type != "date"):
             fail("unknown-column", f"period_column '{ds.period_column}' must be a date column of '{name}'",
                  base + ("period_column",), ds.period_column)
-        if ds.sheet is not None and not ds.file.lower().endswith((".xlsx", ".xlsm")):
-            fail("spec-shape", "'sheet' applies to .xlsx workbooks only", base + ("sheet",))
+        if ds.sheet is not None and not ds.file.lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+            fail("spec-shape", "'sheet' applies to workbooks only (.xlsx, .xlsm, .xls, .ods)", base + ("sheet",))
         for col in ds.columns.values():
             here = base + ("columns", col.name)
             if col.references:
@@ -624,6 +624,12 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
         if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
             fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
+        blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
+                 *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
+        for key, text in blank:
+            if text and not text.strip():  # it would draw nothing, yet look filled in
+                fail("blank-text", f"the {key[-1]} of figure '{fig.id}' is only spaces: write the words, "
+                     "or leave it out", here + key)
     return problems
 
 
