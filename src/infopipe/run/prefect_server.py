@@ -9,6 +9,7 @@ Nothing here imports Prefect, so the plain CLI stays fast and works with no serv
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -26,6 +27,7 @@ from infopipe.errors import InfopipeError, Problem
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 PID_FILE = "server.pid"  # the name Prefect's own `prefect server stop` looks for
+IDENTITY_FILE = "server.identity.json"  # which process that pid was: command line, home, start time
 LOG_FILE = "server.log"
 START_TIMEOUT = 120.0  # a cold start builds the database first: about 20 s measured here
 
@@ -55,6 +57,10 @@ class Server:
     def log_file(self) -> Path:
         return self.home / LOG_FILE
 
+    @property
+    def identity_file(self) -> Path:
+        return self.home / IDENTITY_FILE
+
 
 def local_server(root: Path = Path("."), port: int | None = None) -> Server:
     """The server for this checkout: PREFECT_HOME (default ROOT/.prefect), port PREFECT_PORT or 4200."""
@@ -76,6 +82,22 @@ def healthy(server: Server, timeout: float = 1.0) -> bool:
         return False
 
 
+def check_api(api_url: str, timeout: float = 5.0) -> None:
+    """A given PREFECT_API_URL must answer before anything is sent to it: one clear line if not."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as reply:
+            if reply.status == 200:
+                return
+            why = f"it answered HTTP {reply.status}"
+    except urllib.error.HTTPError as err:
+        why = f"it answered HTTP {err.code}"
+    except (OSError, urllib.error.URLError, ValueError) as err:
+        why = f"{getattr(err, 'reason', None) or err}"
+    raise InfopipeError("server", [Problem(api_url, "api-unreachable", f"PREFECT_API_URL does not answer "
+                        f"({why}): start that server, fix the address, or unset PREFECT_API_URL to use "
+                        "the local server")])
+
+
 def port_in_use(server: Server) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
@@ -90,22 +112,41 @@ def free_port(host: str = HOST) -> int:
 
 
 def recorded_pid(server: Server) -> int | None:
-    """The pid in the pid file if that process is still alive, else None (and a stale file is removed)."""
+    """The pid in the pid file if that process is still the server this home started (same command
+    line, same PREFECT_HOME, same start time), else None, and the stale files are removed: a pid
+    reused by another program, even another Prefect server, is never taken for ours."""
     try:
         pid = int(server.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if not _alive(pid) or "prefect" not in _cmdline(pid):  # gone, or the pid now names another program
+    if not _alive(pid) or not _same_process(server, pid):
         server.pid_file.unlink(missing_ok=True)
+        server.identity_file.unlink(missing_ok=True)
         return None
     return pid
 
 
-def _cmdline(pid: int) -> str:
+def identity(pid: int) -> dict | None:
+    """What tells one process from any later one with the same pid (Linux /proc): its command line,
+    its PREFECT_HOME and its start time in clock ticks since boot."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "prefect"  # no /proc (not Linux): trust the pid file
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except (OSError, IndexError):
+        return None
+    home = next((e[len(b"PREFECT_HOME="):] for e in environ if e.startswith(b"PREFECT_HOME=")), b"")
+    return {"pid": pid, "cmdline": [a.decode(errors="replace") for a in cmdline if a],
+            "prefect_home": home.decode(errors="replace"), "started": started}
+
+
+def _same_process(server: Server, pid: int) -> bool:
+    try:
+        recorded = json.loads(server.identity_file.read_text())
+    except (OSError, ValueError):
+        return False  # no record of what we started: never assume
+    now = identity(pid)
+    return now is not None and now == recorded and now["prefect_home"] == str(server.home)
 
 
 def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> str:
@@ -142,11 +183,13 @@ def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> in
             env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, cwd=server.home)
     server.pid_file.write_text(f"{proc.pid}\n")
+    server.identity_file.write_text(json.dumps(identity(proc.pid)))
     try:
         _wait_healthy(server, proc.pid, timeout, proc)
     except BaseException:
         _kill_group(proc.pid)
         server.pid_file.unlink(missing_ok=True)
+        server.identity_file.unlink(missing_ok=True)
         raise
     return proc.pid
 
@@ -155,6 +198,7 @@ def stop(server: Server, grace: float = 10.0) -> bool:
     """End the server started for this home (its whole process group). False if none was running."""
     pid = recorded_pid(server)
     server.pid_file.unlink(missing_ok=True)
+    server.identity_file.unlink(missing_ok=True)
     if pid is None:
         return False
     _kill_group(pid, grace)
@@ -194,7 +238,13 @@ def _alive(pid: int) -> bool:
 
 
 def _kill_group(pid: int, grace: float = 10.0) -> None:
-    """SIGTERM the process group the server leads, then SIGKILL what is left after `grace` seconds."""
+    """SIGTERM the process group the server leads, then SIGKILL what is left after `grace` seconds.
+    Only a group the server leads (it was started in its own session): never the caller's own."""
+    try:
+        if os.getpgid(pid) != pid or os.getpgid(pid) == os.getpgrp():
+            return
+    except ProcessLookupError:
+        return
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
