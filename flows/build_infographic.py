@@ -46,6 +46,9 @@ RENDER_TIMEOUT = float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600"))
 RENDER_RETRIES = 1
 TRANSIENT_CHECKS = {"render-timeout"}  # a render the clock stopped (a loaded machine) is worth one more try
 LOCK_WAIT = 3600.0
+# A run holds its project's slot under a lease it renews while alive; if its worker dies, the server
+# frees the slot when the lease runs out (Prefect's repossessor), so a slot is never held forever.
+SLOT_LEASE_SECONDS = float(os.environ.get("INFOPIPE_SLOT_LEASE_SECONDS", "300"))
 SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them  # how long a queued flow run waits for a plain CLI run holding the project's flock
 
 
@@ -105,7 +108,8 @@ def project_slot(project: str, wait: float | None):
     name = limit_name(project)
     ensure_limit(name)
     # a timeout raises TimeoutError on entry; the flow turns it into the CLI's 'locked' error
-    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5))
+    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5),
+                       lease_duration=SLOT_LEASE_SECONDS)
 
 
 def _locked(name: str) -> InfopipeError:

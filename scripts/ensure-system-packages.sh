@@ -5,9 +5,11 @@
 #   fontconfig         fc-match, which picks the font file that text is measured with
 #   libcairo2          cairo, which cairosvg uses to write page.pdf
 #   chromium           only for the tests that check how a browser shows the SVG and the HTML pages
+#   postgresql         only for the test that runs the Prefect server on PostgreSQL with three workers
+#                      (tests/postgres.py starts a throwaway cluster; no cluster is started here)
 # Installs what is missing with apt-get (as root, or through passwordless sudo); otherwise says what to install.
 set -euo pipefail
-PACKAGES=(fonts-liberation fonts-dejavu-core fontconfig libcairo2)
+PACKAGES=(fonts-liberation fonts-dejavu-core fontconfig libcairo2 postgresql)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${PACKAGES[@]}"; do

@@ -168,10 +168,16 @@ def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> s
         return "started"
 
 
-def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> int:
-    """Start `prefect server start` detached, in its own process group; wait until /api/health answers."""
+def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True, env: dict | None = None) -> int:
+    """Start `prefect server start` detached, in its own process group; wait until /api/health answers.
+
+    `env` adds settings (such as PREFECT_API_DATABASE_CONNECTION_URL for PostgreSQL). Concurrency
+    leases are kept in files under PREFECT_HOME, not in the server's memory, so a project's slot held
+    by a run is still known (and still expires if its holder died) after the server restarts."""
     server.home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    env = {"PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+           **os.environ, **(env or {}),
+           "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower(),
            # the UI in the browser calls this address; by default it assumes port 4200
            "PREFECT_SERVER_UI_API_URL": server.api_url, "PREFECT_UI_API_URL": server.api_url}
@@ -256,9 +262,23 @@ def _kill_group(pid: int, grace: float = 10.0) -> None:
                 os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
             except ChildProcessError:
                 pass
-            if not _alive(pid):
-                return
+            if not _alive(pid) and not _group_members(pid):
+                return  # the whole group, not only its leader: a child could still hold the port
             time.sleep(0.1)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in a process group, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
 
 
 def _log_tail(server: Server, lines: int = 5) -> str:
