@@ -107,4 +107,4 @@ def test_a_prefect_api_url_that_does_not_answer_is_one_clear_error(project_root,
     assert code == 1, err
     assert err.splitlines()[0] == f"server failed: 1 problem in http://127.0.0.1:{port}/api"
     assert "[api-unreachable] PREFECT_API_URL does not answer" in err and "Traceback" not in err
-    assert not (project_root / "outputs").exists()
+    assert not (project_root / "outputs" / "jam-and-justice" / "runs").exists()  # nothing was built

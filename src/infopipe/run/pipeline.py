@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from infopipe import __version__
@@ -31,6 +32,7 @@ from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
 from infopipe.run.provenance import append_log, check_log, environment, git_state, write_json
 from infopipe.run.publish import (check_latest, commit_run, committed_run, discard_run, latest_run, project_lock,
                                   recover, staging_folder)
+from infopipe.spec.compile import compile_spec
 from infopipe.spec.model import Spec, load_spec, spec_path
 from infopipe.run.steps import STEPS, all_versions, content_key
 
@@ -54,16 +56,25 @@ class Paths:
     raw_dir: Path
     out_dir: Path
     processed_dir: Path
+    report: Path | None = None  # the published report, when not where the spec says (a rerun's own copy)
 
     @classmethod
     def for_project(cls, project: str, root: Path = Path("."), raw: Path | None = None,
-                    out: Path | None = None, processed: Path | None = None) -> "Paths":
+                    out: Path | None = None, processed: Path | None = None,
+                    report: Path | None = None) -> "Paths":
         root = Path(root).resolve()
         spec_path(root / "projects", project)  # refuses a project name that could leave projects/
         return cls(project, root,
                    Path(raw).resolve() if raw else root / "data" / "raw" / project,
                    Path(out).resolve() if out else root / "outputs",
-                   Path(processed).resolve() if processed else root / "data" / "processed")
+                   Path(processed).resolve() if processed else root / "data" / "processed",
+                   Path(report).resolve() if report else None)
+
+    def report_file(self, spec: Spec) -> Path | None:
+        """The published report's PDF the spec names (report.file, from the root), if it names one."""
+        if self.report is not None:
+            return self.report
+        return self.root / spec.report.file if spec.report and spec.report.file else None
 
     def shown(self, path: Path) -> str:
         """A path as recorded: relative to the root when inside it, so a moved copy still verifies."""
@@ -90,8 +101,18 @@ class Paths:
         return self.project_out / "provenance.jsonl"
 
 
+def project_names(root: Path) -> list[str]:
+    """Every project under ROOT/projects (a folder with a spec.yaml)."""
+    folder = Path(root) / "projects"
+    return sorted(p.name for p in folder.iterdir() if (p / "spec.yaml").is_file()) if folder.is_dir() else []
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+def new_run_id(started: dt.datetime) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 # ---------------------------------------------------------------- keys without doing the work
@@ -108,6 +129,13 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
     return out
 
 
+def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None], report: dict | None) -> list[dict]:
+    """The inputs as a log entry names them: each raw file (path under the raw folder's name, and
+    hash), then the published report when the spec names one."""
+    return ([{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h} for n, h in raw.items()]
+            + _input_hashes([report] if report else []))
+
+
 def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
     """A typed table's key: its raw bytes and declaration, and those of the tables it references."""
     step = STEPS["validate"]
@@ -121,17 +149,38 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
 
 def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
     """A figure's key: its own declaration, the reporting period, and the tables it reads."""
-    read = [fig.rule.dataset] + ([fig.rule.via_target[0]] if fig.rule.via_target else [])
+    read = compile_spec(spec).figure(fig.id).rule.reads
     return STEPS["compute"].key(fig.model_dump(mode="json", by_alias=True), spec.period and
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
 
 
-def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
-    the renderers with their font files."""
+def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the published report (when
+    the spec names one), the code, the versions and the renderers with their font files."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+                       *([report["sha256"]] if report else []))
+
+
+REPORT_FOLDER = "published"  # the run's copy of the published report: inputs/published/<name>
+
+
+def report_input(spec: Spec, paths: Paths) -> dict | None:
+    """The published report the spec names, hashed like every raw file, as the run records it;
+    None when the spec names no report file. A named file that is not there is bad input."""
+    path = paths.report_file(spec)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("spec", [Problem(spec.report.file, "report-missing", "the published report "
+                                             f"that the spec names (report.file) is not there{where}")])
+    name = f"{REPORT_FOLDER}/{path.name}"
+    return {"dataset": None, "kind": "published report", "path": name, "file": name,
+            "location": paths.shown(path) if paths.report else spec.report.file,
+            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "pages": list(spec.report.pages), "source": str(path)}
 
 
 # ---------------------------------------------------------------- the steps
@@ -166,11 +215,71 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
     return out
 
 
+class _ParquetTables(Mapping):
+    """Typed tables read from their Parquet files only when a rule asks for one."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths, self.loaded = paths, {}
+
+    def __getitem__(self, name: str):
+        if name not in self.loaded:
+            import pandas as pd
+
+            self.loaded[name] = pd.read_parquet(self.paths[name])
+        return self.loaded[name]
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous: Path | None,
+                       force: bool = False) -> dict:
+    """Compute what changed, reuse what did not, check every claim, and write figures.json and
+    lineage/<figure>.parquet (the records behind each figure, with the fields its rule used)."""
+    from infopipe.compute import FigureResult, check_claims, compute_figure, figures_json, filled
+    from infopipe.data.validate import describe_checks
+
+    keys = {d["dataset"]: d["key"] for d in datasets}
+    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
+    tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
+    old = {} if force or previous is None else {f["id"]: f for f in figures_json(previous)}
+    (folder / "lineage").mkdir(parents=True, exist_ok=True)
+    entries, computed = [], []
+    for fig in compile_spec(spec).figures:
+        key = figure_key(spec, fig.decl, keys)
+        ids = [fig.id] + [p.id for p in fig.parts]
+        reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
+                       for i in ids)
+        if reusable:
+            for i in ids:
+                reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
+                entries.append({**old[i], "note": fig.decl.note if i == fig.id else None})
+            continue
+        computed += ids
+        for result in compute_figure(fig, tables, str(spec.path)):
+            lineage = inside(folder, f"lineage/{result.id}.parquet", "compute")
+            result.records.to_parquet(lineage, index=False)
+            entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
+                            "input": raw[result.dataset],
+                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
+    printed = {e["id"]: e["printed"] for e in entries}
+    for e in entries:
+        if e["note"]:
+            e["note"] = filled(e["note"], printed)
+    check_claims(spec, [FigureResult.from_dict(e) for e in entries])
+    write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
+                   "primary_key": spec.datasets[d["dataset"]].primary_key,
+                   "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
+    return {"figures": entries, "computed": computed, "validation": validation}
+
+
 def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: Path | None = None,
                  force: bool = False) -> dict:
     """figures.json and lineage/<figure>.parquet in the run folder; unchanged figures are reused."""
-    from infopipe.compute import compute_and_record
-
     return compute_and_record(load_spec(spec_file), datasets, folder, previous, force)
 
 
@@ -179,7 +288,8 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.present.colours import check_page_colours
     from infopipe.present.glyphs import check_page_glyphs
-    from infopipe.compute import page_for, read_figures
+    from infopipe.compute import read_figures
+    from infopipe.present.page import page_for
     from infopipe.run.progress import progress_callback
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
 
@@ -198,9 +308,10 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
 
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
-                 previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page (with the first records
-    behind each figure, read back from the lineage files)."""
+                 previous: Path | None, record: dict, report: Path | None = None) -> None:
+    """The run's own copies of spec and inputs (the published report too), the coverage of the
+    report's pages, and the review page (with the first records behind each figure, read back
+    from the lineage files)."""
     import pandas as pd
 
     from infopipe.present.report import write_report
@@ -210,11 +321,29 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     (folder / "inputs").mkdir()
     for item in datasets:
         copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+    coverage = None
+    if report is not None:
+        item = next(i for i in record["inputs"] if i.get("kind") == "published report")
+        copy_input(report, folder / "inputs", item["path"], item["sha256"], previous)
+        coverage = coverage_step(load_spec(spec_file), record["figures"], folder, item)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
-    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
+
+
+def coverage_step(spec: Spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
+    """coverage.json: every number on the report's pages against the figures just computed."""
+    if not spec.report.pages:
+        return None
+    from infopipe.coverage import check_coverage
+    from infopipe.data.published import read_pages
+
+    pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
+    result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    write_json(folder / "coverage.json", result)
+    return result
 
 
 def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path | None) -> None:
@@ -255,7 +384,8 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
     from infopipe.present.colours import check_page_colours
     from infopipe.present.glyphs import check_page_glyphs
-    from infopipe.compute import check_claims, compute_figures, page_for
+    from infopipe.compute import check_claims, compute_figures
+    from infopipe.present.page import page_for
     from infopipe.data.ingest import read_raw_tables
     from infopipe.data.validate import validate_tables, validation_summary
 
@@ -273,7 +403,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         force: bool = False) -> Path:
     """Build one run of the project (or find the current one); return its folder."""
     started = now()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    run_id = new_run_id(started)
     timings: list[dict] = []
     state: dict[str, Any] = {"step": "spec", "inputs": []}
 
@@ -294,17 +424,13 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                     lambda rid, began, why: _failure_entry(paths, rid, began, "crashed", None, why, [], []))
             spec = timed("spec", load_spec, paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
-            key = run_key(spec, raw)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
             previous = latest_run(paths.project_out)
-            state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
-                               for n, h in raw.items()]
+            state["inputs"] = raw_inputs(paths, spec, raw, report)
             current = None if force else _current_run(committed_run(paths.project_out, paths.log_file), key)
             if current is not None:
-                append_log(paths.log_file, {
-                    "run_id": run_id, "project": paths.project, "status": "up-to-date",
-                    "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
-                    "finished_at": now().isoformat(), "inputs": state["inputs"],
-                    "code": {"infopipe_version": __version__}})
+                _log_up_to_date(paths, run_id, started, key, current, state["inputs"])
                 return current
             datasets = timed("validate", validate_step, paths.spec_file, paths.raw_dir,
                              paths.project_processed, today, force, key=None if force else key)
@@ -318,7 +444,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
                 "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
                             "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets]
+                          + ([{k: v for k, v in report.items() if k != "source"}] if report else []),
                 "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                               for d in datasets],
                 "validation": computed["validation"], "figures": computed["figures"],
@@ -328,7 +455,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "rendered": rendered,
             }
             record["inputs_digest"] = content_key(spec.sha256, [(i["path"], i["sha256"]) for i in record["inputs"]])
-            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record)
+            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record,
+                  report and Path(report["source"]))
             record["steps"] = timings
             record["finished_at"] = now().isoformat()
             timed("record", record_step, staging, record)
@@ -344,6 +472,36 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             if isinstance(err, InfopipeError):
                 raise err from None
             raise
+
+
+def up_to_date(paths: Paths) -> Path | None:
+    """The latest run when a run now would build nothing, having logged the `up-to-date` entry
+    exactly as `run` does; else None. The same check under the same lock as `run`, without paying
+    for a runner: the Prefect path asks this first, so a no-change `make run` creates no flow run.
+    None also when the project is locked or the spec is bad: the full run then waits, refuses or
+    reports it as it always does."""
+    started = now()
+    try:
+        with project_lock(paths.project_out, 0):
+            spec = load_spec(paths.spec_file)
+            raw = raw_fingerprints(spec, paths.raw_dir)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
+            current = _current_run(committed_run(paths.project_out, paths.log_file), key)
+            if current is not None:
+                _log_up_to_date(paths, new_run_id(started), started, key, current,
+                                raw_inputs(paths, spec, raw, report))
+            return current
+    except InfopipeError:
+        return None
+
+
+def _log_up_to_date(paths: Paths, run_id: str, started: dt.datetime, key: str, current: Path,
+                    inputs: list[dict]) -> None:
+    append_log(paths.log_file, {
+        "run_id": run_id, "project": paths.project, "status": "up-to-date",
+        "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
+        "finished_at": now().isoformat(), "inputs": inputs, "code": {"infopipe_version": __version__}})
 
 
 @contextmanager
@@ -481,6 +639,10 @@ def status(paths: Paths) -> dict:
                "up to date" if old[fig.id].get("key") == k else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
-    current = _current_run(committed_run(paths.project_out, paths.log_file), run_key(spec, raw))
+    try:
+        report = report_input(spec, paths)
+    except InfopipeError:
+        report = None  # a run says what is missing
+    current = _current_run(committed_run(paths.project_out, paths.log_file), run_key(spec, raw, report))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}

@@ -34,7 +34,8 @@ def project_lock(project_out: Path, wait_seconds: float = 0, run_id: str | None 
     """Hold the project's lock; the OS drops it if the process dies, so it can never go stale.
 
     The lock file names the run holding it while it runs and is emptied when it ends by any way
-    the process survives; yields what the previous holder left there: a run that was killed."""
+    the process survives; yields what the previous holder left there: a run that was killed. A
+    holder that is not a run (`run_id` None: a quick look) puts back what it found."""
     try:
         project_out.mkdir(parents=True, exist_ok=True)
         handle = open(project_out / ".lock", "a+")
@@ -61,7 +62,7 @@ def project_lock(project_out: Path, wait_seconds: float = 0, run_id: str | None 
     try:
         yield left
     finally:
-        _hold(handle, "")
+        _hold(handle, "" if run_id else left)
         fcntl.flock(handle, fcntl.LOCK_UN)
         handle.close()
 

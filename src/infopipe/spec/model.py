@@ -21,18 +21,23 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
                       model_validator)
 from pydantic_core import PydanticCustomError
 
+try:
+    from yaml.cyaml import CParser  # libyaml, in PyYAML's wheels
+except ImportError:  # a PyYAML built without it: the pure-Python loader reads every spec
+    CParser = None
+
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
+from infopipe.concepts.colours import parse_colour
+from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
-from infopipe.concepts.rules import FILTERS, RULES
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
 COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
-COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
 
 Name = Annotated[str, Field(pattern=NAME)]
@@ -136,13 +141,6 @@ class Filter(Model):
             raise _fail("unknown-filter", f"a filter needs 'column' and exactly one of {', '.join(FILTERS)}")
         return {"column": data["column"], "op": ops[0], "value": data[ops[0]]}
 
-    def describe(self) -> str:
-        return FILTERS[self.op].words(self.column, self.value)
-
-    def to_dict(self) -> dict:
-        return {"column": self.column, self.op: _plain(self.value)}
-
-
 class Via(Model):
     """Count rows of a dataset whose reference column names a row of another matching `where`."""
 
@@ -170,7 +168,6 @@ class Rule(Model):
     via: Via | None = None
     distinct_on: tuple[str, ...] = ()
     period: Period | bool | None = None  # None: the spec's period; false: none; or its own
-    _via_target: tuple[str, str] | None = PrivateAttr(None)
 
     @field_validator("type")
     @classmethod
@@ -184,33 +181,9 @@ class Rule(Model):
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
 
-    @property
-    def via_target(self) -> tuple[str, str] | None:
-        return self._via_target
-
-    def to_dict(self) -> dict:
-        out = self.model_dump(mode="json", exclude_defaults=True, exclude={"where", "part", "via"})
-        for key in ("where", "part"):
-            if getattr(self, key):
-                out[key] = [f.to_dict() for f in getattr(self, key)]
-        if self.via:
-            out["via"] = {"column": self.via.column, "where": [f.to_dict() for f in self.via.where]}
-        return out
-
     def describe(self, period: tuple[str, dt.date, dt.date] | None = None) -> str:
-        what = RULES[self.type].words(self)
-        conditions = [f.describe() for f in self.where]
-        if self.via and self.via_target:
-            target, _ = self.via_target
-            linked = " and ".join(f.describe() for f in self.via.where) or "any"
-            conditions.append(f"{self.via.column} names a row of {target} where {linked}")
-        if period:
-            conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
-        if conditions:
-            what += " where " + " and ".join(conditions)
-        if self.distinct_on:
-            what += f", counting rows with the same {', '.join(self.distinct_on)} once"
-        return what
+        """The rule in words (a compiled rule, spec/compile.py, also names the dataset a `via` reaches)."""
+        return describe_rule(self, None, period)
 
 
 # ---------------------------------------------------------------- figures
@@ -232,6 +205,7 @@ class Breakdown(Model):
 
 class FigureSpec(Model):
     id: Name
+    kind: str = ""  # the panel kind (concepts/panels.py); when not written, inferred from the other keys
     label: Text = ""
     published: str | None = Field(None, max_length=200)
     rule: Rule
@@ -244,6 +218,29 @@ class FigureSpec(Model):
     panel: bool = True
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
+
+    @field_validator("rule", mode="before")
+    @classmethod
+    def _written(cls, value, info):
+        if isinstance(value, str):  # `infopipe new --from` drafts `rule: TO WRITE`
+            raise _fail("rule-to-write", f"the rule of figure '{info.data.get('id', '?')}' is still to be "
+                        "written: say how to count it from the data, e.g. rule: {type: count_rows, dataset: "
+                        "events, where: [{column: kind, equals: workshop}]} (README: Rule types)")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_kind(cls, data):
+        if isinstance(data, dict) and data.get("kind") is None:
+            data = {**data, "kind": inferred_kind(data)}
+        return data
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise _fail("unknown-kind", f"panel kind {value!r} is not known; known: {', '.join(KINDS)}")
+        return value
 
     @field_validator("published", mode="before")
     @classmethod
@@ -260,17 +257,6 @@ class FigureSpec(Model):
     @property
     def line(self) -> int:
         return self._line
-
-    @property
-    def kind(self) -> str:
-        """The panel kind this figure is drawn as."""
-        if self.breakdown:
-            return "breakdown"
-        if self.sentence:
-            return "sentence"
-        if self.note and FIGURE_REF.search(self.note):
-            return "subcount"
-        return "number"
 
 
 class Layout(Model):
@@ -313,17 +299,92 @@ class Theme(Model):
 
 def _check_colour(value: str) -> str:
     try:
-        from infopipe.present.colours import parse_colour  # the render module's colour reader, when present
-    except ImportError:
-        parse_colour = None
-    if parse_colour is not None:
-        try:
-            parse_colour(value)
-        except ValueError as err:
-            raise _fail("bad-colour", str(err)) from None
-    elif not COLOUR.match(value):
-        raise _fail("bad-colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+        parse_colour(value)
+    except ValueError as err:
+        raise _fail("bad-colour", str(err)) from None
     return value
+
+
+# ---------------------------------------------------------------- the published report
+
+PAGES_HELP = 'write page numbers and ranges, e.g. 2 or "2, 5-6"'
+
+
+def parse_pages(value: Any) -> tuple[int, ...]:
+    """Pages as written in the spec or on the command line: 2, "5-6", "2, 5-6" or [2, 5, 6]."""
+    if isinstance(value, bool):
+        raise ValueError(PAGES_HELP)
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    pages: set[int] = set()
+    for item in items:
+        text = str(item).strip().replace("–", "-")
+        match = re.fullmatch(r"(\d{1,5})(?:\s*-\s*(\d{1,5}))?", text)
+        if not match or int(match[1]) < 1 or int(match[2] or match[1]) < int(match[1]):
+            raise ValueError(f"{text!r} is not a page or a range of pages: {PAGES_HELP}")
+        pages.update(range(int(match[1]), int(match[2] or match[1]) + 1))
+    if not pages or len(pages) > 2000:
+        raise ValueError(PAGES_HELP)
+    return tuple(sorted(pages))
+
+
+def _pages_field(value):
+    try:
+        return parse_pages(value) if value not in (None, (), []) else ()
+    except ValueError as err:
+        raise _fail("bad-pages", str(err)) from None
+
+
+class Exclusion(Model):
+    """Printed numbers the coverage check leaves out, with the reason: page furniture (page numbers,
+    section numbers, dates in a list), written as the page's own text or as a pattern over a line."""
+
+    text: tuple[Text, ...] = ()  # every number phrase inside this text (or these), as printed; spaces do not matter
+    pattern: str | None = Field(None, max_length=500)  # a regular expression searched in each line
+    pages: tuple[int, ...] = ()  # only on these pages (default: every page checked)
+    reason: Text
+
+    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+    _texts = field_validator("text", mode="before")(classmethod(lambda cls, v: (v,) if isinstance(v, str) else v))
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value):
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as err:
+                raise _fail("bad-pattern", f"pattern {value!r} is not a regular expression: {err}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_and_a_reason(self):
+        if bool(self.text) == (self.pattern is not None):
+            raise _fail("spec-shape", "an exclusion names either 'text' (as printed) or 'pattern' "
+                        "(a regular expression over a line)")
+        if not self.reason.strip():
+            raise _fail("spec-type", "an exclusion needs its reason, in words")
+        return self
+
+
+class Report(Model):
+    """The published report the spec rebuilds: its file (hashed with the run's inputs), where it is
+    published, the pages rebuilt, and what on those pages is not a figure."""
+
+    file: str | None = Field(None, max_length=500)  # relative to the infopipe folder; may lie outside it
+    url: str | None = Field(None, max_length=2000, pattern=r"^https?://\S+$")
+    pages: tuple[int, ...] = ()
+    exclude: tuple[Exclusion, ...] = Field((), max_length=500)
+
+    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+
+    @field_validator("file")
+    @classmethod
+    def _relative(cls, file: str | None) -> str | None:
+        if file is not None and (not file or PurePosixPath(file).is_absolute() or re.match(r"^[A-Za-z]:", file)
+                                 or "\0" in file or "\\" in file):
+            raise _fail("unsafe-path", f"report file '{file}' must be a relative path (from the folder "
+                        "holding projects/), with / between folders")
+        return file
 
 
 class Spec(Model):
@@ -339,6 +400,7 @@ class Spec(Model):
     page: Layout = Layout()
     theme: Theme = Theme()
     icons: dict[Name, str] = {}
+    report: Report | None = None
     _path: Path = PrivateAttr(Path("spec.yaml"))
     _sha256: str = PrivateAttr("")
 
@@ -393,8 +455,8 @@ class _LineList(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Keeps line numbers, refuses duplicate keys, anchors and aliases."""
+class _Lines:
+    """Keeps line numbers, refuses duplicate keys, anchors and aliases (mixed into both loaders)."""
 
     def compose_node(self, parent, index):
         event = self.peek_event()
@@ -427,8 +489,28 @@ class _LineLoader(yaml.SafeLoader):
         return items
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _LineLoader.construct_sequence)
+class _LineLoader(_Lines, yaml.SafeLoader):
+    """Pure Python: the reference, and the words of every YAML error."""
+
+
+LOADERS = [_LineLoader]
+if CParser is not None:
+    class _FastLineLoader(_Lines, yaml.composer.Composer, CParser, yaml.constructor.SafeConstructor,
+                          yaml.resolver.Resolver):
+        """libyaml (C) scans and parses, with the same marks; composing and constructing stay the
+        Python code above. About 6x faster on a spec of 500 figures (benchmarks/bench_big.py)."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            yaml.composer.Composer.__init__(self)
+            yaml.constructor.SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+
+    LOADERS.insert(0, _FastLineLoader)
+
+for _loader in LOADERS:
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Lines.construct_mapping)
+    _loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _Lines.construct_sequence)
 
 
 def spec_path(projects_dir: Path, project: str) -> Path:
@@ -476,8 +558,16 @@ _LOADED: dict[tuple[str, str], Spec] = {}  # (path, SHA-256 of its bytes) -> the
 
 
 def _parse_yaml(raw: bytes, shown: str) -> Any:
+    """The spec's YAML with lines. libyaml reads it when it can; any error is read again by the
+    pure-Python loader, whose words the error messages keep."""
     try:
-        return yaml.load(raw.decode("utf-8"), Loader=_LineLoader)
+        text = raw.decode("utf-8")
+        for loader in LOADERS[:-1]:
+            try:
+                return yaml.load(text, Loader=loader)
+            except (yaml.YAMLError, RecursionError):
+                pass  # read again below, for the reference words and line
+        return yaml.load(text, Loader=_LineLoader)
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise InfopipeError("spec", [Problem(shown, "encoding", "the spec is not UTF-8", line=line)]) from None
@@ -534,8 +624,12 @@ BUILTIN_CHECKS = {"missing": "required", "extra_forbidden": "unknown-key", "dict
 
 def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
-    for e in err.errors(include_url=False):
+    errors = err.errors(include_url=False)
+    for e in errors:
         loc = tuple(e["loc"])
+        if e["type"] == "too_short" and any(len(o["loc"]) > len(loc) and tuple(o["loc"][:len(loc)]) == loc
+                                            for o in errors):
+            continue  # a list whose every item failed is not also "too short"
         kind = e["type"]
         field = next((p for p in reversed(loc) if isinstance(p, str) and p[:1].islower()), "")
         check = kind if "-" in kind else BUILTIN_CHECKS.get(kind, "spec-type")
@@ -622,8 +716,8 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
                  "where its number goes", here + ("sentence",))
         if fig.breakdown:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
-        if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
-            fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
+        for check, message, key in KINDS[fig.kind].check(fig):
+            fail(check, message, here + key)
         blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
                  *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
         for key, text in blank:
@@ -669,7 +763,6 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
             fail("spec-shape", f"via of {what} needs a column of '{rule.dataset}' that references "
                  "another dataset", loc + ("via", "column"), rule.via.column)
         elif col.references[0] in spec.datasets:
-            rule._via_target = col.references
             problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
                                        loc + ("via", "where"), doc, shown)
     if isinstance(rule.period, Period) and not ds.period_column:
@@ -689,12 +782,10 @@ def _check_filters(ds: DatasetSpec, filters, what, loc, doc, shown) -> list[Prob
                                     column=flt.column))
             continue
         try:
-            value = FILTERS[flt.op].check(flt.value, col.type)
+            FILTERS[flt.op].check(flt.value, col.type)  # spec/compile.py keeps the typed value
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"filter in {what} on '{flt.column}': {err}",
                                     line=line_of(doc, where + (flt.op,)), column=flt.column))
-            continue
-        object.__setattr__(flt, "value", value)  # frozen model: the value in its column's type, set once at load
     return problems
 
 
@@ -737,11 +828,3 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
 
 def part_id(fig: FigureSpec, part: Part) -> str:
     return part.id or f"{fig.id}_{str(part.value).lower()}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
