@@ -212,3 +212,20 @@ def test_a_read_only_log_is_refused_before_building(good_root):
         assert len(list((root / "outputs" / PROJECT / "runs").iterdir())) == 1
     finally:
         shutil.rmtree(root.parent, ignore_errors=True)
+
+
+def test_a_killed_run_is_logged_even_after_a_no_change_check(good_copy):
+    """The lock file still names a run whose process died; the quick no-change check that the Prefect
+    path makes first puts that back, and the next full run logs the dead run as crashed."""
+    from infopipe.run.pipeline import up_to_date
+
+    out = good_copy / "outputs" / PROJECT
+    (out / ".lock").write_text("pid 999999 run 20260101T000000Z-dead00 started 2026-01-01T00:00:00+00:00")
+    paths = Paths.for_project(PROJECT, good_copy)
+    assert up_to_date(paths) is not None  # nothing changed: it logs `up-to-date`
+    assert "run 20260101T000000Z-dead00" in (out / ".lock").read_text()
+    run(paths)
+    dead = [e for e in entries(good_copy) if e["run_id"] == "20260101T000000Z-dead00"]
+    assert [(e["status"], e["failed_step"]) for e in dead] == [("failed", "crashed")]
+    assert "process 999999 was killed" in dead[0]["error"]
+    assert (out / ".lock").read_text() == ""
