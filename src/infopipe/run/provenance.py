@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infopipe.errors import InfopipeError, Problem, os_problem
+from infopipe.run.steps import all_versions
 
 GENESIS = "0" * 64
 
@@ -32,8 +33,6 @@ def write_json(path: Path, data) -> None:
 
 
 def environment() -> dict:
-    from infopipe.run.steps import all_versions
-
     return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": all_versions()}
 
 
