@@ -30,7 +30,7 @@ def stand_in(tmp_path):
                                 start_new_session=True)
         procs.append(proc)
         deadline = time.monotonic() + 10
-        while prefect_server.identity(proc.pid)["cmdline"] != PRETEND and time.monotonic() < deadline:
+        while (prefect_server.identity(proc.pid) or {}).get("cmdline") != PRETEND and time.monotonic() < deadline:
             time.sleep(0.02)
         return proc
 

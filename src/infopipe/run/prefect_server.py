@@ -143,6 +143,8 @@ def identity(pid: int) -> dict | None:
     except (OSError, IndexError):
         return None
     home = next((e[len(b"PREFECT_HOME="):] for e in environ if e.startswith(b"PREFECT_HOME=")), b"")
+    if not any(cmdline):
+        return None  # not readable yet (or a kernel thread): never an identity to match
     return {"pid": pid, "cmdline": [a.decode(errors="replace") for a in cmdline if a],
             "prefect_home": home.decode(errors="replace"), "started": started}
 
@@ -196,9 +198,10 @@ def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True, env: 
             env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, cwd=server.home)
     server.pid_file.write_text(f"{proc.pid}\n")
-    server.identity_file.write_text(json.dumps(identity(proc.pid)))
     try:
         _wait_healthy(server, proc.pid, timeout, proc)
+        # recorded once it answers: just after the fork, /proc can still show an empty command line
+        server.identity_file.write_text(json.dumps(identity(proc.pid)))
     except BaseException:
         _kill_group(proc.pid)
         server.pid_file.unlink(missing_ok=True)
