@@ -192,8 +192,18 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
         else:
             folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, force=force)
         display.summary(folder)
+    _warn_stale(folder, paths.spec_file)
     print(f"Outputs: {folder}")
     return 0
+
+
+def _warn_stale(folder: Path, spec_file: Path) -> None:
+    """Say each accepted difference that no longer differs (from the run's own figures.json)."""
+    from infopipe.compute import stale_differences
+
+    record = json.loads((Path(folder) / "figures.json").read_text(encoding="utf-8"))
+    for warning in stale_differences(str(spec_file), record["figures"]):
+        print(f"WARNING {warning}", file=sys.stderr)
 
 
 @app.command(name="build-all")
@@ -257,7 +267,11 @@ def validate(project: str | None = None, /, *, raw: Path | None = None) -> int:
     """
     from infopipe.run.pipeline import validate_only
 
+    from infopipe.compute import stale_differences
+
     result = validate_only(_paths(project, raw))
+    for warning in stale_differences(result["spec"], result["figures"]):
+        print(f"WARNING {warning}", file=sys.stderr)
     for ds in result["datasets"]:
         print(f"ok  {ds['file']}: {ds['rows']} rows")
     print(f"Valid: {result['spec']} and {len(result['datasets'])} datasets")

@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from infopipe.concepts.claims import Claim, ClaimError, parse_claim
+from infopipe.concepts.claims import Claim, parse_claim
 from infopipe.errors import InfopipeError, Problem
-from infopipe.concepts.formats import FormatError, render_template
+from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.present.panels import Page, Panel, Part, Segment
 from infopipe.files import inside, reuse_file, sha256_file
 from infopipe.run.provenance import write_json
@@ -62,24 +62,23 @@ class FigureResult:
         """The page prints exactly what the report printed."""
         return self.printed == self.published
 
+    @property
+    def difference_stale(self) -> bool:
+        """An accepted difference whose claim and printed text now both hold: its reason is no
+        longer true, and the spec should drop it (a warning, not a failure)."""
+        return bool(self.accepted_difference) and self.claim_holds is not False and self.printed_holds is not False
+
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in (
             "id", "label", "value", "printed", "published", "matches", "claim_kind", "claim_meaning",
-            "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
+            "claim_holds", "printed_holds", "accepted_difference", "difference_stale", "note", "panel", "kind", "parent",
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
         return out
 
 
-def _claim(text: str | None, tolerance: float) -> Claim | None:
-    return parse_claim(text, tolerance) if text is not None else None
-
-
-def _printed_holds(printed: str, value, tolerance: float) -> bool | None:
-    try:
-        return parse_claim(printed, tolerance).holds(value)
-    except ClaimError:
-        return None  # free text around the number: nothing to check it against
+def _claim(text: str | None, tolerance: float, locale: str) -> Claim | None:
+    return parse_claim(text, tolerance, locale) if text is not None else None
 
 
 def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label: str,
@@ -90,18 +89,20 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
     if result.value is None:
         raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
                                                 f"records to compute {rule.describe(period)}", line=fig.line)])
-    claim = _claim(published, fig.tolerance)
+    claim = _claim(published, fig.tolerance, spec.locale)
     template = (fig.print_as if parent is None else None) or (claim.print_template if claim else "{comma}")
     try:
-        printed = render_template(template, result.value)
+        printed = render_template(template, result.value, spec.locale)
+        printed_holds = check_printed(template, result.value, fig.tolerance, spec.locale)
     except FormatError as err:
-        raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"figure '{fid}': {err}",
+        check = "print-unchecked" if isinstance(err, UncheckedPrint) else "print-format"
+        raise InfopipeError("compute", [Problem(str(spec.path), check, f"figure '{fid}': {err}",
                                                 line=fig.line, value=str(result.value))]) from None
     return FigureResult(
         id=fid, label=label, value=result.value, printed=printed, published=published,
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
-        printed_holds=_printed_holds(printed, result.value, fig.tolerance),
+        printed_holds=printed_holds,
         accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
         panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
         dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
@@ -240,6 +241,20 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
                 "of '{floor:10}')", line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
+
+
+def stale_differences(spec_file: str, figures: list) -> list[Problem]:
+    """Warnings for accepted differences that no longer differ: said by `validate` and `run`,
+    marked on the review page; the run goes on."""
+    out = []
+    for f in figures:
+        f = f if isinstance(f, FigureResult) else FigureResult.from_dict(f)
+        if f.difference_stale:
+            out.append(Problem(spec_file, "accepted-difference-stale", f"figure '{f.id}' now computes to "
+                               f"{_show(f.value)}, which satisfies what the report printed, {f.published!r}: "
+                               f"the accepted difference ({f.accepted_difference!r}) no longer applies; "
+                               "remove accepted_difference", line=f.line or None))
+    return out
 
 
 def _show(value) -> str:

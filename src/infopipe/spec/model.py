@@ -23,8 +23,9 @@ from pydantic_core import PydanticCustomError
 
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
 from infopipe.errors import InfopipeError, Problem
-from infopipe.concepts.formats import FormatError, check_template
+from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
 from infopipe.concepts.rules import FILTERS, RULES
+from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
@@ -34,6 +35,7 @@ SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
 COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
+PROBE = 30  # a value every placeholder prints (30, thirty, dozens, 30th): a print text is read back for it
 
 Name = Annotated[str, Field(pattern=NAME)]
 Text = Annotated[str, Field(max_length=2000)]
@@ -331,6 +333,7 @@ class Spec(Model):
     title: Text
     subtitle: Text = ""
     credit: Text = ""
+    locale: str = Field(DEFAULT_LOCALE, max_length=40)
     max_file_bytes: int | None = Field(None, gt=0, le=2**50)
     render_seconds_per_file: float = Field(10.0, gt=0, le=3600)
     period: Period | None = None
@@ -341,6 +344,14 @@ class Spec(Model):
     icons: dict[Name, str] = {}
     _path: Path = PrivateAttr(Path("spec.yaml"))
     _sha256: str = PrivateAttr("")
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            return check_locale(value)
+        except LocaleError as err:
+            raise _fail("unknown-locale", str(err)) from None
 
     @field_validator("icons")
     @classmethod
@@ -604,12 +615,15 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             if text is None:
                 continue
             try:
-                parse_claim(text, fig.tolerance)
+                parse_claim(text, fig.tolerance, spec.locale)
             except ClaimError as err:
                 fail("claim", str(err), here + (key if isinstance(key, tuple) else (key,)))
         if fig.print_as is not None:
             try:
                 check_template(fig.print_as)
+                check_printed(fig.print_as, PROBE, fig.tolerance, spec.locale)  # is it readable at all?
+            except UncheckedPrint as err:
+                fail("print-unchecked", f"print of figure '{fig.id}': {err}", here + ("print",))
             except FormatError as err:
                 fail("print-format", f"print of figure '{fig.id}': {err}", here + ("print",))
         for key in ("note", "sentence"):

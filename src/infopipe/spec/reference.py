@@ -3,7 +3,8 @@ the code: `python -m infopipe.spec.reference` prints it; a test checks the READM
 
 from __future__ import annotations
 
-from infopipe.concepts.claims import KINDS, WORD_SCALES, parse_claim
+from infopipe.concepts.claims import BOUNDS, KINDS, parse_claim
+from infopipe.concepts.words import LANGUAGES, spell
 from infopipe.concepts.formats import FORMATS
 from infopipe.concepts.rules import FILTERS, RULES
 
@@ -11,9 +12,9 @@ BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
 CLAIM_EXAMPLES = {
     "more_than": ["more than 40", "over 20", "above 7"], "at_least": ["at least a dozen", "50+", "50 or more"],
     "fewer_than": ["fewer than 10", "under 5"], "up_to": ["up to 200", "at most 3"],
-    "approximate": ["around 200", "about 1,000"], "nearly": ["nearly £3 million", "almost 100"],
+    "approximate": ["around 200", "approx. 1,000", "~50"], "nearly": ["nearly £3 million", "almost 100"],
     "range": ["between 20 and 30", "20–30"], "scale": ["dozens", "hundreds"],
-    "exact": ["15", "£1m", "1,200", "45%", "a dozen"],
+    "exact": ["15", "£1m", "1,200", "45%", "a dozen", "three languages", "a third", "one in four"],
 }
 
 
@@ -32,8 +33,7 @@ def reference() -> str:
                    .replace("{low}", "X").replace("{high}", "Y"))
         shown = "; ".join(f"`{e}` ({_interval(e)})" for e in examples)
         lines.append(f"| {name} | {shown} | {meaning} |")
-    lines += ["", "Word scales (each defined once, in `claims.py`):", "", "| word | covers |", "|---|---|"]
-    lines += [f"| {word} | {low:,} to {high:,} |" for word, (low, high) in WORD_SCALES.items()]
+    lines += _claim_words()
     lines += ["", "#### Print placeholders: what `print` may use", "", "| placeholder | prints |", "|---|---|"]
     for fmt in FORMATS.values():
         arg = f":{fmt.argument.upper()}" if fmt.argument else ""
@@ -51,6 +51,38 @@ def reference() -> str:
     lines += ["", "#### Column types", "", "| type | accepts |", "|---|---|"]
     lines += [f"| `{name}` | {words} |" for name, words in _column_types()]
     return "\n".join(lines + ["", END])
+
+
+def _claim_words() -> list[str]:
+    """Every phrase, word scale, number word and fraction each language accepts (`words.py`)."""
+    langs = list(LANGUAGES.values())
+    head = "| | " + " | ".join(f"{_NAMES[lang.code]} (`locale: {_LOCALES[lang.code]}`)" for lang in langs) + " |"
+    lines = ["", "Claim words, a table per language (`words.py`; the spec's `locale` picks one). "
+             "The number goes where `N` is:", "", head, "|---|" + "---|" * len(langs)]
+    for kind in BOUNDS:
+        cells = [", ".join(f"`{p}N`" if p == "~" else f"`{p} N`" for p in lang.before.get(kind, ()))
+                 + "".join(f", `N {p}`" if p[0].isalpha() else f", `N{p}`" for p in lang.after.get(kind, ()))
+                 for lang in langs]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines.append("| range | " + " | ".join(
+        f"`{lang.between[0]} N and M`".replace(" and ", f" {lang.between[1]} ") + ", "
+        + ", ".join(f"`N {w} M`" if w[0].isalpha() else f"`N{w}M`" for w in lang.range_words) for lang in langs) + " |")
+    lines.append("| scale (covers) | " + " | ".join(
+        ", ".join(f"{w} ({lo:,}–{hi:,})" for w, (lo, hi) in lang.scales.items()) for lang in langs) + " |")
+    lines.append("| number words | " + " | ".join(
+        f"{spell(0, lang.code)} to {spell(lang.words_up_to, lang.code)} (num2words); "
+        + ", ".join(f"{w} ({v:,.0f})" for w, v in lang.named.items()) + f"; {lang.dozen[2].format(n='N')}"
+        for lang in langs) + " |")
+    lines.append("| fractions (of a share, ±0.5 points) | " + " | ".join(
+        ", ".join(lang.fractions) + f"; `N {lang.one_in} M`" for lang in langs) + " |")
+    lines.append("| units | " + " | ".join(", ".join(f"`{u}`" for u in lang.units) for lang in langs) + " |")
+    lines.append("| words dropped at the end | " + " | ".join(
+        ", ".join(f"`{w}`" for w in lang.trailing) + "; what is counted (`three languages`)" for lang in langs) + " |")
+    return lines
+
+
+_NAMES = {"en": "English", "fr": "French"}
+_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 
 
 def _interval(text: str) -> str:

@@ -1,0 +1,348 @@
+"""Every printed word true (issue 17): nothing printed unchecked, hedges, number words, locales, and
+an accepted difference that no longer differs is said."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import PROJECT, ROOT
+from infopipe.cli import main
+from infopipe.concepts.claims import BOUNDS, KINDS, ClaimError, parse_claim
+from infopipe.concepts.formats import (FORMATS, FormatError, UncheckedPrint, check_printed, check_template,
+                                       render_template)
+from infopipe.concepts.words import LANGUAGES, LocaleError, check_locale
+
+LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+ARGUMENTS = {  # each placeholder with the arguments it takes
+    "floor": ["", "1", "10", "100", "0.5"], "ceil": ["", "10"], "round": ["", "10", "1000"],
+    "below": ["", "10"], "above": ["", "10"], "money": ["£", "€", "-", "£,above", "£,floor", "$,below"],
+    "percent": ["", "0", "1", "2"], "fraction": ["", "in"], "words": ["", "floor", "round,12", "floor,12", "ceil,6", "10"],
+}
+assert set(ARGUMENTS) | {f.name for f in FORMATS.values() if not f.argument} == set(FORMATS)
+
+
+def placeholders():
+    return st.sampled_from(sorted(FORMATS)).flatmap(
+        lambda name: st.sampled_from(ARGUMENTS.get(name, [""])).map(
+            lambda arg: "{" + name + (f":{arg}" if arg else "") + "}"))
+
+
+values = st.one_of(st.integers(0, 5_000_000), st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2)))
+
+
+# ---------------------------------------------------------------- 1. no unchecked printed text
+
+@settings(max_examples=400, deadline=None)
+@given(placeholder=placeholders(), value=values, code=st.sampled_from(sorted(LANGUAGES)))
+def test_every_placeholder_prints_text_the_claim_reader_reads(placeholder, value, code):
+    """Whatever a placeholder prints, in any language, reads back as a claim: none is unchecked."""
+    locale = LOCALES[code]
+    try:
+        printed = render_template(placeholder, value, locale)
+    except FormatError:
+        assume(False)  # {scale} of a value no scale covers: refused, not printed
+    claim = parse_claim(printed, locale=locale)
+    assert check_printed(placeholder, value, 0.1, locale) == claim.holds(value)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data(), placeholder=placeholders(), value=values, code=st.sampled_from(sorted(LANGUAGES)),
+       noun=st.sampled_from(["", " partners", " visitors"]))
+def test_every_claim_kind_around_every_placeholder_is_read_as_that_kind(data, placeholder, value, code, noun):
+    """A hedge of every kind, before or after any placeholder, with words after it, is read back
+    as that kind and checked: the verdict is the claim's own."""
+    lang, locale = LANGUAGES[code], LOCALES[code]
+    kind = data.draw(st.sampled_from([k for k in BOUNDS if lang.phrases(k)]))
+    phrase = data.draw(st.sampled_from(lang.phrases(kind)))
+    before = phrase in lang.before.get(kind, ())
+    spaced = (phrase + " ") if before and phrase[-1].isalpha() or phrase.endswith(".") else phrase
+    template = (spaced + placeholder if before else placeholder + (" " if phrase[0].isalpha() else "") + phrase) + noun
+    try:
+        printed = render_template(template, value, locale)
+    except FormatError:
+        assume(False)
+    try:
+        claim = parse_claim(printed, locale=locale)
+    except ClaimError:
+        assume(False)  # e.g. "more than a third"... read below
+    if claim.kind != kind:
+        assume(False)  # a hedge before a scale word is read as the scale ("around dozens")
+    assert check_printed(template, value, 0.1, locale) == claim.holds(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(placeholder=placeholders(), value=values, typed=st.sampled_from(
+    ["900", "approx. 900", "nearly", "a dozen", "£5", "45%", "two", "some"]),
+    where=st.sampled_from(["before", "after"]))
+def test_a_number_or_hedge_typed_beside_a_placeholder_is_never_printed_unchecked(placeholder, value, typed, where):
+    """Text outside every placeholder that states a number or hedges one is refused: nothing checks it."""
+    template = f"{placeholder} and {typed} more" if where == "after" else f"{typed} people and {placeholder}"
+    try:
+        render_template(template, value)
+    except FormatError:
+        assume(False)
+    with pytest.raises(UncheckedPrint):
+        check_printed(template, value, 0.1)
+
+
+@pytest.mark.parametrize("template, value, printed, holds", [
+    ("approx. 900", 15, "approx. 900", False),  # typed text: read as a claim and found false
+    ("approx. {round:1000}", 15, "approx. 0", False),  # the issue's "approx. 0"
+    ("approx. {round:10}", 15, "approx. 20", False),  # 20 is not within 10% of 15
+    ("approx. {round:1}", 15, "approx. 15", True),
+    ("work in {value} countries", 12, "work in 12 countries", True),
+    ("more than {below:10} partners in {value} countries", 43, "more than 40 partners in 43 countries", True),
+    ("{floor:10}+", 57, "50+", True),
+])
+def test_printed_text_is_read_back_and_judged(template, value, printed, holds):
+    assert render_template(template, value) == printed
+    assert check_printed(template, value, 0.1) is holds
+
+
+@pytest.mark.parametrize("template", ["nearly all {value}", "{value} of 2019", "lots", "{value} and some more"])
+def test_unreadable_print_texts_are_refused(template):
+    with pytest.raises(UncheckedPrint, match="cannot check the print text"):
+        check_printed(template, 3, 0.1)
+
+
+# ---------------------------------------------------------------- 2. hedges, every one documented
+
+def _every_phrase():
+    for code, lang in LANGUAGES.items():
+        for kind in BOUNDS:
+            for phrase in lang.before.get(kind, ()):
+                yield code, kind, (phrase + " 40" if phrase[-1].isalpha() or phrase.endswith(".") else phrase + "40")
+            for phrase in lang.after.get(kind, ()):
+                yield code, kind, "40" + (" " + phrase if phrase[0].isalpha() else phrase)
+
+
+@pytest.mark.parametrize("code, kind, text", list(_every_phrase()))
+def test_every_hedge_of_every_language_reads_as_its_kind_and_is_in_the_readme(code, kind, text):
+    claim = parse_claim(text, locale=LOCALES[code])
+    assert claim.kind == kind
+    low, high = {"more_than": (40.01, 39.99), "at_least": (40, 39.99), "fewer_than": (39.99, 40),
+                 "up_to": (40, 40.01), "approximate": (37, 45), "nearly": (39, 40)}[kind]
+    assert claim.holds(low) and not claim.holds(high)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = text.replace("40", "N")
+    assert f"`{shown}`" in readme, shown
+
+
+@pytest.mark.parametrize("text, kind, inside, outside", [
+    ("approx. 250", "approximate", [225, 275], [224, 276]),
+    ("approx 250", "approximate", [250], [224]),
+    ("ca. 50", "approximate", [45, 55], [44, 56]),
+    ("c. 50", "approximate", [45], [44]),
+    ("est. 2,000", "approximate", [1800, 2200], [1799, 2201]),
+    ("~200", "approximate", [180, 220], [179, 221]),
+    ("some 40", "approximate", [36, 44], [35, 45]),
+    ("roughly 30", "approximate", [27], [26]),
+    ("almost 100", "nearly", [90, 99], [100]),
+    ("well over 40", "more_than", [41], [40]),
+    ("just under 50", "nearly", [45, 49], [50, 44]),
+    ("15 or so", "approximate", [14], [17]),
+])
+def test_the_issues_hedges_at_their_boundaries(text, kind, inside, outside):
+    claim = parse_claim(text)
+    assert claim.kind == kind
+    assert all(claim.holds(v) for v in inside) and not any(claim.holds(v) for v in outside)
+
+
+# ---------------------------------------------------------------- 3. number words
+
+@pytest.mark.parametrize("published, value, printed", [
+    ("at least a dozen", 14, "at least a dozen"),
+    ("at least a dozen", 30, "at least two dozen"),
+    ("a dozen", 12, "a dozen"),
+    ("half a dozen", 6, "half a dozen"),
+    ("two", 2, "two"),
+    ("three languages", 3, "three languages"),
+    ("more than two", 7, "more than six"),
+    ("a third", 33.3, "a third"),
+    ("one in four", 25.2, "one in four"),
+    ("around a third", 31, "around three in ten"),  # the nearest simple fraction
+    ("around a third", 34, "around a third"),
+    ("twenty-one", 21, "twenty-one"),
+])
+def test_number_words_print_again_as_words_by_default(published, value, printed):
+    claim = parse_claim(published)
+    assert claim.holds(value)
+    assert render_template(claim.print_template, value) == printed
+    assert check_printed(claim.print_template, value, 0.1)
+
+
+@pytest.mark.parametrize("published, inside, outside", [
+    ("two", [2], [1, 3]), ("three languages", [3], [2, 4]), ("a third", [33, 33.8], [32.8, 34]),
+    ("one in four", [25, 24.5], [24.4, 25.5]), ("two dozen", [24], [23, 25]), ("a dozen", [12], [11, 13]),
+])
+def test_number_words_at_their_boundaries(published, inside, outside):
+    claim = parse_claim(published)
+    assert all(claim.holds(v) for v in inside) and not any(claim.holds(v) for v in outside)
+
+
+@pytest.mark.parametrize("template, value, printed", [
+    ("{words}", 2, "two"), ("{words}", 21, "twenty-one"), ("{words}", 100, "one hundred"),
+    ("{words}", 1234, "1,234"), ("{words:floor,12}", 14, "a dozen"), ("{words:ceil,6}", 5, "half a dozen"),
+    ("{fraction}", 50, "half"), ("{fraction}", 40, "two in five"), ("{fraction:in}", 25, "one in four"), ("{fraction}", 10.2, "a tenth"),
+])
+def test_words_and_fraction_placeholders(template, value, printed):
+    check_template(template)
+    assert render_template(template, value) == printed
+
+
+# ---------------------------------------------------------------- 8. locales
+
+@pytest.mark.parametrize("template, value, en, fr", [
+    ("{comma}", 1234567, "1,234,567", "1\u202f234\u202f567"),
+    ("{value}", 2.5, "2.5", "2,5"),
+    ("{percent:1}", 45.25, "45.3%", "45,3\u00a0%"),
+    ("{money:€}", 1_250_000, "€1.3m", "1,3\u00a0M€"),
+    ("{money:€}", 999, "€999", "999\u00a0€"),
+    ("{round:1000}", 12_345, "12,000", "12\u202f000"),
+    ("{words}", 21, "twenty-one", "vingt et un"),
+    ("{words:floor,12}", 14, "a dozen", "une douzaine"),
+    ("{scale}", 300, "hundreds", "des centaines"),
+    ("{fraction}", 33.4, "a third", "un tiers"),
+])
+def test_the_locale_sets_separators_signs_currency_and_words(template, value, en, fr):
+    assert render_template(template, value, "en_GB") == en
+    assert render_template(template, value, "fr_FR") == fr
+    assert check_printed(template, value, 0.1, "en_GB") is parse_claim(en).holds(value)
+    assert check_printed(template, value, 0.1, "fr_FR") is parse_claim(fr, locale="fr_FR").holds(value)
+
+
+@pytest.mark.parametrize("printed, kind, inside, outside", [
+    ("15", "exact", [15], [14, 16]),
+    ("1 200", "exact", [1200], [1199, 1201]),
+    ("2,5", "exact", [2.5], [2.4, 2.6]),
+    ("45 %", "exact", [45, 45.4], [45.5, 44.4]),
+    ("1,2 M€", "exact", [1_200_000, 1_249_999], [1_250_000, 1_149_999]),
+    ("plus de 50", "more_than", [51], [50]),
+    ("au moins une douzaine", "at_least", [12, 13], [11]),
+    ("50 et plus", "at_least", [50], [49]),
+    ("moins de 10", "fewer_than", [9], [10]),
+    ("jusqu'à 200", "up_to", [200], [201]),
+    ("environ 200", "approximate", [180, 220], [179, 221]),
+    ("presque 100", "nearly", [90, 99], [100, 89]),
+    ("entre 20 et 30", "range", [20, 30], [19, 31]),
+    ("des dizaines", "scale", [20, 199], [19, 200]),
+    ("des centaines", "scale", [200, 1999], [199, 2000]),
+    ("trois langues", "exact", [3], [2, 4]),
+    ("un tiers", "exact", [33.3], [32.8, 34]),
+    ("un sur quatre", "exact", [25], [24.4, 25.5]),
+])
+def test_french_claims_at_and_around_their_boundaries(printed, kind, inside, outside):
+    claim = parse_claim(printed, locale="fr_FR")
+    assert claim.kind == kind
+    assert all(claim.holds(v) for v in inside), [v for v in inside if not claim.holds(v)]
+    assert not any(claim.holds(v) for v in outside), [v for v in outside if claim.holds(v)]
+
+
+FRENCH = ["15", "1 200", "plus de 40", "au moins 30", "50+", "moins de 10", "jusqu'à 200", "environ 200",
+          "presque 100", "entre 20 et 30", "des dizaines", "des centaines", "une douzaine", "un tiers",
+          "1,2 M€", "45 %", "trois langues"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.sampled_from(FRENCH), value=st.integers(1, 5_000_000))
+def test_french_generated_printed_text_is_true_of_its_value(text, value):
+    claim = parse_claim(text, locale="fr_FR")
+    try:
+        printed = render_template(claim.print_template, value, "fr_FR")
+    except FormatError:
+        assume(False)
+    assert check_printed(claim.print_template, value, 0.1, "fr_FR") == parse_claim(printed, locale="fr_FR").holds(value)
+    if claim.kind in BOUNDS + ("scale",):
+        assert parse_claim(printed, locale="fr_FR").holds(value), (text, value, printed)
+
+
+def test_a_claim_in_another_language_is_not_read_as_english():
+    with pytest.raises(ClaimError):
+        parse_claim("plus de 40")
+    with pytest.raises(ClaimError):
+        parse_claim("more than 40", locale="fr_FR")
+
+
+@pytest.mark.parametrize("locale", ["xx_YY", "de_DE", "", "en GB"])
+def test_unknown_locales_are_refused(locale):
+    with pytest.raises(LocaleError):
+        check_locale(locale)
+
+
+def test_a_french_spec_prints_french(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "new", "fr-demo"]) == 0
+    spec = tmp_path / "projects" / "fr-demo" / "spec.yaml"
+    text = spec.read_text(encoding="utf-8").replace("locale: en_GB", "locale: fr_FR")
+    for en, fr in (('"more than 40"', '"plus de 40"'), ('"more than {below:10}"', '"plus de {below:10}"'),
+                   ('"dozens"', '"des dizaines"'), ('"hundreds"', '"des centaines"'),
+                   ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"')):
+        text = text.replace(en, fr)
+    spec.write_text(text, encoding="utf-8")
+    assert main(["--root", str(tmp_path), "validate", "fr-demo"]) == 0, capsys.readouterr().err
+    from infopipe.run.pipeline import Paths, validate_only
+
+    figures = {f.id: f for f in validate_only(Paths.for_project("fr-demo", tmp_path))["figures"]}
+    assert figures["partners"].printed == "une douzaine"
+    assert figures["events"].printed == "plus de 40"
+    assert figures["workshops"].printed == "des dizaines"
+    assert figures["event_kinds"].printed == "trois"
+    assert all(f.printed_holds for f in figures.values())
+
+
+def test_the_scaffold_prints_number_words(tmp_path):
+    from infopipe.run.pipeline import Paths, validate_only
+
+    assert main(["--root", str(tmp_path), "new", "demo"]) == 0
+    figures = {f.id: f for f in validate_only(Paths.for_project("demo", tmp_path))["figures"]}
+    assert (figures["partners"].printed, figures["event_kinds"].printed) == ("a dozen", "three")
+    assert all(f.printed_holds for f in figures.values())
+
+
+def test_a_spec_names_an_unknown_locale_on_its_line(project_root, capsys):
+    spec = project_root / "projects" / PROJECT / "spec.yaml"
+    lines = spec.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    lines.insert(at + 1, "locale: xx_YY")
+    spec.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["--root", str(project_root), "validate"]) == 1
+    err = capsys.readouterr().err
+    assert f"line {at + 2}" in err and "[unknown-locale]" in err and "xx_YY" in err
+
+
+# ---------------------------------------------------------------- 9. a stale accepted difference is said
+
+def test_an_accepted_difference_that_no_longer_differs_is_warned_and_marked(project_root, capsys):
+    spec = project_root / "projects" / PROJECT / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace('    published: "4"\n', '    published: "4"\n    accepted_difference: '
+                                 '"GMCVO left the partnership"\n', 1), encoding="utf-8")
+    line = spec.read_text(encoding="utf-8").splitlines().index("  - id: institutions") + 1
+    assert main(["--root", str(project_root), "validate"]) == 0
+    err = capsys.readouterr().err
+    assert re.search(rf"WARNING .*spec.yaml, line {line}: \[accepted-difference-stale\] figure 'institutions' "
+                     r"now computes to 4", err), err
+    assert main(["--root", str(project_root), "run"]) == 0
+    assert "[accepted-difference-stale] figure 'institutions'" in capsys.readouterr().err
+    run = project_root / "outputs" / PROJECT / "latest"
+    figures = {f["id"]: f for f in json.loads((run / "figures.json").read_text())["figures"]}
+    assert figures["institutions"]["difference_stale"] is True
+    assert not any(f["difference_stale"] for i, f in figures.items() if i != "institutions")
+    assert "Stale: the claim now holds" in (run / "report.html").read_text(encoding="utf-8")
+
+
+def test_an_accepted_difference_that_still_differs_is_not_warned(project_root, capsys):
+    spec = project_root / "projects" / PROJECT / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace('    published: "4"\n', '    published: "5"\n    accepted_difference: '
+                                 '"the report counts a fifth partner"\n', 1), encoding="utf-8")
+    assert main(["--root", str(project_root), "validate"]) == 0
+    assert "WARNING" not in capsys.readouterr().err
+
+
+def test_kinds_are_all_covered_by_the_tests():
+    assert set(BOUNDS) | {"range", "scale", "exact"} == set(KINDS)
