@@ -303,6 +303,50 @@ def test_the_scaffold_prints_number_words(tmp_path):
     assert all(f.printed_holds for f in figures.values())
 
 
+def _scaffold(tmp_path, name="demo", edits=()):
+    """A scaffolded project (with its spec edited), checked: (spec, figures by id, panels by id)."""
+    from infopipe.compute import page_for
+    from infopipe.run.pipeline import Paths, validate_only
+    from infopipe.spec.model import load_spec
+
+    assert main(["--root", str(tmp_path), "new", name]) == 0
+    spec_file = tmp_path / "projects" / name / "spec.yaml"
+    text = spec_file.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    spec_file.write_text(text, encoding="utf-8")
+    results = validate_only(Paths.for_project(name, tmp_path))["figures"]
+    spec = load_spec(spec_file)
+    return spec, {f.id: f for f in results}, {p.id: p for p in page_for(spec, results).panels}
+
+
+# ---------------------------------------------------------------- 4. a list as one statement
+
+def test_a_breakdown_shown_as_a_list_is_one_sentence_of_figures(tmp_path):
+    spec, figures, panels = _scaffold(tmp_path)
+    panel = panels["partners_by_continent"]
+    assert panel.kind == "sentence"
+    assert panel.sentence_text() == "half a dozen in Europe and 6 in Africa"
+    assert [s.text for s in panel.segments if s.is_figure] == ["half a dozen", "6"]
+    europe, africa = figures["partners_europe"], figures["partners_africa"]
+    assert (europe.value, africa.value, europe.parent) == (6, 6, "partners_by_continent")
+    assert europe.claim_holds and europe.printed_holds and europe.record_count == 6
+    assert set(europe.records["continent"]) == {"Europe"}  # its lineage: the records it counted
+    assert figures["partners_by_continent"].published is None  # the total need not be published
+
+
+def test_a_list_joins_with_the_locales_words_and_can_lead_with_its_total(tmp_path):
+    edits = [("locale: en_GB", "locale: fr_FR"), ('"more than 40"', '"plus de 40"'),
+             ('"more than {below:10}"', '"plus de {below:10}"'), ('"dozens"', '"des dizaines"'),
+             ('"hundreds"', '"des centaines"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"'),
+             ('"half a dozen"', '"une demi-douzaine"'), ("label: in Europe", "label: en Europe"),
+             ("label: in Africa", "label: en Afrique"),
+             ("      show: list\n", "      show: list\n      show_total: true\n")]
+    spec, figures, panels = _scaffold(tmp_path, "fr-list", edits)
+    assert panels["partners_by_continent"].sentence_text() == "12 partners: une demi-douzaine en Europe et 6 en Afrique"
+
+
 def test_a_spec_names_an_unknown_locale_on_its_line(project_root, capsys):
     spec = project_root / "projects" / PROJECT / "spec.yaml"
     lines = spec.read_text(encoding="utf-8").splitlines()

@@ -275,6 +275,25 @@ def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
     return tuple(pieces)
 
 
+def list_sentence(fig: FigureSpec, total: FigureResult, parts: list[FigureResult], locale: str) -> tuple[Segment, ...]:
+    """A breakdown said as one statement: "30 videos, 45 blog posts, 9 reports and 3 exhibitions",
+    each part's printed figure marked, joined by the locale's list words (Babel, CLDR)."""
+    from babel.lists import format_list
+
+    marks = [f"\x00{i}\x00" for i in range(len(parts))]
+    joined = format_list(marks, locale=locale)
+    pieces = []
+    if fig.breakdown.show_total:
+        pieces += [Segment(total.printed, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
+    for k, text in enumerate(joined.split("\x00")):
+        if k % 2:  # a part's place in the list
+            part = parts[int(text)]
+            pieces += [Segment(part.printed, True), Segment(f" {part.label}", False)]
+        elif text:
+            pieces.append(Segment(text, False))
+    return tuple(pieces)
+
+
 def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
     """One panel per figure shown, its kind chosen by the spec, with alt text built from the claim."""
     by_id = {r.id: r for r in results}
@@ -290,6 +309,11 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
             segments = _segments(fig.sentence, printed)
             text = "".join(s.text for s in segments)
             panels.append(Panel(**common, segments=segments, note=note, alt=text + (f". {note}" if note else "")))
+        elif fig.kind == "breakdown" and fig.breakdown.show == "list":
+            segments = list_sentence(fig, r, [by_id[part_id(fig, p)] for p in fig.breakdown.parts], spec.locale)
+            text = "".join(s.text for s in segments)
+            panels.append(Panel(**{**common, "kind": "sentence"}, segments=segments, note=note,
+                                alt=text + (f". {note}" if note else "")))
         elif fig.kind == "breakdown":
             parts = tuple(Part(by_id[part_id(fig, p)].label, by_id[part_id(fig, p)].printed,
                                float(by_id[part_id(fig, p)].value)) for p in fig.breakdown.parts)

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
@@ -230,6 +230,7 @@ class Breakdown(Model):
     column: str
     parts: tuple[Part, ...] = Field(min_length=1, max_length=40)
     show_total: bool = False
+    show: Literal["bars", "list"] = "bars"  # list: one sentence, "30 videos, 45 blog posts and 9 reports"
 
 
 class FigureSpec(Model):
