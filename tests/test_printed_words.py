@@ -390,3 +390,55 @@ def test_an_accepted_difference_that_still_differs_is_not_warned(project_root, c
 
 def test_kinds_are_all_covered_by_the_tests():
     assert set(BOUNDS) | {"range", "scale", "exact"} == set(KINDS)
+
+
+# ---------------------------------------------------------------- 5. a lead-in; one headline size per page
+
+def _drawn_blocks(drawn):
+    from infopipe.present.layout import TextBlock
+
+    return {b.cls: b for b in drawn.items if isinstance(b, TextBlock)}
+
+
+def test_a_lead_in_stands_above_the_big_number_and_is_said_in_the_alt_text(tmp_path):
+    from infopipe.present.layout import layout_panel
+    from infopipe.present.render import svg_from_drawn
+
+    spec, figures, panels = _scaffold(tmp_path)
+    panel = panels["partners"]
+    assert panel.lead == "partnerships with"
+    assert panel.alt == "partnerships with a dozen partner organisations"
+    drawn = layout_panel(panel, spec.theme, spec.page)
+    blocks = _drawn_blocks(drawn)
+    lead, value, label = blocks["lead"], blocks["value"], blocks["label"]
+    assert lead.lines[-1].y < value.lines[0].y < label.lines[0].y  # lead, number, label, top down
+    assert value.size > lead.size
+    assert "".join(p.text for line in lead.lines for p in line.pieces) == "partnerships with"
+    svg = svg_from_drawn(drawn, spec.theme)
+    assert 'class="lead"' in svg and drawn.title == "partnerships with a dozen partner organisations"
+
+
+def test_a_lead_belongs_to_number_panels(tmp_path, capsys):
+    assert main(["--root", str(tmp_path), "new", "demo"]) == 0
+    spec = tmp_path / "projects" / "demo" / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("  - id: countries\n", "  - id: countries\n    lead: we work in\n"), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "validate", "demo"]) == 1
+    assert "[spec-shape] figure 'countries': 'lead' belongs to a number panel" in capsys.readouterr().err
+
+
+def test_every_number_panel_of_a_page_shares_one_headline_size_unless_it_keeps_its_own():
+    from dataclasses import replace
+
+    from infopipe.present.layout import layout_page
+    from infopipe.present.panels import Layout, Page, Panel, Theme
+
+    long = Panel(id="long", kind="number", headline="more than 40,000,000", label="visitors")
+    short = Panel(id="short", kind="number", headline="4", label="institutions")
+    page = Page("t", "", "", (long, short), Theme(), Layout(columns=2))
+    alone = {d.id: _drawn_blocks(d)["value"].size for _, _, d in layout_page(replace(page, panels=(short,))).panels}
+    sizes = {d.id: _drawn_blocks(d)["value"].size for _, _, d in layout_page(page).panels}
+    assert sizes["panel-long"] == sizes["panel-short"] < alone["panel-short"]  # the smallest that fits
+    own = replace(page, panels=(long, replace(short, own_size=True)))
+    kept = {d.id: _drawn_blocks(d)["value"].size for _, _, d in layout_page(own).panels}
+    assert kept["panel-short"] == alone["panel-short"] > kept["panel-long"]

@@ -327,8 +327,9 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
         else:
             refs = FIGURE_REF.findall(fig.note or "")
             sub = printed[refs[0]] if refs else ""
-            alt = f"{r.printed} {fig.label}" + (f", {note}" if note else "")
-            panels.append(Panel(**common, note=note, note_figure=sub, alt=alt))
+            alt = " ".join(t for t in (fig.lead, r.printed, fig.label) if t) + (f", {note}" if note else "")
+            panels.append(Panel(**common, note=note, note_figure=sub, alt=alt, lead=fig.lead or "",
+                                own_size=fig.own_headline_size))
     return panels
 
 

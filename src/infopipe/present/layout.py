@@ -155,6 +155,7 @@ class Stack:
     y: float = 0.0
     items: list = field(default_factory=list)
     lines: dict = field(default_factory=dict)  # block name -> number of lines drawn
+    headline_cap: float | None = None  # the page's shared headline size (number panels), if any
 
     def gap(self, height: float) -> None:
         if self.items:
@@ -188,6 +189,8 @@ class Stack:
 def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: float, fill: str) -> None:
     """The headline at `base * s`, shrunk to the width on one line; below `base * min_scale`, two lines."""
     face, size, floor = stack.fonts.bold, base * s, base * min_scale
+    if stack.headline_cap is not None:
+        size, floor = min(size, stack.headline_cap), min(floor, stack.headline_cap)
     natural = face.width(panel.headline, size)
     if natural <= stack.width or natural * floor / size <= stack.width:
         fitted = size if natural <= stack.width else size * stack.width / natural
@@ -224,6 +227,10 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
     if icon and panel.icon:
         _icon(stack, panel, 72 * k * s, accent)
         stack.y += 6 * k * s
+    if panel.lead:
+        stack.text("lead", "lead", [Run(panel.lead)], 22 * k * s, hex_colour(theme.text),
+                   max_lines=cut.get("lead"))
+        stack.gap(6 * k * s)
     _headline(stack, panel, 64 * k, s, theme.min_text_scale, accent)
     if panel.label:
         stack.gap(4 * k * s)
@@ -295,7 +302,7 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
 
 BUILDERS = {"number": build_number, "subcount": build_number, "sentence": build_sentence,
             "breakdown": build_breakdown}
-CUT_ORDER = ("note", "parts", "label", "sentence", "total")  # which block loses lines first, on a tie
+CUT_ORDER = ("note", "parts", "label", "lead", "sentence", "total")  # which block loses lines first, on a tie
 
 
 # --- fitting ----------------------------------------------------------------------------------------
@@ -308,28 +315,32 @@ def _shift(item, dy: float):
     return replace(item, y=item.y + dy)
 
 
-def _build(panel: Panel, theme: Theme, lay: Layout, fonts: Fonts, s: float, icon: bool, cut: dict) -> Stack:
+def _build(panel: Panel, theme: Theme, lay: Layout, fonts: Fonts, s: float, icon: bool, cut: dict,
+           cap: float | None = None) -> Stack:
     k = min(lay.panel_width, lay.panel_height) / BASE
     pad = 24 * k
-    stack = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad)
+    stack = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad,
+                  headline_cap=cap)
     BUILDERS[panel.kind](stack, panel, theme, k, s, icon, cut)
     return stack
 
 
-def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool) -> tuple[Stack, float]:
-    """The largest drawing of the panel that fits its frame, and the y where its stack starts."""
+def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool,
+              cap: float | None = None) -> tuple[Stack, float]:
+    """The largest drawing of the panel that fits its frame, and the y where its stack starts;
+    `cap`: the largest headline size allowed (the page's shared size)."""
     fonts = fonts_for(theme.first_family())
     k = min(lay.panel_width, lay.panel_height) / BASE
     pad = 24 * k
     room = lay.panel_height - 2 * pad
     stack = None
     for s in scales(theme.min_text_scale):
-        stack = _build(panel, theme, lay, fonts, s, True, {})
+        stack = _build(panel, theme, lay, fonts, s, True, {}, cap)
         if stack.y <= room:
             break
     else:
         s, cut = theme.min_text_scale, {}
-        stack = _build(panel, theme, lay, fonts, s, False, cut)
+        stack = _build(panel, theme, lay, fonts, s, False, cut, cap)
         while stack.y > room:
             longest = max(CUT_ORDER, key=lambda n: (stack.lines.get(n, 0), -CUT_ORDER.index(n)))
             have = stack.lines.get(longest, 0)
@@ -344,14 +355,14 @@ def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool) -> tu
                         "block: make the panel larger or the text shorter")])
             else:
                 cut[longest] = have - 1
-            stack = _build(panel, theme, lay, fonts, s, False, cut)
+            stack = _build(panel, theme, lay, fonts, s, False, cut, cap)
     top = pad + (room - stack.y) / 2
     if panel.kind in ("number", "subcount"):
         # Keep headlines level across a row: put the baseline where a one-line label, no note and
         # (when the page has icons) an icon would put it; move up only as far as longer text needs.
-        stand_in = replace(panel, headline="0", label="x" if panel.label else "", note="",
+        stand_in = replace(panel, headline="0", label="x" if panel.label else "", note="", lead="",
                            icon=panel.icon or ("M0 0 Z" if reserve_icon else ""))
-        ref = _build(stand_in, theme, lay, fonts, 1.0, True, {})
+        ref = _build(stand_in, theme, lay, fonts, 1.0, True, {}, cap)
         ref_top = pad + max(0.0, (room - ref.y) / 2)
         top = ref_top + _baseline(ref) - _baseline(stack)
         top = max(pad, min(top, pad + room - stack.y))
@@ -371,17 +382,31 @@ def _baseline(stack: Stack) -> float:
 def panel_title(panel: Panel) -> str:
     if panel.kind == "sentence":
         return panel.sentence_text() or panel.headline
-    return " ".join(t for t in (panel.headline, panel.label) if t)
+    return " ".join(t for t in (panel.lead, panel.headline, panel.label) if t)
 
 
-def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None) -> DrawnPanel:
+def shared_headline_size(page: Page, reserve_icon: bool) -> float | None:
+    """One headline size for every number panel of the page: the smallest that fits any of them
+    alone (a panel with `own_size` keeps its own and does not count)."""
+    sizes = []
+    for panel in page.panels:
+        if panel.kind in ("number", "subcount") and not panel.own_size:
+            stack, _ = fit_panel(panel, page.theme, page.layout, reserve_icon)
+            sizes.append(min(b.size for b in stack.items if isinstance(b, TextBlock) and b.cls == "value"))
+    return min(sizes) if len(sizes) > 1 else None
+
+
+def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None,
+                 headline_size: float | None = None) -> DrawnPanel:
     """The panel's frame and content, fitted, in its own coordinates (0, 0)-(width, height).
 
     `reserve_icon`: place the headline as if the panel had an icon (so that on a page where some
     panels have icons, every headline sits at the same height); default: when it has one.
+    `headline_size`: the page's shared headline size, for number panels that do not keep their own.
     """
     check_panel(panel)
-    stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
+    cap = headline_size if panel.kind in ("number", "subcount") and not panel.own_size else None
+    stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon, cap)
     k = min(lay.panel_width, lay.panel_height) / BASE
     stroke = 3 * k
     frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
@@ -449,7 +474,8 @@ def layout_page(page: Page) -> DrawnPage:
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise InfopipeError("render", [Problem("page", "panel-id", f"panel ids must be unique: {', '.join(dup)}")])
     icons = any(p.icon for p in page.panels)
-    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons))
+    size = shared_headline_size(page, icons)
+    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, size))
                    for i, p in enumerate(page.panels))
     desc = " ".join(_sentence(p.alt or panel_title(p)) for p in page.panels)
     return DrawnPage(width=width, height=height, title=page.title, desc=desc,

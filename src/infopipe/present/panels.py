@@ -38,6 +38,8 @@ class Panel:
     kind: str  # "number" | "sentence" | "breakdown" | "subcount"
     headline: str  # printed headline: "15", "£1m", "more than 40", "dozens"
     label: str = ""  # number/subcount/breakdown: the words under the number
+    lead: str = ""  # number/subcount: the words before the number ("partnerships with")
+    own_size: bool = False  # number/subcount: keep its own headline size, not the page's shared one
     note: str = ""  # small text under the label (subcount: contains the sub-figure)
     note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise ("50")
     segments: tuple[Segment, ...] = ()  # sentence: the whole statement, figures marked

@@ -55,13 +55,15 @@ def svg_from_drawn(drawn: DrawnPanel, theme: Theme) -> str:
     return templates().get_template("panel.svg.j2").render(p=drawn, family=theme.font_family)
 
 
-def render_panel_svg(panel: Panel, theme: Theme, layout: Layout, reserve_icon: bool | None = None) -> str:
+def render_panel_svg(panel: Panel, theme: Theme, layout: Layout, reserve_icon: bool | None = None,
+                     headline_size: float | None = None) -> str:
     """One panel as a standalone SVG file's text.
 
-    `reserve_icon=True` places the headline as on a page where other panels have icons (what
-    plan_outputs does, so a panel file matches its group in page.svg); default: only if it has one.
+    `reserve_icon=True` places the headline as on a page where other panels have icons, and
+    `headline_size` sizes it as the page's other number panels (what plan_outputs does, so a panel
+    file matches its group in page.svg); default: only if it has one, and its own size.
     """
-    return svg_from_drawn(layout_panel(panel, theme, layout, reserve_icon), theme)
+    return svg_from_drawn(layout_panel(panel, theme, layout, reserve_icon, headline_size), theme)
 
 
 def svg_from_drawn_page(drawn: DrawnPage, theme: Theme) -> str:

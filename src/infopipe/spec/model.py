@@ -242,6 +242,8 @@ class FigureSpec(Model):
     print_as: str | None = Field(None, alias="print", max_length=200)
     tolerance: float = Field(DEFAULT_TOLERANCE, gt=0, lt=1)
     note: Text | None = None
+    lead: Text | None = None  # a number panel's words before the number: "partnerships with"
+    own_headline_size: bool = False  # a number panel's headline keeps its own size, not the page's
     sentence: Text | None = None
     breakdown: Breakdown | None = None
     panel: bool = True
@@ -632,6 +634,9 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
                 if ref not in all_ids:
                     fail("unknown-figure", f"{key} of figure '{fig.id}' names {{{ref}}}, which is not a figure",
                          here + (key,))
+        if fig.lead is not None and fig.kind not in ("number", "subcount"):
+            fail("spec-shape", f"figure '{fig.id}': 'lead' belongs to a number panel (a figure with a "
+                 "label, no sentence and no breakdown)", here + ("lead",))
         if fig.sentence and not FIGURE_REF.search(fig.sentence):
             fail("spec-shape", f"the sentence of figure '{fig.id}' names no figure: put {{{fig.id}}} "
                  "where its number goes", here + ("sentence",))
