@@ -23,11 +23,12 @@ ARGUMENTS = {  # each placeholder with the arguments it takes
     "below": ["", "10"], "above": ["", "10"], "money": ["£", "€", "-", "£,above", "£,floor", "$,below"],
     "percent": ["", "0", "1", "2"], "fraction": ["", "in"], "words": ["", "floor", "round,12", "floor,12", "ceil,6", "10"],
 }
-assert set(ARGUMENTS) | {f.name for f in FORMATS.values() if not f.argument} == set(FORMATS)
+DATE_ARGUMENTS = {"date": ["", "yMMMMd", "yMMMM", "y", "yMMMd"], "dates": ["", "yMMMMd", "yMMMM", "y"]}
+assert set(ARGUMENTS) | set(DATE_ARGUMENTS) | {f.name for f in FORMATS.values() if not f.argument} == set(FORMATS)
 
 
 def placeholders():
-    return st.sampled_from(sorted(FORMATS)).flatmap(
+    return st.sampled_from(sorted(set(FORMATS) - set(DATE_ARGUMENTS))).flatmap(
         lambda name: st.sampled_from(ARGUMENTS.get(name, [""])).map(
             lambda arg: "{" + name + (f":{arg}" if arg else "") + "}"))
 
@@ -48,6 +49,22 @@ def test_every_placeholder_prints_text_the_claim_reader_reads(placeholder, value
         assume(False)  # {scale} of a value no scale covers: refused, not printed
     claim = parse_claim(printed, locale=locale)
     assert check_printed(placeholder, value, 0.1, locale) == claim.holds(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), lead=st.sampled_from(["", "since ", "as of "]), locale=st.sampled_from(["en_GB", "fr_FR"]))
+def test_every_date_placeholder_prints_text_the_date_reader_reads(data, lead, locale):
+    import datetime as dt
+
+    name = data.draw(st.sampled_from(sorted(DATE_ARGUMENTS)))
+    arg = data.draw(st.sampled_from(DATE_ARGUMENTS[name]))
+    first = data.draw(st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)))
+    value = (first, first + dt.timedelta(days=data.draw(st.integers(0, 900)))) if name == "dates" else first
+    template = (lead if locale == "en_GB" else "") + "{" + name + (f":{arg}" if arg else "") + "}"
+    printed = render_template(template, value, locale)
+    claim = parse_claim(printed, locale=locale, dates=True)
+    assert claim.holds(value), (template, value, printed)  # a date printed from the data is true of it
+    assert check_printed(template, value, 0.1, locale) is True
 
 
 @settings(max_examples=400, deadline=None)
@@ -280,7 +297,7 @@ def test_a_french_spec_prints_french(tmp_path, capsys):
     text = spec.read_text(encoding="utf-8").replace("locale: en_GB", "locale: fr_FR")
     for en, fr in (('"more than 40"', '"plus de 40"'), ('"more than {below:10}"', '"plus de {below:10}"'),
                    ('"dozens"', '"des dizaines"'), ('"hundreds"', '"des centaines"'),
-                   ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"')):
+                   ('"half a dozen"', '"une demi-douzaine"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"')):
         text = text.replace(en, fr)
     spec.write_text(text, encoding="utf-8")
     assert main(["--root", str(tmp_path), "validate", "fr-demo"]) == 0, capsys.readouterr().err
@@ -442,3 +459,122 @@ def test_every_number_panel_of_a_page_shares_one_headline_size_unless_it_keeps_i
     own = replace(page, panels=(long, replace(short, own_size=True)))
     kept = {d.id: _drawn_blocks(d)["value"].size for _, _, d in layout_page(own).panels}
     assert kept["panel-short"] == alone["panel-short"] > kept["panel-long"]
+
+
+# ---------------------------------------------------------------- 6. dates from the data
+
+@pytest.mark.parametrize("printed, locale, inside, outside", [
+    ("30 June 2024", "en_GB", ["2024-06-30"], ["2024-06-29", "2024-07-01"]),
+    ("as of 30 June 2024", "en_GB", ["2024-06-30"], ["2024-06-29"]),
+    ("May 2021", "en_GB", ["2021-05-01", "2021-05-31"], ["2021-04-30", "2021-06-01"]),
+    ("since 2015", "en_GB", ["2015-01-01", "2015-12-31"], ["2014-12-31", "2016-01-01"]),
+    ("4–9 May 2021", "en_GB", [("2021-05-04", "2021-05-09")], [("2021-05-03", "2021-05-09"), ("2021-05-04", "2021-05-10")]),
+    ("2019–2023", "en_GB", [("2019-01-01", "2023-12-31"), ("2019-12-31", "2023-01-01")],
+     [("2018-12-31", "2023-06-01"), ("2019-06-01", "2024-01-01")]),
+    ("30 May – 2 June 2021", "en_GB", [("2021-05-30", "2021-06-02")], [("2021-05-30", "2021-06-03")]),
+    ("depuis 2015", "fr_FR", ["2015-06-01"], ["2016-01-01"]),
+    ("4–9 mai 2021", "fr_FR", [("2021-05-04", "2021-05-09")], [("2021-05-04", "2021-05-08")]),
+    ("30 juin 2024", "fr_FR", ["2024-06-30"], ["2024-07-01"]),
+])
+def test_date_claims_at_and_around_their_boundaries(printed, locale, inside, outside):
+    import datetime as dt
+
+    def as_value(v):
+        return tuple(map(dt.date.fromisoformat, v)) if isinstance(v, tuple) else dt.date.fromisoformat(v)
+
+    claim = parse_claim(printed, locale=locale, dates=True)
+    assert all(claim.holds(as_value(v)) for v in inside), printed
+    assert not any(claim.holds(as_value(v)) for v in outside), printed
+
+
+@pytest.mark.parametrize("text", ["June", "32 May 2021", "2023–2019", "lots", "9–4 May 2021"])
+def test_unreadable_dates_are_refused(text):
+    with pytest.raises(ClaimError):
+        parse_claim(text, dates=True)
+
+
+@pytest.mark.parametrize("published, value, printed", [
+    ("since 2015", "2015-03-02", "since 2015"),
+    ("as of 30 June 2024", "2024-07-31", "as of 31 July 2024"),
+    ("May 2021", "2022-01-05", "January 2022"),
+    ("4–9 May 2021", ("2021-05-04", "2021-05-09"), "4\u2009–\u20099 May 2021"),  # CLDR's en_GB interval
+    ("2019–2023", ("2019-02-01", "2023-11-30"), "2019\u2009–\u20092023"),
+])
+def test_date_figures_print_again_from_the_data_and_are_read_back(published, value, printed):
+    import datetime as dt
+
+    value = tuple(map(dt.date.fromisoformat, value)) if isinstance(value, tuple) else dt.date.fromisoformat(value)
+    claim = parse_claim(published, dates=True)
+    assert render_template(claim.print_template, value) == printed
+    assert check_printed(claim.print_template, value, 0.1) is True  # printed from the value: true of it
+
+
+def test_a_number_placeholder_refuses_a_date_and_a_date_placeholder_a_number():
+    import datetime as dt
+
+    with pytest.raises(FormatError):
+        render_template("{comma}", dt.date(2020, 1, 1))
+    with pytest.raises(FormatError):
+        render_template("{date}", 15)
+
+
+DATED = """project: dated
+title: Dates
+period: {start: 2021-01-01, end: 2021-12-31}
+datasets:
+  sessions:
+    file: sessions.csv
+    primary_key: session_id
+    period_column: held_on
+    columns:
+      session_id: {type: id}
+      held_on: {type: date}
+  attendances:
+    file: attendances.csv
+    primary_key: attendance_id
+    columns:
+      attendance_id: {type: id}
+      session_id: {type: id, references: sessions.session_id}
+figures:
+  - id: first
+    label: first session
+    published: "since May 2021"
+    rule: {type: min, dataset: sessions, column: held_on}
+    explanation: The first session in the period.
+  - id: span
+    sentence: "sessions held {span}"
+    published: "4 May – 9 June 2021"
+    rule: {type: date_range, dataset: sessions, column: held_on}
+    explanation: The first and last session in the period.
+  - id: attended
+    label: attendances
+    published: "3"
+    rule: {type: count_rows, dataset: attendances, via: {column: session_id}}
+    explanation: Attendances at sessions in the period, reached through the session.
+  - id: all_attended
+    label: attendances ever
+    published: "4"
+    rule: {type: count_rows, dataset: attendances, period: false}
+    explanation: Every attendance.
+"""
+
+
+def test_dates_from_the_data_and_the_period_reached_through_via(tmp_path):
+    from infopipe.run.pipeline import Paths, validate_only
+
+    (tmp_path / "projects" / "dated").mkdir(parents=True)
+    (tmp_path / "projects" / "dated" / "spec.yaml").write_text(DATED, encoding="utf-8")
+    raw = tmp_path / "data" / "raw" / "dated"
+    raw.mkdir(parents=True)
+    (raw / "sessions.csv").write_text("session_id,held_on\nS1,2020-12-01\nS2,2021-05-04\nS3,2021-06-09\n")
+    (raw / "attendances.csv").write_text("attendance_id,session_id\nA1,S1\nA2,S2\nA3,S2\nA4,S3\n")
+    figures = {f.id: f for f in validate_only(Paths.for_project("dated", tmp_path))["figures"]}
+    first, span, attended, everything = (figures[k] for k in ("first", "span", "attended", "all_attended"))
+    assert (str(first.value), first.printed, first.claim_holds, first.printed_holds) == (
+        "2021-05-04", "since May 2021", True, True)
+    assert [str(d) for d in span.value] == ["2021-05-04", "2021-06-09"]
+    assert span.printed == "4 May\u2009–\u20099 Jun 2021" and span.printed_holds and span.claim_holds
+    assert attended.value == 3  # S1's attendance is outside the period, reached through the session
+    assert "held_on in the reporting period 2021-01-01 to 2021-12-31" in attended.rule_in_words
+    assert everything.value == 4 and everything.rule_in_words.endswith("over all dates (period: false)")
+    assert first.rule_in_words.endswith("held_on in the reporting period 2021-01-01 to 2021-12-31")

@@ -16,13 +16,14 @@ from typing import Any
 import pandas as pd
 
 from infopipe.concepts.claims import Claim, parse_claim
+from infopipe.concepts.dates import is_date
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.present.panels import Page, Panel, Part, Segment
 from infopipe.files import inside, reuse_file, sha256_file
 from infopipe.run.provenance import write_json
 from infopipe.concepts.rules import apply_rule, rule_columns
-from infopipe.spec.model import FIGURE_REF, Filter, FigureSpec, Spec, part_id
+from infopipe.spec.model import FIGURE_REF, Filter, FigureSpec, Spec, part_id, yields_date
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
 
@@ -77,20 +78,22 @@ class FigureResult:
         return out
 
 
-def _claim(text: str | None, tolerance: float, locale: str) -> Claim | None:
-    return parse_claim(text, tolerance, locale) if text is not None else None
+def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False) -> Claim | None:
+    return parse_claim(text, tolerance, locale, dates) if text is not None else None
 
 
 def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label: str,
             published: str | None, parent: str | None = None) -> FigureResult:
     ds = spec.datasets[rule.dataset]
-    period = spec.period_for(rule)
-    result = apply_rule(rule, tables, ds.primary_key, period)
+    period, via_period = spec.period_for(rule), spec.via_period_for(rule)
+    result = apply_rule(rule, tables, ds.primary_key, period, via_period)
+    in_words = rule.describe(period, via_period) + spec.period_in_words(rule)
     if result.value is None:
         raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
-                                                f"records to compute {rule.describe(period)}", line=fig.line)])
-    claim = _claim(published, fig.tolerance, spec.locale)
-    template = (fig.print_as if parent is None else None) or (claim.print_template if claim else "{comma}")
+                                                f"records to compute {in_words}", line=fig.line)])
+    claim = _claim(published, fig.tolerance, spec.locale, yields_date(spec, rule))
+    plain = ("{dates}" if isinstance(result.value, tuple) else "{date}") if is_date(result.value) else "{comma}"
+    template = (fig.print_as if parent is None else None) or (claim.print_template if claim else plain)
     try:
         printed = render_template(template, result.value, spec.locale)
         printed_holds = check_printed(template, result.value, fig.tolerance, spec.locale)
@@ -105,7 +108,7 @@ def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label:
         printed_holds=printed_holds,
         accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
         panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
-        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=in_words,
         explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
         record_ids=result.record_ids, line=fig.line,
         records=result.selected[list(dict.fromkeys(

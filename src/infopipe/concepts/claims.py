@@ -302,10 +302,19 @@ def _unsayable(code: str) -> frozenset[str]:
     return frozenset(w for p in phrases for w in re.split(r"[\s-]+", p))
 
 
-def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = DEFAULT_LOCALE) -> Claim:
+def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = DEFAULT_LOCALE,
+                dates: bool = False) -> Claim:
     """Read printed text as a claim in the locale's language; ClaimError says what would be
     understood instead. Words after the number that say what is counted ("three languages") are
-    kept for printing but carry no number; a hedge word is never dropped."""
+    kept for printing but carry no number; a hedge word is never dropped. `dates`: the figure is
+    a date or a date range ("since 2015", "4–9 May 2021"), read by dates.py."""
+    if dates:
+        from infopipe.concepts.dates import DateClaimError, parse_date_claim
+
+        try:
+            return parse_date_claim(text, locale)
+        except DateClaimError as err:
+            raise ClaimError(str(err)) from None
     lang = language(locale)
     said = _normalise(text)
     original = str(text).split()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from infopipe.concepts.claims import ClaimError, parse_claim
+from infopipe.concepts.dates import DATE_FORMATS, format_date, format_dates, is_date
 from infopipe.concepts.words import DEFAULT_LOCALE, LANGUAGES, language, number_words, spell
 
 PLACEHOLDER = re.compile(r"\{([a-z]+)(?::([^{}]*))?\}")
@@ -222,6 +223,12 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("words", "rounding,step", lambda v, a, loc: _words(v, a, loc),
            "the value in words (two, twenty-one; figures above 100); a rounding and step as in floor: "
            "{words:floor,12} prints 14 as 'a dozen', 30 as 'two dozen'"),
+    Format("date", "skeleton", lambda v, a, loc: format_date(v, a, loc),
+           "a date in the locale's words at a CLDR skeleton's precision: {date} 30 June 2024, "
+           "{date:yMMMM} June 2024, {date:y} 2024 (with 'since', 'as of' before it as written)"),
+    Format("dates", "skeleton", lambda v, a, loc: format_dates(v, a, loc),
+           "a date range (a date_range rule) in the locale's words: {dates} 4–9 May 2021, "
+           "{dates:y} 2019–2023"),
     Format("fraction", "in", lambda v, a, loc: _fraction(v, a, loc),
            "a percentage as the nearest simple fraction (a third, three quarters); {fraction:in} says "
            "it as 'one in four', 'two in five': for share rules"),
@@ -242,6 +249,8 @@ def check_template(template: str) -> None:
             _words_argument(arg)
         elif name == "fraction":
             _fraction(50.0, arg, DEFAULT_LOCALE)
+        elif fmt.argument == "skeleton" and arg and not re.fullmatch(r"[GyMLdEc]+", arg):
+            raise FormatError(f"{{{name}:{arg}}}: a date skeleton is CLDR letters such as yMMMMd, yMMMM, y")
         elif fmt.argument == "decimals" and arg and not (arg.isdigit() and int(arg) <= 6):
             raise FormatError(f"{{{name}:{arg}}}: decimals must be a whole number from 0 to 6")
         elif fmt.argument == "" and arg:
@@ -250,9 +259,19 @@ def check_template(template: str) -> None:
         raise FormatError("a '{' or '}' that is not part of a placeholder like {value}")
 
 
-def render_template(template: str, value: float, locale: str = DEFAULT_LOCALE) -> str:
-    """The printed text for a value."""
-    return PLACEHOLDER.sub(lambda m: FORMATS[m.group(1)].apply(value, m.group(2) or "", locale), template)
+def render_template(template: str, value, locale: str = DEFAULT_LOCALE) -> str:
+    """The printed text for a value (a number, a date, or a date range)."""
+    return PLACEHOLDER.sub(lambda m: _apply(m.group(1), value, m.group(2) or "", locale), template)
+
+
+def _apply(name: str, value, arg: str, locale: str) -> str:
+    if (name in DATE_FORMATS) != is_date(value):
+        raise FormatError(f"{{{name}}} cannot print {value!r}: a date prints with {{date}}, a date range "
+                          "with {dates}, a number with the others")
+    try:
+        return FORMATS[name].apply(value, arg, locale)
+    except ValueError as err:
+        raise FormatError(str(err)) from None
 
 
 # ---------------------------------------------------------------- reading the printed text back
@@ -285,9 +304,10 @@ def check_printed(template: str, value: float, tolerance: float, locale: str = D
     """
     pieces = PLACEHOLDER.split(template)  # literal, name, arg, literal, name, arg, ..., literal
     literals = pieces[0::3]
-    outputs = [FORMATS[n].apply(value, a or "", locale) for n, a in zip(pieces[1::3], pieces[2::3])]
+    outputs = [_apply(n, value, a or "", locale) for n, a in zip(pieces[1::3], pieces[2::3])]
+    dates = is_date(value)
     if not outputs:
-        return _read(template, template, tolerance, locale).holds(value)
+        return _read(template, template, tolerance, locale, dates).holds(value)
     code = language(locale).code
     holds, leftover, used_left, i = True, [literals[0]], "", 0
     while i < len(outputs):
@@ -295,7 +315,7 @@ def check_printed(template: str, value: float, tolerance: float, locale: str = D
         claim = None
         for j in range(len(outputs) - 1, i - 1, -1):  # one claim may span placeholders: "between {a} and {b}"
             said = "".join(outputs[k] + (literals[k + 1] if k < j else "") for k in range(i, j + 1))
-            claim, left, right = _claim_around(before, said, literals[j + 1], tolerance, locale)
+            claim, left, right = _claim_around(before, said, literals[j + 1], tolerance, locale, dates)
             if claim is not None:
                 break
         if claim is None:
@@ -313,20 +333,20 @@ def check_printed(template: str, value: float, tolerance: float, locale: str = D
     return holds
 
 
-def _claim_around(before: str, said: str, after: str, tolerance: float, locale: str):
+def _claim_around(before: str, said: str, after: str, tolerance: float, locale: str, dates: bool):
     """The longest claim made of `said` and the words next to it: (claim, left words, right words)."""
     for left in _cuts(before, from_end=True):
         for right in _cuts(after, from_end=False):
             try:
-                return parse_claim(left + said + right, tolerance, locale), left, right
+                return parse_claim(left + said + right, tolerance, locale, dates), left, right
             except ClaimError:
                 continue
     return None, "", ""
 
 
-def _read(text: str, template: str, tolerance: float, locale: str):
+def _read(text: str, template: str, tolerance: float, locale: str, dates: bool = False):
     try:
-        return parse_claim(text, tolerance, locale)
+        return parse_claim(text, tolerance, locale, dates)
     except ClaimError:
         raise UncheckedPrint(f"cannot check the print text {template!r}: it names no placeholder and "
                              "does not read as a claim; print the number from the value, e.g. "

@@ -164,6 +164,24 @@ def _number(value) -> int | float:
     return int(value) if value.is_integer() else value
 
 
+def _extreme(frame: pd.DataFrame, column: str, how: str):
+    """The smallest or largest value: a number, or for a date column the date (a Python date)."""
+    import pandas as pd
+
+    value = getattr(frame[column].dropna(), how)()
+    if value is None or pd.isna(value):
+        return None  # no records
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from a date column
+        return value.date()
+    return _number(value)
+
+
+def _date_range(frame: pd.DataFrame, rule):
+    """The first and last date of a date column, as a pair ("4–9 May 2021")."""
+    first, last = _extreme(frame, rule.column, "min"), _extreme(frame, rule.column, "max")
+    return None if first is None else (first, last)
+
+
 def _share(frame: pd.DataFrame, rule) -> float:
     if len(frame) == 0:
         return 0.0
@@ -192,10 +210,12 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
              lambda r: f"count the distinct values of {r.dataset}.{r.column}", distinct=True),
     RuleType("sum", NUMERIC, lambda f, r: _number(_numeric(f, r.column).sum()),
              lambda r: f"add up {r.dataset}.{r.column}"),
-    RuleType("min", NUMERIC, lambda f, r: _number(_numeric(f, r.column).min()),
-             lambda r: f"the smallest {r.dataset}.{r.column}"),
-    RuleType("max", NUMERIC, lambda f, r: _number(_numeric(f, r.column).max()),
-             lambda r: f"the largest {r.dataset}.{r.column}"),
+    RuleType("min", ORDERED, lambda f, r: _extreme(f, r.column, "min"),
+             lambda r: f"the smallest (or earliest) {r.dataset}.{r.column}"),
+    RuleType("max", ORDERED, lambda f, r: _extreme(f, r.column, "max"),
+             lambda r: f"the largest (or latest) {r.dataset}.{r.column}"),
+    RuleType("date_range", frozenset({"date"}), _date_range,
+             lambda r: f"the first and last {r.dataset}.{r.column}"),
     RuleType("mean", NUMERIC, lambda f, r: _number(_numeric(f, r.column).mean()),
              lambda r: f"the mean of {r.dataset}.{r.column}"),
     RuleType("median", NUMERIC, lambda f, r: _number(_numeric(f, r.column).median()),
@@ -224,8 +244,9 @@ def select_mask(frame: pd.DataFrame, filters) -> pd.Series:
     return mask
 
 
-def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
-    """The records a rule counts: filters, the reporting period, a link through a reference."""
+def select(rule, tables: dict[str, pd.DataFrame], period=None, via_period=None) -> pd.DataFrame:
+    """The records a rule counts: filters, the reporting period (its own dataset's, or through
+    `via` the linked dataset's), a link through a reference."""
     import pandas as pd
 
     frame = tables[rule.dataset]
@@ -236,7 +257,10 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
     if rule.via is not None:
         target, target_column = rule.via_target
         linked = tables[target]
-        keep = linked.loc[select_mask(linked, rule.via.where), target_column].dropna()
+        linked_mask = select_mask(linked, rule.via.where)
+        if via_period is not None:
+            linked_mask &= FILTERS["between"].mask(linked[via_period[0]], (via_period[1], via_period[2]))
+        keep = linked.loc[linked_mask, target_column].dropna()
         mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
     chosen = frame[mask]
     if rule.distinct_on:
@@ -248,9 +272,9 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
     return chosen
 
 
-def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None) -> RuleResult:
+def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
     """Evaluate one rule over the typed tables."""
-    chosen = select(rule, tables, period)
+    chosen = select(rule, tables, period, via_period)
     value = RULES[rule.type].aggregate(chosen, rule)
     return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
 
@@ -271,7 +295,9 @@ def plain_value(value):
     import numpy as np
     import pandas as pd
 
-    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]  # a date range
+    if value is None or (not isinstance(value, np.ndarray) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()

@@ -119,10 +119,11 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
 
 
 def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
-    """A figure's key: its own declaration, the reporting period, and the tables it reads."""
+    """A figure's key: its own declaration, the reporting period, the locale it prints in, and the
+    tables it reads."""
     read = [fig.rule.dataset] + ([fig.rule.via_target[0]] if fig.rule.via_target else [])
     return STEPS["compute"].key(fig.model_dump(mode="json", by_alias=True), spec.period and
-                                spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
+                                spec.period.model_dump(mode="json"), [keys.get(d) for d in read], spec.locale)
 
 
 def run_key(spec: Spec, raw: dict[str, str | None]) -> str:

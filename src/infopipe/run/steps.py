@@ -39,7 +39,7 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          ("inputs/", "spec.yaml"), (), ("pandas", "pyarrow", "pandera", "numpy", "python-calamine")),
     Step("compute", "count every figure by its rule, check it against the claim the report printed, "
          "and print it from its value; keep each figure's records as Parquet",
-         ("spec.yaml",), ("figures.json", "lineage/"), ("pandas", "pyarrow", "numpy")),
+         ("spec.yaml",), ("figures.json", "lineage/"), ("pandas", "pyarrow", "numpy", "babel", "num2words")),
     Step("render", "draw each panel and the page as SVG, rasterise PNGs and the PDF from that SVG, "
          "write the alt texts and the gallery (each file reused while its key is unchanged)", ("figures.json", "spec.yaml"),
          ("panels/", "page.", "alt-text.json", "index.html"),

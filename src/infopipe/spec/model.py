@@ -36,6 +36,7 @@ COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
 PROBE = 30  # a value every placeholder prints (30, thirty, dozens, 30th): a print text is read back for it
+PROBE_DATE = dt.date(2020, 6, 30)  # the same for date figures
 
 Name = Annotated[str, Field(pattern=NAME)]
 Text = Annotated[str, Field(max_length=2000)]
@@ -199,13 +200,16 @@ class Rule(Model):
             out["via"] = {"column": self.via.column, "where": [f.to_dict() for f in self.via.where]}
         return out
 
-    def describe(self, period: tuple[str, dt.date, dt.date] | None = None) -> str:
+    def describe(self, period: tuple[str, dt.date, dt.date] | None = None,
+                 via_period: tuple[str, dt.date, dt.date] | None = None) -> str:
         what = RULES[self.type].words(self)
         conditions = [f.describe() for f in self.where]
         if self.via and self.via_target:
             target, _ = self.via_target
-            linked = " and ".join(f.describe() for f in self.via.where) or "any"
-            conditions.append(f"{self.via.column} names a row of {target} where {linked}")
+            linked = [f.describe() for f in self.via.where]
+            if via_period:
+                linked.append(f"{via_period[0]} in the reporting period {via_period[1]} to {via_period[2]}")
+            conditions.append(f"{self.via.column} names a row of {target} where {' and '.join(linked) or 'any'}")
         if period:
             conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
         if conditions:
@@ -391,6 +395,26 @@ class Spec(Model):
         if rule.period is True:
             period = self.period
         return (column, period.start, period.end) if period and column else None
+
+    def via_period_for(self, rule: Rule) -> tuple[str, dt.date, dt.date] | None:
+        """The reporting period reached through `via`: a dataset with no date of its own counts the
+        rows that name a row of a dated dataset in the period (target's period_column, start, end)."""
+        if self.period_for(rule) is not None or rule.via is None or rule.via_target is None or rule.period is False:
+            return None
+        column = self.datasets[rule.via_target[0]].period_column
+        period = rule.period if isinstance(rule.period, Period) else self.period
+        return (column, period.start, period.end) if period and column else None
+
+    def period_in_words(self, rule: Rule) -> str:
+        """Why no reporting period applied to a rule, said in its words (empty when one did)."""
+        if self.period_for(rule) or self.via_period_for(rule):
+            return ""
+        if rule.period is False:
+            return ", over all dates (period: false)"
+        if self.period is None and not isinstance(rule.period, Period):
+            return ", over all dates (the spec sets no reporting period)"
+        return (f", over all dates ({rule.dataset} has no period_column, nor a via to a dataset with "
+                "one, so the reporting period does not apply)")
 
 
 # ---------------------------------------------------------------- loading
@@ -618,13 +642,15 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             if text is None:
                 continue
             try:
-                parse_claim(text, fig.tolerance, spec.locale)
+                parse_claim(text, fig.tolerance, spec.locale, yields_date(spec, fig.rule))
             except ClaimError as err:
                 fail("claim", str(err), here + (key if isinstance(key, tuple) else (key,)))
         if fig.print_as is not None:
             try:
                 check_template(fig.print_as)
-                check_printed(fig.print_as, PROBE, fig.tolerance, spec.locale)  # is it readable at all?
+                probe = (PROBE_DATE if fig.rule.type != "date_range" else (PROBE_DATE, PROBE_DATE)) \
+                    if yields_date(spec, fig.rule) else PROBE
+                check_printed(fig.print_as, probe, fig.tolerance, spec.locale)  # is it readable at all?
             except UncheckedPrint as err:
                 fail("print-unchecked", f"print of figure '{fig.id}': {err}", here + ("print",))
             except FormatError as err:
@@ -645,6 +671,13 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
         if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
             fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
     return problems
+
+
+def yields_date(spec: Spec, rule: Rule) -> bool:
+    """Whether a rule's value is a date or a date range (min/max of a date column, date_range)."""
+    ds = spec.datasets.get(rule.dataset)
+    column = ds.columns.get(rule.column) if ds and rule.column else None
+    return rule.type in ("min", "max", "date_range") and column is not None and column.type == "date"
 
 
 def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> list[Problem]:
@@ -686,7 +719,8 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
             rule._via_target = col.references
             problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
                                        loc + ("via", "where"), doc, shown)
-    if isinstance(rule.period, Period) and not ds.period_column:
+    dated_via = bool(rule.via and rule.via_target and spec.datasets[rule.via_target[0]].period_column)
+    if isinstance(rule.period, Period) and not ds.period_column and not dated_via:
         fail("spec-shape", f"rule of {what} sets a period, but dataset '{rule.dataset}' has no "
              "period_column", loc + ("period",))
     return problems

@@ -4,6 +4,7 @@ the code: `python -m infopipe.spec.reference` prints it; a test checks the READM
 from __future__ import annotations
 
 from infopipe.concepts.claims import BOUNDS, KINDS, parse_claim
+from infopipe.concepts.dates import LEADS, parse_date_claim
 from infopipe.concepts.words import LANGUAGES, spell
 from infopipe.concepts.formats import FORMATS
 from infopipe.concepts.rules import FILTERS, RULES
@@ -16,6 +17,8 @@ CLAIM_EXAMPLES = {
     "range": ["between 20 and 30", "20–30"], "scale": ["dozens", "hundreds"],
     "exact": ["15", "£1m", "1,200", "45%", "a dozen", "three languages", "a third", "one in four"],
 }
+
+DATE_EXAMPLES = ["30 June 2024", "as of 30 June 2024", "May 2021", "since 2015", "4–9 May 2021", "2019–2023"]
 
 
 def _column_types() -> list[tuple[str, str]]:
@@ -34,6 +37,15 @@ def reference() -> str:
         shown = "; ".join(f"`{e}` ({_interval(e)})" for e in examples)
         lines.append(f"| {name} | {shown} | {meaning} |")
     lines += _claim_words()
+    lines += ["", "Dates: `published` of a `min` or `max` on a date column, or of a `date_range`, is read as "
+              "a date (`dates.py`): it covers every day it names, and prints again from the data at the "
+              "same precision.", "", "| printed | the value must be | prints again as |", "|---|---|---|"]
+    for text in DATE_EXAMPLES:
+        claim = parse_date_claim(text, "en_GB")
+        lines.append(f"| `{text}` | {claim.words().split(': ', 1)[1].replace('the value must fall ', '')} "
+                     f"| `{claim.print_template}` |")
+    lines += ["", "Words that may stand before a date: " + "; ".join(
+        f"{_NAMES[code]}: " + ", ".join(f"`{w}`" for w in words) for code, words in LEADS.items()) + "."]
     lines += ["", "#### Print placeholders: what `print` may use", "", "| placeholder | prints |", "|---|---|"]
     for fmt in FORMATS.values():
         arg = f":{fmt.argument.upper()}" if fmt.argument else ""
