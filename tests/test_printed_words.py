@@ -322,7 +322,7 @@ def test_the_scaffold_prints_number_words(tmp_path):
 
 def _scaffold(tmp_path, name="demo", edits=()):
     """A scaffolded project (with its spec edited), checked: (spec, figures by id, panels by id)."""
-    from infopipe.compute import page_for
+    from infopipe.present.page import page_for
     from infopipe.run.pipeline import Paths, validate_only
     from infopipe.spec.model import load_spec
 
@@ -343,7 +343,7 @@ def _scaffold(tmp_path, name="demo", edits=()):
 def test_a_breakdown_shown_as_a_list_is_one_sentence_of_figures(tmp_path):
     spec, figures, panels = _scaffold(tmp_path)
     panel = panels["partners_by_continent"]
-    assert panel.kind == "sentence"
+    assert panel.kind == "list"
     assert panel.sentence_text() == "half a dozen in Europe and 6 in Africa"
     assert [s.text for s in panel.segments if s.is_figure] == ["half a dozen", "6"]
     europe, africa = figures["partners_europe"], figures["partners_africa"]
@@ -359,7 +359,7 @@ def test_a_list_joins_with_the_locales_words_and_can_lead_with_its_total(tmp_pat
              ('"hundreds"', '"des centaines"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"'),
              ('"half a dozen"', '"une demi-douzaine"'), ("label: in Europe", "label: en Europe"),
              ("label: in Africa", "label: en Afrique"),
-             ("      show: list\n", "      show: list\n      show_total: true\n")]
+             ("      column: continent\n", "      column: continent\n      show_total: true\n")]
     spec, figures, panels = _scaffold(tmp_path, "fr-list", edits)
     assert panels["partners_by_continent"].sentence_text() == "12 partners: une demi-douzaine en Europe et 6 en Afrique"
 

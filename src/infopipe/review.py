@@ -131,17 +131,10 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
 
 
 def figure_rule(spec, figure_id: str):
-    """The rule a figure (or a breakdown part) was counted by."""
-    from infopipe.compute import part_rule
-    from infopipe.spec.model import part_id
+    """The rule a figure (or a breakdown part) was counted by, compiled."""
+    from infopipe.spec.compile import compile_spec
 
-    for fig in spec.figures:
-        if fig.id == figure_id:
-            return fig.rule
-        for part in fig.breakdown.parts if fig.breakdown else ():
-            if part_id(fig, part) == figure_id:
-                return part_rule(fig, part)
-    raise KeyError(figure_id)
+    return compile_spec(spec).figure(figure_id).rule
 
 
 def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:

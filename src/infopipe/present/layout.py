@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from infopipe.present.colours import hex_colour, mix
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present.panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
+from infopipe.concepts.panels import KINDS
+from infopipe.present.panels import PANEL_ID, Layout, Page, Panel, Segment, Theme
 from infopipe.present.textfit import Fonts, Line, Run, fonts_for, runs_width, wrap, wrap_limited
 
 BASE = 300.0  # the sizes below are for a 300 x 300 panel; other sizes scale them
@@ -88,6 +90,19 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """A panel body drawn elsewhere (a batch drawer, such as plotly's export): its SVG markup,
+    placed in the panel's frame. The drawer is responsible for the markup being safe SVG."""
+
+    id: str
+    cls: str
+    x: float
+    y: float
+    markup: str
+    kind: str = "embedded"
+
+
+@dataclass(frozen=True)
 class DrawnPanel:
     id: str  # "panel-<figure id>"
     cls: str
@@ -119,9 +134,9 @@ def check_panel(panel: Panel) -> None:
     if not isinstance(panel.id, str) or not PANEL_ID.match(panel.id):
         raise InfopipeError("render", [Problem(where, "panel-id", "a panel id may hold only letters, "
                                                "digits, '_' and '-'")])
-    if panel.kind not in PANEL_KINDS:
+    if panel.kind not in KINDS:
         raise InfopipeError("render", [Problem(where, "panel-kind", f"unknown panel kind {panel.kind!r}; "
-                                               f"known: {', '.join(PANEL_KINDS)}")])
+                                               f"known: {', '.join(KINDS)}")])
     if not ICON_PATH.match(panel.icon):
         raise InfopipeError("render", [Problem(where, "icon", "icon path data may hold only path "
                                                "letters, numbers, spaces and commas")])
@@ -219,8 +234,42 @@ def _note_runs(panel: Panel) -> list[Run]:
     return [Run(panel.note)]
 
 
+# --- drawings: how each panel kind of concepts/panels.py is drawn ------------------------------------
+
+Builder = Callable[["Stack", Panel, Theme, float, float, bool, dict], None]
+BatchDrawer = Callable[[tuple[Panel, ...], Theme, Layout], dict[str, str]]
+BUILDERS: dict[str, Builder] = {}  # template kinds: stack the panel's text blocks
+BATCH_DRAWERS: dict[str, BatchDrawer] = {}  # other kinds: every panel of the kind at once -> {id: SVG markup}
+
+
+def draws(*kinds: str):
+    """Register a builder for panel kinds drawn from stacked text blocks and the SVG templates."""
+    def register(builder: Builder) -> Builder:
+        BUILDERS.update(dict.fromkeys(kinds, builder))
+        return builder
+    return register
+
+
+def draws_in_batch(*kinds: str):
+    """Register a drawer that draws every panel of these kinds in one call (say, one plotly + kaleido
+    export per run) and returns each panel's body as SVG markup, placed inside the panel's frame."""
+    def register(drawer: BatchDrawer) -> BatchDrawer:
+        BATCH_DRAWERS.update(dict.fromkeys(kinds, drawer))
+        return drawer
+    return register
+
+
+def drawn_in_batches(panels, theme: Theme, lay: Layout) -> dict[str, str]:
+    """The bodies of every panel whose kind is drawn by a batch drawer, one call per drawer."""
+    out: dict[str, str] = {}
+    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if KINDS[p.kind].drawn_by != "template"):
+        out.update(drawer(tuple(p for p in panels if BATCH_DRAWERS.get(p.kind) is drawer), theme, lay))
+    return out
+
+
 # --- the four kinds ---------------------------------------------------------------------------------
 
+@draws("number", "subcount")
 def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """number and subcount: icon, big headline, label, note."""
     accent = hex_colour(panel.color)
@@ -242,6 +291,7 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
                    max_lines=cut.get("note"), fills={"sub-value": hex_colour(theme.text)})
 
 
+@draws("sentence", "list")
 def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """sentence: the statement wrapped, its figures bold in the accent colour (first one = value)."""
     accent = hex_colour(panel.color)
@@ -259,6 +309,7 @@ def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float,
                max_lines=cut.get("sentence"), fills={"value": accent, "figure": accent})
 
 
+@draws("breakdown")
 def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """breakdown: headline and label, one labelled bar per part (proportional), then the total."""
     accent, text, muted = hex_colour(panel.color), hex_colour(theme.text), hex_colour(theme.muted)
@@ -300,8 +351,6 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
                    max_lines=cut.get("total"))
 
 
-BUILDERS = {"number": build_number, "subcount": build_number, "sentence": build_sentence,
-            "breakdown": build_breakdown}
 CUT_ORDER = ("note", "parts", "label", "lead", "sentence", "total")  # which block loses lines first, on a tie
 
 
@@ -390,24 +439,30 @@ def shared_headline_size(page: Page, reserve_icon: bool) -> float | None:
     alone (a panel with `own_size` keeps its own and does not count)."""
     sizes = []
     for panel in page.panels:
-        if panel.kind in ("number", "subcount") and not panel.own_size:
+        if KINDS[panel.kind].shares_headline and not panel.own_size:
             stack, _ = fit_panel(panel, page.theme, page.layout, reserve_icon)
             sizes.append(min(b.size for b in stack.items if isinstance(b, TextBlock) and b.cls == "value"))
     return min(sizes) if len(sizes) > 1 else None
 
 
 def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None,
-                 headline_size: float | None = None) -> DrawnPanel:
+                 batch: dict[str, str] | None = None, headline_size: float | None = None) -> DrawnPanel:
     """The panel's frame and content, fitted, in its own coordinates (0, 0)-(width, height).
 
     `reserve_icon`: place the headline as if the panel had an icon (so that on a page where some
     panels have icons, every headline sits at the same height); default: when it has one.
-    `headline_size`: the page's shared headline size, for number panels that do not keep their own.
+    `batch`: bodies already drawn by batch drawers (drawn here for this panel alone when missing).
+    `headline_size`: the page's shared headline size, for kinds that share it, unless the panel keeps its own.
     """
     check_panel(panel)
-    cap = headline_size if panel.kind in ("number", "subcount") and not panel.own_size else None
-    stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon, cap)
+    cap = headline_size if KINDS[panel.kind].shares_headline and not panel.own_size else None
     k = min(lay.panel_width, lay.panel_height) / BASE
+    if KINDS[panel.kind].drawn_by != "template":
+        markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
+        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+    else:
+        stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon, cap)
+        content = tuple(_shift(i, top) for i in stack.items)
     stroke = 3 * k
     frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
                 lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
@@ -415,7 +470,7 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     title = panel_title(panel)
     return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-{panel.kind}", kind=panel.kind,
                       width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
-                      items=(frame, *(_shift(i, top) for i in stack.items)))
+                      items=(frame, *content))
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -474,8 +529,9 @@ def layout_page(page: Page) -> DrawnPage:
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise InfopipeError("render", [Problem("page", "panel-id", f"panel ids must be unique: {', '.join(dup)}")])
     icons = any(p.icon for p in page.panels)
+    batch = drawn_in_batches(page.panels, page.theme, page.layout)
     size = shared_headline_size(page, icons)
-    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, size))
+    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, batch, size))
                    for i, p in enumerate(page.panels))
     desc = " ".join(_sentence(p.alt or panel_title(p)) for p in page.panels)
     return DrawnPage(width=width, height=height, title=page.title, desc=desc,

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from infopipe.present.templates import templates
+
 
 def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> str:
     """The review page's HTML. Figure dicts may be old (no claim) or new (claim_kind, claim_holds)."""
-    from infopipe.present.render import templates
-
     return templates().get_template("report.html.j2").render(
         record=record, figures=record["figures"], evidence=evidence, outputs=outputs)
 

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
@@ -22,9 +22,11 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_core import PydanticCustomError
 
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
+from infopipe.concepts.colours import parse_colour
+from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
-from infopipe.concepts.rules import FILTERS, RULES
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule
 from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
@@ -32,8 +34,6 @@ from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
-COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
 PROBE = 30  # a value every placeholder prints (30, thirty, dozens, 30th): a print text is read back for it
 PROBE_DATE = dt.date(2020, 6, 30)  # the same for date figures
@@ -139,13 +139,6 @@ class Filter(Model):
             raise _fail("unknown-filter", f"a filter needs 'column' and exactly one of {', '.join(FILTERS)}")
         return {"column": data["column"], "op": ops[0], "value": data[ops[0]]}
 
-    def describe(self) -> str:
-        return FILTERS[self.op].words(self.column, self.value)
-
-    def to_dict(self) -> dict:
-        return {"column": self.column, self.op: _plain(self.value)}
-
-
 class Via(Model):
     """Count rows of a dataset whose reference column names a row of another matching `where`."""
 
@@ -173,7 +166,6 @@ class Rule(Model):
     via: Via | None = None
     distinct_on: tuple[str, ...] = ()
     period: Period | bool | None = None  # None: the spec's period; false: none; or its own
-    _via_target: tuple[str, str] | None = PrivateAttr(None)
 
     @field_validator("type")
     @classmethod
@@ -187,36 +179,9 @@ class Rule(Model):
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
 
-    @property
-    def via_target(self) -> tuple[str, str] | None:
-        return self._via_target
-
-    def to_dict(self) -> dict:
-        out = self.model_dump(mode="json", exclude_defaults=True, exclude={"where", "part", "via"})
-        for key in ("where", "part"):
-            if getattr(self, key):
-                out[key] = [f.to_dict() for f in getattr(self, key)]
-        if self.via:
-            out["via"] = {"column": self.via.column, "where": [f.to_dict() for f in self.via.where]}
-        return out
-
-    def describe(self, period: tuple[str, dt.date, dt.date] | None = None,
-                 via_period: tuple[str, dt.date, dt.date] | None = None) -> str:
-        what = RULES[self.type].words(self)
-        conditions = [f.describe() for f in self.where]
-        if self.via and self.via_target:
-            target, _ = self.via_target
-            linked = [f.describe() for f in self.via.where]
-            if via_period:
-                linked.append(f"{via_period[0]} in the reporting period {via_period[1]} to {via_period[2]}")
-            conditions.append(f"{self.via.column} names a row of {target} where {' and '.join(linked) or 'any'}")
-        if period:
-            conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
-        if conditions:
-            what += " where " + " and ".join(conditions)
-        if self.distinct_on:
-            what += f", counting rows with the same {', '.join(self.distinct_on)} once"
-        return what
+    def describe(self, period: tuple[str, dt.date, dt.date] | None = None) -> str:
+        """The rule in words (a compiled rule, spec/compile.py, also names the dataset a `via` reaches)."""
+        return describe_rule(self, None, period)
 
 
 # ---------------------------------------------------------------- figures
@@ -234,11 +199,11 @@ class Breakdown(Model):
     column: str
     parts: tuple[Part, ...] = Field(min_length=1, max_length=40)
     show_total: bool = False
-    show: Literal["bars", "list"] = "bars"  # list: one sentence, "30 videos, 45 blog posts and 9 reports"
 
 
 class FigureSpec(Model):
     id: Name
+    kind: str = ""  # the panel kind (concepts/panels.py); when not written, inferred from the other keys
     label: Text = ""
     published: str | None = Field(None, max_length=200)
     rule: Rule
@@ -253,6 +218,20 @@ class FigureSpec(Model):
     panel: bool = True
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_kind(cls, data):
+        if isinstance(data, dict) and data.get("kind") is None:
+            data = {**data, "kind": inferred_kind(data)}
+        return data
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise _fail("unknown-kind", f"panel kind {value!r} is not known; known: {', '.join(KINDS)}")
+        return value
 
     @field_validator("published", mode="before")
     @classmethod
@@ -269,17 +248,6 @@ class FigureSpec(Model):
     @property
     def line(self) -> int:
         return self._line
-
-    @property
-    def kind(self) -> str:
-        """The panel kind this figure is drawn as."""
-        if self.breakdown:
-            return "breakdown"
-        if self.sentence:
-            return "sentence"
-        if self.note and FIGURE_REF.search(self.note):
-            return "subcount"
-        return "number"
 
 
 class Layout(Model):
@@ -322,16 +290,9 @@ class Theme(Model):
 
 def _check_colour(value: str) -> str:
     try:
-        from infopipe.present.colours import parse_colour  # the render module's colour reader, when present
-    except ImportError:
-        parse_colour = None
-    if parse_colour is not None:
-        try:
-            parse_colour(value)
-        except ValueError as err:
-            raise _fail("bad-colour", str(err)) from None
-    elif not COLOUR.match(value):
-        raise _fail("bad-colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+        parse_colour(value)
+    except ValueError as err:
+        raise _fail("bad-colour", str(err)) from None
     return value
 
 
@@ -399,11 +360,18 @@ class Spec(Model):
     def via_period_for(self, rule: Rule) -> tuple[str, dt.date, dt.date] | None:
         """The reporting period reached through `via`: a dataset with no date of its own counts the
         rows that name a row of a dated dataset in the period (target's period_column, start, end)."""
-        if self.period_for(rule) is not None or rule.via is None or rule.via_target is None or rule.period is False:
+        target = self.via_target(rule)
+        if self.period_for(rule) is not None or target is None or rule.period is False:
             return None
-        column = self.datasets[rule.via_target[0]].period_column
+        column = self.datasets[target].period_column
         period = rule.period if isinstance(rule.period, Period) else self.period
         return (column, period.start, period.end) if period and column else None
+
+    def via_target(self, rule: Rule) -> str | None:
+        """The dataset a rule's `via` reaches (None without a via, or with a broken one)."""
+        ds = self.datasets.get(rule.dataset)
+        column = ds.columns.get(rule.via.column) if ds and rule.via else None
+        return column.references[0] if column and column.references and column.references[0] in self.datasets else None
 
     def period_in_words(self, rule: Rule) -> str:
         """Why no reporting period applied to a rule, said in its words (empty when one did)."""
@@ -660,16 +628,13 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
                 if ref not in all_ids:
                     fail("unknown-figure", f"{key} of figure '{fig.id}' names {{{ref}}}, which is not a figure",
                          here + (key,))
-        if fig.lead is not None and fig.kind not in ("number", "subcount"):
-            fail("spec-shape", f"figure '{fig.id}': 'lead' belongs to a number panel (a figure with a "
-                 "label, no sentence and no breakdown)", here + ("lead",))
         if fig.sentence and not FIGURE_REF.search(fig.sentence):
             fail("spec-shape", f"the sentence of figure '{fig.id}' names no figure: put {{{fig.id}}} "
                  "where its number goes", here + ("sentence",))
         if fig.breakdown:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
-        if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
-            fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
+        for check, message, key in KINDS[fig.kind].check(fig):
+            fail(check, message, here + key)
     return problems
 
 
@@ -716,10 +681,9 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
             fail("spec-shape", f"via of {what} needs a column of '{rule.dataset}' that references "
                  "another dataset", loc + ("via", "column"), rule.via.column)
         elif col.references[0] in spec.datasets:
-            rule._via_target = col.references
             problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
                                        loc + ("via", "where"), doc, shown)
-    dated_via = bool(rule.via and rule.via_target and spec.datasets[rule.via_target[0]].period_column)
+    dated_via = bool(spec.via_target(rule) and spec.datasets[spec.via_target(rule)].period_column)
     if isinstance(rule.period, Period) and not ds.period_column and not dated_via:
         fail("spec-shape", f"rule of {what} sets a period, but dataset '{rule.dataset}' has no "
              "period_column", loc + ("period",))
@@ -737,12 +701,10 @@ def _check_filters(ds: DatasetSpec, filters, what, loc, doc, shown) -> list[Prob
                                     column=flt.column))
             continue
         try:
-            value = FILTERS[flt.op].check(flt.value, col.type)
+            FILTERS[flt.op].check(flt.value, col.type)  # spec/compile.py keeps the typed value
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"filter in {what} on '{flt.column}': {err}",
                                     line=line_of(doc, where + (flt.op,)), column=flt.column))
-            continue
-        object.__setattr__(flt, "value", value)  # frozen model: the value in its column's type, set once at load
     return problems
 
 
@@ -778,11 +740,3 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
 
 def part_id(fig: FigureSpec, part: Part) -> str:
     return part.id or f"{fig.id}_{str(part.value).lower()}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

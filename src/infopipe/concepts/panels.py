@@ -1,0 +1,218 @@
+"""Panel kinds, one registered object each: its spec keys, how a figure written without `kind:` gets
+it, what the spec must then hold, the panel a figure becomes (text and alt text), a sample, and
+how it is drawn.
+
+Adding a kind is one entry in KINDS (plus its drawing, registered by the presentation with
+`present.layout.draws` for kinds drawn from the SVG templates, or by a batch drawer for kinds drawn
+another way, such as plotly charts exported in one batch and then wrapped). The spec, compute, the
+page, the gallery, the JSON Schema and the README's reference read the registry.
+
+Nothing here imports pandas or the presentation: the spec reads this module, and a spec is read by
+every command, an up-to-date run included.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")  # {figure} in a note or a sentence
+PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+# ---------------------------------------------------------------- what render draws
+
+@dataclass(frozen=True)
+class Part:
+    """One bar of a breakdown."""
+
+    label: str  # "videos"
+    printed: str  # "30" (already formatted text)
+    value: float  # 30 (for proportional drawing)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a sentence; figures are emphasised."""
+
+    text: str
+    is_figure: bool
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str  # figure id; letters, digits, _ and - only; used in file names and SVG ids
+    kind: str  # a key of KINDS
+    headline: str  # printed headline: "15", "£1m", "more than 40", "dozens"
+    label: str = ""  # number/subcount/breakdown: the words under the number
+    lead: str = ""  # number/subcount: the words before the number ("partnerships with")
+    own_size: bool = False  # number/subcount: keep its own headline size, not the page's shared one
+    note: str = ""  # small text under the label (subcount: contains the sub-figure)
+    note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise ("50")
+    segments: tuple[Segment, ...] = ()  # sentence: the whole statement, figures marked
+    parts: tuple[Part, ...] = ()  # breakdown parts, in spec order
+    total: str = ""  # breakdown: printed total ("84 outputs"), "" when not asked for
+    alt: str = ""  # alt text: "15 recruits & their networks, selected from 50 applicants"
+    icon: str = ""  # SVG path data in a 100x100 box (y down), "" for none
+    color: str = "#b6244f"  # accent colour (from the theme palette)
+
+    def sentence_text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+
+# ---------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class Figures:
+    """What a kind's `body` may read of the computed figures: by id, and each one's printed text."""
+
+    by_id: dict[str, Any]  # figure id -> its result (value, printed, label, note, parent)
+    printed: dict[str, str]
+    locale: str = "en_GB"  # the spec's: the words that join a list
+
+    def parts_of(self, figure_id: str) -> list:
+        return [r for r in self.by_id.values() if getattr(r, "parent", None) == figure_id]
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    """One way to show a figure. `body(fig, figures)` gives the Panel's fields (alt text included)
+    from the figure's declaration and the computed figures; `check(fig)` the spec problems of a
+    figure of this kind as (check, message, key) rows; `infer(data)` says whether a figure written
+    without `kind:` is of this kind (the first kind that says yes wins)."""
+
+    name: str
+    words: str
+    keys: tuple[str, ...]  # the figure's spec keys this kind reads
+    infer: Callable[[dict], bool]
+    body: Callable[[Any, Figures], dict]
+    sample: Callable[[], Panel]
+    check: Callable[[Any], list[tuple[str, str, tuple]]] = lambda fig: []
+    drawn_by: str = "template"  # "template": stacked text blocks (present/layout.py); else a batch drawer
+    shares_headline: bool = False  # its big number takes the page's one headline size
+
+
+def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
+    pieces, at = [], 0
+    for m in FIGURE_REF.finditer(template):
+        if m.start() > at:
+            pieces.append(Segment(template[at:m.start()], False))
+        pieces.append(Segment(printed[m.group(1)], True))
+        at = m.end()
+    if at < len(template):
+        pieces.append(Segment(template[at:], False))
+    return tuple(pieces)
+
+
+def _number_body(fig, figures: Figures) -> dict:
+    r = figures.by_id[fig.id]
+    note = r.note or ""
+    refs = FIGURE_REF.findall(fig.note or "")
+    return {"note": note, "note_figure": figures.printed[refs[0]] if refs else "", "lead": fig.lead or "",
+            "own_size": fig.own_headline_size,
+            "alt": " ".join(t for t in (fig.lead, r.printed, fig.label) if t) + (f", {note}" if note else "")}
+
+
+def _needs_label(fig) -> list[tuple[str, str, tuple]]:
+    if fig.panel and not fig.label:
+        return [("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", ())]
+    return []
+
+
+def _no_lead(fig) -> list[tuple[str, str, tuple]]:
+    """A lead-in ("partnerships with") stands before a big number: number panels only."""
+    if fig.lead is not None:
+        return [("spec-shape", f"figure '{fig.id}': 'lead' belongs to a number panel (kind number or "
+                 "subcount)", ("lead",))]
+    return []
+
+
+def _sentence_body(fig, figures: Figures) -> dict:
+    note = figures.by_id[fig.id].note or ""
+    segments = _segments(fig.sentence, figures.printed)
+    return {"segments": segments, "note": note,
+            "alt": "".join(s.text for s in segments) + (f". {note}" if note else "")}
+
+
+def _needs_sentence(fig) -> list[tuple[str, str, tuple]]:
+    return _no_lead(fig) + ([] if fig.sentence else [("required", f"figure '{fig.id}' needs a 'sentence'", ())])
+
+
+def _breakdown_body(fig, figures: Figures) -> dict:
+    r = figures.by_id[fig.id]
+    parts = tuple(Part(p.label, p.printed, float(p.value)) for p in figures.parts_of(fig.id))
+    total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
+    listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
+    alt = f"{fig.label}: {listed}" if fig.label else listed
+    body = {"parts": parts, "total": total, "note": r.note or "",
+            "alt": alt + (f"; {total} in total" if total else "")}
+    if not fig.breakdown.show_total:  # the report printed no total: the label heads the parts
+        body["headline"] = ""
+    return body
+
+
+def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:
+    return _no_lead(fig) + ([] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())])
+
+
+def _list_body(fig, figures: Figures) -> dict:
+    """A breakdown said as one statement: "30 videos, 45 blog posts, 9 reports and 3 exhibitions",
+    each part's printed figure marked, joined by the locale's list words (Babel, CLDR); led by the
+    total ("84 outputs: ...") with `show_total`."""
+    from babel.lists import format_list
+
+    r, parts = figures.by_id[fig.id], figures.parts_of(fig.id)
+    joined = format_list([f"\x00{i}\x00" for i in range(len(parts))], locale=figures.locale)
+    pieces = []
+    if fig.breakdown.show_total:
+        pieces += [Segment(r.printed, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
+    for k, text in enumerate(joined.split("\x00")):
+        if k % 2:  # a part's place in the list
+            pieces += [Segment(parts[int(text)].printed, True), Segment(f" {parts[int(text)].label}", False)]
+        elif text:
+            pieces.append(Segment(text, False))
+    note = r.note or ""
+    return {"segments": tuple(pieces), "note": note,
+            "alt": "".join(p.text for p in pieces) + (f". {note}" if note else "")}
+
+
+def _has_ref(text) -> bool:
+    return isinstance(text, str) and FIGURE_REF.search(text) is not None
+
+
+KINDS: dict[str, PanelKind] = {k.name: k for k in (
+    PanelKind("breakdown", "one bar per part, each part a figure with its own claim; the total when "
+              "`show_total`", ("breakdown", "label", "note"), lambda d: bool(d.get("breakdown")),
+              _breakdown_body, check=_needs_breakdown,
+              sample=lambda: Panel(id="outputs", kind="breakdown", headline="84", label="outputs",
+                                   parts=(Part("videos", "30", 30), Part("reports", "24", 24)),
+                                   total="84 outputs in total", alt="outputs: 30 videos, 24 reports; 84 outputs in total")),
+    PanelKind("list", "a breakdown as one sentence, \"30 videos, 45 blog posts and 9 reports\": each part "
+              "a figure in bold, joined by the locale's words; led by the total when `show_total`",
+              ("breakdown", "label", "note"), lambda d: False, _list_body, check=_needs_breakdown,
+              sample=lambda: Panel(id="outputs", kind="list", headline="84",
+                                   segments=(Segment("30", True), Segment(" videos and ", False),
+                                             Segment("54", True), Segment(" reports", False)),
+                                   alt="30 videos and 54 reports")),
+    PanelKind("sentence", "a statement with its figures in bold (`{figure}` where each number goes)",
+              ("sentence", "note"), lambda d: bool(d.get("sentence")), _sentence_body, check=_needs_sentence,
+              sample=lambda: Panel(id="events", kind="sentence", headline="6",
+                                   segments=(Segment("6", True), Segment(" workshops", False)), alt="6 workshops")),
+    PanelKind("subcount", "a number whose note names another figure (`selected from {applicants} "
+              "applicants`), drawn in bold", ("label", "note", "lead", "own_headline_size"),
+              lambda d: _has_ref(d.get("note")), _number_body, check=_needs_label, shares_headline=True,
+              sample=lambda: Panel(id="recruits", kind="subcount", headline="15", label="recruits",
+                                   note="selected from 50 applicants", note_figure="50",
+                                   alt="15 recruits, selected from 50 applicants")),
+    PanelKind("number", "a big number, its label, and a smaller note; `lead` words before the number "
+              "(\"partnerships with\")", ("label", "note", "lead", "own_headline_size"), lambda d: True,
+              _number_body, check=_needs_label, shares_headline=True,
+              sample=lambda: Panel(id="partners", kind="number", headline="more than 40", label="partners",
+                                   alt="more than 40 partners")),
+)}
+
+
+def inferred_kind(data: dict) -> str:
+    """The kind of a figure written without `kind:`: the first kind whose `infer` says yes."""
+    return next(k.name for k in KINDS.values() if k.infer(data))
