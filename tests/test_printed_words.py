@@ -21,7 +21,7 @@ LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 ARGUMENTS = {  # each placeholder with the arguments it takes
     "floor": ["", "1", "10", "100", "0.5"], "ceil": ["", "10"], "round": ["", "10", "1000"],
     "below": ["", "10"], "above": ["", "10"], "money": ["£", "€", "-", "£,above", "£,floor", "$,below"],
-    "percent": ["", "0", "1", "2"], "fraction": ["", "in"], "words": ["", "floor", "round,12", "floor,12", "ceil,6", "10"],
+    "percent": ["", "0", "1", "2"], "fraction": ["", "in"], "change": ["", "0", "1", "0,arrow"], "words": ["", "floor", "round,12", "floor,12", "ceil,6", "10"],
 }
 DATE_ARGUMENTS = {"date": ["", "yMMMMd", "yMMMM", "y", "yMMMd"], "dates": ["", "yMMMMd", "yMMMM", "y"]}
 assert set(ARGUMENTS) | set(DATE_ARGUMENTS) | {f.name for f in FORMATS.values() if not f.argument} == set(FORMATS)
@@ -297,7 +297,8 @@ def test_a_french_spec_prints_french(tmp_path, capsys):
     text = spec.read_text(encoding="utf-8").replace("locale: en_GB", "locale: fr_FR")
     for en, fr in (('"more than 40"', '"plus de 40"'), ('"more than {below:10}"', '"plus de {below:10}"'),
                    ('"dozens"', '"des dizaines"'), ('"hundreds"', '"des centaines"'),
-                   ('"half a dozen"', '"une demi-douzaine"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"')):
+                   ('"half a dozen"', '"une demi-douzaine"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"'),
+                   ('"about 1.2"', '"environ 1,2"'), ('"down 19%"', '"en baisse de 19 %"')):
         text = text.replace(en, fr)
     spec.write_text(text, encoding="utf-8")
     assert main(["--root", str(tmp_path), "validate", "fr-demo"]) == 0, capsys.readouterr().err
@@ -308,6 +309,7 @@ def test_a_french_spec_prints_french(tmp_path, capsys):
     assert figures["events"].printed == "plus de 40"
     assert figures["workshops"].printed == "des dizaines"
     assert figures["event_kinds"].printed == "trois"
+    assert (figures["events_per_month"].printed, figures["events_change"].printed) == ("environ 1,2", "en baisse de 19\xa0%")
     assert all(f.printed_holds for f in figures.values())
 
 
@@ -355,6 +357,7 @@ def test_a_breakdown_shown_as_a_list_is_one_sentence_of_figures(tmp_path):
 
 def test_a_list_joins_with_the_locales_words_and_can_lead_with_its_total(tmp_path):
     edits = [("locale: en_GB", "locale: fr_FR"), ('"more than 40"', '"plus de 40"'),
+             ('"about 1.2"', '"environ 1,2"'), ('"down 19%"', '"en baisse de 19 %"'),
              ('"more than {below:10}"', '"plus de {below:10}"'), ('"dozens"', '"des dizaines"'),
              ('"hundreds"', '"des centaines"'), ('"a dozen"', '"une douzaine"'), ('"three"', '"trois"'),
              ('"half a dozen"', '"une demi-douzaine"'), ("label: in Europe", "label: en Europe"),
@@ -578,3 +581,96 @@ def test_dates_from_the_data_and_the_period_reached_through_via(tmp_path):
     assert "held_on in the reporting period 2021-01-01 to 2021-12-31" in attended.rule_in_words
     assert everything.value == 4 and everything.rule_in_words.endswith("over all dates (period: false)")
     assert first.rule_in_words.endswith("held_on in the reporting period 2021-01-01 to 2021-12-31")
+
+
+# ---------------------------------------------------------------- 7. changes, rates and rankings
+
+CHANGES = DATED + """  - id: per_month
+    label: sessions a month
+    published: "about 0.17"
+    rule: {type: rate, dataset: sessions, per: month}
+    explanation: Sessions per month in 2021.
+  - id: growth
+    label: sessions on 2020
+    published: "up 100%"
+    rule: {type: change, dataset: sessions, compared_with: {start: 2020-01-01, end: 2020-12-31}}
+    explanation: Sessions in 2021 against 2020.
+  - id: busiest
+    kind: list
+    label: attendances
+    rule: {type: count_rows, dataset: attendances, period: false}
+    breakdown:
+      column: session_id
+      top: 2
+      parts:
+        - {value: S2, published: "2"}
+    explanation: The best-attended sessions.
+"""
+
+
+def _dated(tmp_path, spec_text, sessions="S1,2020-12-01\nS2,2021-05-04\nS3,2021-06-09\nS4,2019-01-01\n"):
+    from infopipe.present.page import page_for
+    from infopipe.run.pipeline import Paths, validate_only
+    from infopipe.spec.model import load_spec
+
+    (tmp_path / "projects" / "dated").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "projects" / "dated" / "spec.yaml").write_text(spec_text, encoding="utf-8")
+    raw = tmp_path / "data" / "raw" / "dated"
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / "sessions.csv").write_text("session_id,held_on\n" + sessions)
+    (raw / "attendances.csv").write_text("attendance_id,session_id\nA1,S1\nA2,S2\nA3,S2\nA4,S3\n")
+    results = validate_only(Paths.for_project("dated", tmp_path))["figures"]
+    spec = load_spec(tmp_path / "projects" / "dated" / "spec.yaml")
+    return {f.id: f for f in results}, {p.id: p for p in page_for(spec, results).panels}
+
+
+def test_a_rate_over_the_reporting_period_a_change_and_a_ranking(tmp_path):
+    from infopipe.concepts.rules import recount
+    from infopipe.spec.compile import compile_spec
+    from infopipe.spec.model import load_spec
+
+    figures, panels = _dated(tmp_path, CHANGES)
+    rate, growth = figures["per_month"], figures["growth"]
+    assert rate.value == pytest.approx(2 / (365 / (365.25 / 12)))  # 2 sessions in 2021, per month
+    assert (rate.printed, rate.claim_holds, rate.printed_holds) == ("about 0.17", True, True)
+    assert (growth.value, growth.printed, growth.claim_holds) == (100.0, "up 100%", True)
+    assert set(growth.records["session_id"]) == {"S1", "S2", "S3"}  # both periods' records, not 2019's
+    rule = compile_spec(load_spec(tmp_path / "projects" / "dated" / "spec.yaml")).figure("growth").rule
+    assert recount(rule, growth.records) == growth.value  # the reviewer's recount from the lineage
+    first, second = figures["busiest_1"], figures["busiest_2"]
+    assert (first.label, first.value, first.claim_holds, second.label, second.value) == ("S2", 2, True, "S1", 1)
+    assert set(first.records["session_id"]) == {"S2"}
+    assert panels["busiest"].sentence_text() == "2 S2 and 1 S1"
+
+
+def test_a_fall_prints_down_and_the_arrow_follows_the_sign(tmp_path):
+    spec = DATED.split("figures:")[0] + """figures:
+  - id: growth
+    label: sessions on 2020
+    published: "down 50%"
+    print: "{change:0,arrow}"
+    rule: {type: change, dataset: sessions, compared_with: {start: 2020-01-01, end: 2020-12-31}}
+    explanation: Sessions in 2021 against 2020.
+"""
+    figures, _ = _dated(tmp_path, spec, "S1,2020-12-01\nS5,2020-03-01\nS2,2021-05-04\nS3,2019-06-09\nS4,2019-01-01\n")
+    growth = figures["growth"]
+    assert (growth.value, growth.printed, growth.claim_holds, growth.printed_holds) == (-50.0, "↓ 50%", True, True)
+
+
+def test_a_ranking_the_data_does_not_bear_out_fails_naming_the_place(tmp_path):
+    from infopipe.errors import InfopipeError
+
+    with pytest.raises(InfopipeError) as caught:
+        _dated(tmp_path, CHANGES.replace("{value: S2, published", "{value: S3, published"))
+    [problem] = caught.value.problems
+    assert problem.check == "ranking-differs" and "'S3' at place 1, the data puts 'S2'" in problem.message
+
+
+@pytest.mark.parametrize("text, inside, outside", [
+    ("up 196%", [196, 195.5], [195.4, 196.5, -196]), ("down 12%", [-12, -11.6], [12, -12.5, -11.4]),
+    ("unchanged", [0, 0.4, -0.5], [0.5, -0.6]), ("up more than 190%", [191], [190, -191]),
+    ("↑ 5%", [5], [-5]), ("en baisse de 12 %", [-12], [12]),
+])
+def test_change_claims_at_their_boundaries(text, inside, outside):
+    claim = parse_claim(text, locale="fr_FR" if "baisse" in text else "en_GB")
+    assert all(claim.holds(v) for v in inside) and not any(claim.holds(v) for v in outside)

@@ -18,8 +18,8 @@ from infopipe.concepts.claims import Claim, parse_claim
 from infopipe.concepts.dates import is_date
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
-from infopipe.concepts.rules import apply_rule, rule_columns
-from infopipe.spec.compile import CompiledFigure, compile_spec
+from infopipe.concepts.rules import apply_rule, plain_value, rule_columns, select
+from infopipe.spec.compile import CompiledFigure, Filter, compile_spec
 from infopipe.spec.model import FIGURE_REF, Spec
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
@@ -112,8 +112,29 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
 
 
 def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
-    """A figure's result, then one result per breakdown part."""
-    return [_result(one, tables, source) for one in (fig, *fig.parts)]
+    """A figure's result, then one result per breakdown part (a ranking's parts found in the data)."""
+    parts = ranked(fig, tables, source) if any(p.rank for p in fig.parts) else fig.parts
+    return [_result(one, tables, source) for one in (fig, *parts)]
+
+
+def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigure]:
+    """A ranking's parts: the breakdown column's most frequent values among the figure's records
+    (ties in the order of the value), each a figure narrowed to its value and labelled by it. A
+    value the report named at a place that the data ranks differently fails the run."""
+    column = fig.decl.breakdown.column
+    chosen = select(fig.rule, tables, fig.rule.period, fig.rule.via_period)[column].dropna()
+    counts = sorted(chosen.value_counts().items(), key=lambda kv: (-kv[1], str(kv[0])))
+    out = []
+    for part, (value, _) in zip(fig.parts, counts):
+        value = plain_value(value)
+        if part.expected is not None and str(part.expected) != str(value):
+            raise InfopipeError("compute", [Problem(source, "ranking-differs", f"figure '{fig.id}': the report "
+                                                    f"puts {part.expected!r} at place {part.rank}, the data puts "
+                                                    f"{value!r} there", line=fig.line)])
+        narrowed = Filter(column, "equals", value)
+        out.append(replace(part, label=part.label or str(value),
+                           rule=replace(part.rule, where=part.rule.where + (narrowed,))))
+    return out
 
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:

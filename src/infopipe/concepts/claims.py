@@ -292,6 +292,35 @@ def _read(said: str, lang: Language, tolerance: float) -> tuple[str, float, floa
     return None
 
 
+def _signed(said: str, lang: Language) -> tuple[int, str] | None:
+    """A change said with its direction: (+1 or -1, the rest) for "up 196%", "down 12%", "↑ 5%";
+    (0, "") for "unchanged"; None for anything else."""
+    if lang.unchanged and said == lang.unchanged:
+        return 0, ""
+    for sign, phrases in ((1, lang.up), (-1, lang.down)):
+        for phrase in sorted(phrases, key=len, reverse=True):
+            joiner = " " if phrase[-1].isalpha() else ""
+            if said.startswith(phrase + joiner) or (not joiner and said.startswith(phrase + " ")):
+                rest = said[len(phrase):].strip()
+                if rest.endswith("%") or rest.endswith(" %"):
+                    return sign, rest
+    return None
+
+
+def _change_claim(text: str, signed: tuple[int, str], tolerance: float, locale: str) -> Claim:
+    """A change claim: the percentage with its direction ("down 12%" is -12%, read at its precision
+    or with its hedge: "up more than 190%"); printed again by {change} from the value's sign."""
+    sign, rest = signed
+    if sign == 0:
+        return Claim(text, "exact", -0.5, 0.5, False, True, "{change:0}")
+    inner = parse_claim(rest, tolerance, locale)
+    decimals = len(rest.split(".")[1].rstrip(" %")) if "." in rest else 0
+    low, high, low_open, high_open = inner.low, inner.high, inner.low_open, inner.high_open
+    if sign < 0:
+        low, high, low_open, high_open = -high, -low, high_open, low_open
+    return Claim(text, inner.kind, low, high, low_open, high_open, "{change:" + str(decimals) + "}")
+
+
 @functools.lru_cache(maxsize=None)
 def _unsayable(code: str) -> frozenset[str]:
     """Words never dropped from a claim's end as what is counted: any word of a hedge, a number
@@ -317,6 +346,9 @@ def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = D
             raise ClaimError(str(err)) from None
     lang = language(locale)
     said = _normalise(text)
+    signed = _signed(said, lang)
+    if signed is not None:
+        return _change_claim(str(text), signed, tolerance, locale)
     original = str(text).split()
     words = said.split(" ")
     hedges = _unsayable(lang.code)

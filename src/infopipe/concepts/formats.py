@@ -123,6 +123,21 @@ def _percent(value: float, arg: str, locale: str) -> str:
     return _babel(pattern, value / 100, locale, percent=True)
 
 
+def _change(value: float, arg: str, locale: str) -> str:
+    """A percentage change with its direction in words or an arrow: 'up 196%', 'down 12%',
+    'unchanged' (nothing at the printed precision); 'D,arrow' prints '↑ 196%'."""
+    decimals, _, style = arg.partition(",")
+    if style not in ("", "arrow"):
+        raise FormatError(f"{{change:{arg}}}: write {{change:DECIMALS}} or {{change:DECIMALS,arrow}}")
+    lang = language(locale)
+    shown = _percent(abs(value), decimals, locale)
+    if float(re.sub(r"[^0-9.]", "", shown.replace(",", "."))) == 0:
+        return lang.unchanged
+    words = lang.up if value > 0 else lang.down
+    phrase = next((w for w in words if (w in "↑↓") == (style == "arrow")), words[0])
+    return f"{phrase} {shown}"
+
+
 def _ordinal(value: float, locale: str) -> str:
     from num2words import num2words
 
@@ -219,6 +234,9 @@ FORMATS: dict[str, Format] = {f.name: f for f in (
     Format("percent", "decimals", lambda v, a, loc: _percent(v, a, loc),
            "a percentage with the given decimals (45%; 45 % in French)"),
     Format("ordinal", "", lambda v, a, loc: _ordinal(v, loc), "an ordinal (1st, 2nd, 23rd)"),
+    Format("change", "decimals", lambda v, a, loc: _change(v, a, loc),
+           "a percentage change with its direction from the sign: 'up 196%', 'down 12%', 'unchanged'; "
+           "{change:0,arrow} prints '↑ 196%' (a change rule)"),
     Format("scale", "", lambda v, a, loc: _scale(v, loc), "the word scale covering the value (dozens, hundreds)"),
     Format("words", "rounding,step", lambda v, a, loc: _words(v, a, loc),
            "the value in words (two, twenty-one; figures above 100); a rounding and step as in floor: "
@@ -251,6 +269,10 @@ def check_template(template: str) -> None:
             _fraction(50.0, arg, DEFAULT_LOCALE)
         elif fmt.argument == "skeleton" and arg and not re.fullmatch(r"[GyMLdEc]+", arg):
             raise FormatError(f"{{{name}:{arg}}}: a date skeleton is CLDR letters such as yMMMMd, yMMMM, y")
+        elif name == "change":
+            _change(1.0, arg if arg.partition(",")[0].isdigit() else "0," + arg.partition(",")[2], DEFAULT_LOCALE)
+            if arg and not (arg.partition(",")[0].isdigit() and int(arg.partition(",")[0]) <= 6):
+                raise FormatError(f"{{change:{arg}}}: decimals must be a whole number from 0 to 6")
         elif fmt.argument == "decimals" and arg and not (arg.isdigit() and int(arg) <= 6):
             raise FormatError(f"{{{name}:{arg}}}: decimals must be a whole number from 0 to 6")
         elif fmt.argument == "" and arg:

@@ -182,6 +182,23 @@ def _date_range(frame: pd.DataFrame, rule):
     return None if first is None else (first, last)
 
 
+DAYS = {"day": 1, "week": 7, "month": 365.25 / 12, "year": 365.25}
+
+
+def _rate(frame: pd.DataFrame, rule) -> float:
+    """Rows per day, week, month or year over the reporting period (its days, both ends counted)."""
+    _, start, end = rule.period
+    return len(frame) / (((end - start).days + 1) / DAYS[rule.per])
+
+
+def _change(frame: pd.DataFrame, rule) -> float | None:
+    """The percentage change in the rows from the earlier period to the reporting period."""
+    column, start, end = rule.period
+    now = int(FILTERS["between"].mask(frame[column], (start, end)).sum())
+    before = int(FILTERS["between"].mask(frame[column], rule.base_period[1:]).sum())
+    return None if before == 0 else 100.0 * (now - before) / before
+
+
 def _share(frame: pd.DataFrame, rule) -> float:
     if len(frame) == 0:
         return 0.0
@@ -220,6 +237,11 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
              lambda r: f"the mean of {r.dataset}.{r.column}"),
     RuleType("median", NUMERIC, lambda f, r: _number(_numeric(f, r.column).median()),
              lambda r: f"the median of {r.dataset}.{r.column}"),
+    RuleType("rate", None, _rate,
+             lambda r: f"the rows of {r.dataset} per {getattr(r, 'per', None) or 'day'} over the reporting period"),
+    RuleType("change", None, _change,
+             lambda r: f"the percentage change in the rows of {r.dataset} from the period it is compared with "
+                       "(compared_with) to the reporting period"),
     RuleType("share", None, _share,
              lambda r: f"the percentage of the rows of {r.dataset} where "
                        + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part)),
@@ -253,7 +275,11 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None, via_period=None) 
     mask = select_mask(frame, rule.where)
     if period is not None:
         column, start, end = period
-        mask &= FILTERS["between"].mask(frame[column], (start, end))
+        in_period = FILTERS["between"].mask(frame[column], (start, end))
+        base = getattr(rule, "base_period", None)  # a change counts its earlier period too
+        if base is not None:
+            in_period |= FILTERS["between"].mask(frame[base[0]], (base[1], base[2]))
+        mask &= in_period
     if rule.via is not None:
         target, target_column = rule.via.target, rule.via.target_column  # a compiled rule (spec/compile.py)
         linked = tables[target]
@@ -290,7 +316,9 @@ def describe_rule(rule, via_target: str | None = None, period=None, via_period=N
             linked.append(f"{via_period[0]} in the reporting period {via_period[1]} to {via_period[2]}")
         conditions.append(f"{rule.via.column} names a row of {via_target} where {' and '.join(linked) or 'any'}")
     if period:
-        conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
+        base = getattr(rule, "base_period", None)
+        conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}"
+                          + (f" or in {base[1]} to {base[2]}" if base else ""))
     if conditions:
         what += " where " + " and ".join(conditions)
     if rule.distinct_on:

@@ -34,6 +34,9 @@ class Language:
     units: dict[str, float]  # money and count units: "m" -> 1e6
     unit_print: tuple[tuple[float, str], ...]  # the units printed, largest first
     ordinal_suffixes: tuple[str, ...]  # "1st", "2nd": read as the number
+    up: tuple[str, ...] = ()  # a change upwards: "up 196%", "↑ 196%" (the first is printed)
+    down: tuple[str, ...] = ()  # a change downwards: "down 12%"
+    unchanged: str = ""  # a change of nothing at the printed precision
     trailing: tuple[str, ...] = ()  # words dropped from a claim's end: "dozens of" -> "dozens"
     words_up_to: int = 100  # {words} spells numbers up to this, and prints figures above it
 
@@ -76,6 +79,9 @@ ENGLISH = Language(
     units={"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9},
     unit_print=((1e9, "bn"), (1e6, "m"), (1e3, "k")),
     ordinal_suffixes=("st", "nd", "rd", "th"),
+    up=("up", "an increase of", "a rise of", "↑"),
+    down=("down", "a decrease of", "a fall of", "a drop of", "↓"),
+    unchanged="unchanged",
     trailing=("of",),
 )
 
@@ -112,6 +118,9 @@ FRENCH = Language(
            "milliard": 1e9, "milliards": 1e9},
     unit_print=((1e9, "Md"), (1e6, "M"), (1e3, "k")),
     ordinal_suffixes=("er", "re", "e", "ème", "me"),  # num2words prints "2me"
+    up=("en hausse de", "une hausse de", "+", "↑"),
+    down=("en baisse de", "une baisse de", "↓"),
+    unchanged="stable",
     trailing=("de", "d'"),
 )
 

@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
@@ -166,6 +166,8 @@ class Rule(Model):
     via: Via | None = None
     distinct_on: tuple[str, ...] = ()
     period: Period | bool | None = None  # None: the spec's period; false: none; or its own
+    per: Literal["day", "week", "month", "year"] | None = None  # a rate: rows per day ... over the period
+    compared_with: Period | None = None  # a change: the earlier period the reporting period is compared with
 
     @field_validator("type")
     @classmethod
@@ -190,15 +192,16 @@ class Part(Model):
     """One category of a breakdown: the value of the breakdown column, its label, its claim."""
 
     value: Union[bool, int, float, str]
-    label: Text
-    published: str = Field(max_length=200)
+    label: Text = ""  # required, except in a ranking (`top`), where the data names each part
+    published: str | None = Field(None, max_length=200)
     id: Name | None = None
 
 
 class Breakdown(Model):
     column: str
-    parts: tuple[Part, ...] = Field(min_length=1, max_length=40)
+    parts: tuple[Part, ...] = Field((), max_length=40)
     show_total: bool = False
+    top: int | None = Field(None, ge=1, le=40)  # a ranking: the N most frequent values, labels from the data
 
 
 class FigureSpec(Model):
@@ -669,6 +672,14 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
         fail("required", f"rule of {what}: share needs 'part', the filters that pick the share", loc)
     if rule.part and rule.type != "share":
         fail("spec-shape", f"rule of {what}: 'part' belongs to share rules", loc + ("part",))
+    for key, owner in (("per", "rate"), ("compared_with", "change")):
+        if (getattr(rule, key) is None) == (rule.type == owner):
+            fail("required" if rule.type == owner else "spec-shape",
+                 f"rule of {what}: {owner} rules take '{key}'" + (" (and only they do)" if rule.type != owner else ""),
+                 loc + ((key,) if getattr(rule, key) is not None else ()))
+    if rule.type in ("rate", "change") and not spec.period_for(rule):
+        fail("spec-shape", f"rule of {what}: a {rule.type} is over the reporting period: the spec needs a "
+             f"period, and '{rule.dataset}' a period_column", loc)
     for key in ("where", "part"):
         problems += _check_filters(ds, getattr(rule, key), what, loc + (key,), doc, shown)
     for col in rule.distinct_on:
@@ -720,14 +731,26 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
                         f"{bd.column!r}, not in '{ds.name}'", line=line_of(doc, here + ("breakdown", "column")),
                         column=bd.column)]
     seen = set()
+    if not bd.parts and not bd.top:
+        problems.append(Problem(shown, "required", f"breakdown of figure '{fig.id}' needs 'parts' (or 'top: N' "
+                                "for a ranking)", line=line_of(doc, here + ("breakdown",))))
+    if bd.top and len(bd.parts) > bd.top:
+        problems.append(Problem(shown, "spec-shape", f"breakdown of figure '{fig.id}' ranks the top {bd.top} but "
+                                f"lists {len(bd.parts)} parts", line=line_of(doc, here + ("breakdown", "parts"))))
     for j, part in enumerate(bd.parts):
         loc = here + ("breakdown", "parts", j)
+        if not bd.top and not part.label:
+            problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
+                                    "needs a 'label'", line=line_of(doc, loc)))
+        if not bd.top and part.published is None:
+            problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
+                                    "needs 'published'", line=line_of(doc, loc)))
         try:
             FILTERS["equals"].check(part.value, col.type)
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"breakdown part of figure '{fig.id}': {err}",
                                     line=line_of(doc, loc + ("value",)), column=bd.column))
-        pid = part_id(fig, part)
+        pid = part_id(fig, part, j + 1)
         if not re.fullmatch(NAME, pid):
             problems.append(Problem(shown, "bad-name", f"breakdown part {part.value!r} of figure '{fig.id}' "
                                     "needs an 'id' (lower-case letters, digits, - and _)", line=line_of(doc, loc)))
@@ -738,5 +761,7 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
     return problems
 
 
-def part_id(fig: FigureSpec, part: Part) -> str:
+def part_id(fig: FigureSpec, part: Part, rank: int = 0) -> str:
+    if fig.breakdown and fig.breakdown.top:
+        return part.id or f"{fig.id}_{rank}"
     return part.id or f"{fig.id}_{str(part.value).lower()}"
