@@ -674,3 +674,56 @@ def test_a_ranking_the_data_does_not_bear_out_fails_naming_the_place(tmp_path):
 def test_change_claims_at_their_boundaries(text, inside, outside):
     claim = parse_claim(text, locale="fr_FR" if "baisse" in text else "en_GB")
     assert all(claim.holds(v) for v in inside) and not any(claim.holds(v) for v in outside)
+
+
+# ---------------------------------------------------------------- 8. the input money parser follows the locale
+
+MONEY = """project: money
+title: Money
+locale: fr_FR
+datasets:
+  grants:
+    file: grants.csv
+    primary_key: grant_id
+    columns:
+      grant_id: {type: id}
+      amount: {type: money}
+figures:
+  - id: total
+    label: de subventions
+    published: "environ 2,5 M€"
+    rule: {type: sum, dataset: grants, column: amount}
+    explanation: Every grant.
+"""
+
+
+def _money(tmp_path, rows, spec=MONEY):
+    from infopipe.run.pipeline import Paths, validate_only
+
+    (tmp_path / "projects" / "money").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "projects" / "money" / "spec.yaml").write_text(spec, encoding="utf-8")
+    (tmp_path / "data" / "raw" / "money").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data" / "raw" / "money" / "grants.csv").write_text("grant_id,amount\n" + rows, encoding="utf-8")
+    return {f.id: f for f in validate_only(Paths.for_project("money", tmp_path))["figures"]}
+
+
+def test_french_money_is_read_in_french_style(tmp_path):
+    figures = _money(tmp_path, 'G1,"1 000 000,50 €"\nG2,1500000\nG3,"-0,50"\nG4,"250\u202f000 €"\n')
+    assert figures["total"].value == pytest.approx(2_750_000.0)
+    assert figures["total"].printed == "environ 2,8\u00a0M€"
+
+
+@pytest.mark.parametrize("cell", ['"1,000.50"', "£1000", '"1.000.000,00"', "abc"])
+def test_uk_style_or_other_money_is_refused_in_a_french_spec_naming_the_cell(tmp_path, cell):
+    from infopipe.errors import InfopipeError
+
+    with pytest.raises(InfopipeError) as caught:
+        _money(tmp_path, f"G1,{cell}\nG2,2500000\n")
+    [problem] = caught.value.problems
+    assert (problem.row, problem.line, problem.column, problem.check) == (1, 2, "amount", "type:money")
+    assert problem.message.startswith("not an amount of money in French style")
+
+
+def test_uk_money_stays_as_it_was_in_an_english_spec(tmp_path):
+    spec = MONEY.replace("locale: fr_FR", "locale: en_GB").replace('"environ 2,5 M€"', '"about €2.5m"')
+    assert _money(tmp_path, 'G1,"£1,000,000.50"\nG2,1500000\n', spec)["total"].value == pytest.approx(2_500_000.5)

@@ -38,6 +38,8 @@ class Language:
     down: tuple[str, ...] = ()  # a change downwards: "down 12%"
     unchanged: str = ""  # a change of nothing at the printed precision
     trailing: tuple[str, ...] = ()  # words dropped from a claim's end: "dozens of" -> "dozens"
+    money_input: str = ""  # RE2 pattern of an amount of money in the raw data, when not UK style
+    money_words: str = ""  # what a money cell must look like, said when one does not
     words_up_to: int = 100  # {words} spells numbers up to this, and prints figures above it
 
     def phrases(self, kind: str) -> tuple[str, ...]:
@@ -121,6 +123,9 @@ FRENCH = Language(
     up=("en hausse de", "une hausse de", "+", "↑"),
     down=("en baisse de", "une baisse de", "↓"),
     unchanged="stable",
+    money_input=r"^-?([0-9]{1,3}([ \x{a0}\x{202f}][0-9]{3})+|[0-9]+)(,[0-9]{1,2})?[ \x{a0}\x{202f}]?€?$",
+    money_words=("not an amount of money in French style: write digits, optionally with space thousands "
+                 "separators, a decimal comma and '€', like 1000000 or 1 000 000,50 €"),
     trailing=("de", "d'"),
 )
 

@@ -121,8 +121,10 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
     keys = {}
     for name, ds in spec.datasets.items():
         linked = sorted({c.references[0] for c in ds.columns.values() if c.references} - {name})
+        money = any(c.type == "money" for c in ds.columns.values())  # read in the locale's style
         keys[name] = step.key(raw[name], ds.model_dump(mode="json"), spec.max_file_bytes,
-                              [(t, raw.get(t), spec.datasets[t].model_dump(mode="json")) for t in linked if t in spec.datasets])
+                              [(t, raw.get(t), spec.datasets[t].model_dump(mode="json")) for t in linked if t in spec.datasets],
+                              *([spec.locale] if money and spec.locale != "en_GB" else []))
     return keys
 
 
