@@ -48,6 +48,9 @@ class InfopipeError(Exception):
         self.problems = list(problems)
         super().__init__(self.summary())
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process (the raster workers)
+        return type(self), (self.step, self.problems)
+
     def summary(self) -> str:
         files = sorted({p.file for p in self.problems})
         count = len(self.problems)

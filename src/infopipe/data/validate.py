@@ -141,7 +141,7 @@ def build_schema(ds: DatasetSpec, today: dt.date) -> "pa.DataFrameSchema":
     """The Pandera schema for one dataset, built from its spec (ids are checked by check_ids).
     Pandera is imported here, not with the module: a run that reuses every typed table should not
     pay its 0.8 s import."""
-    import pandera.pandas as pa
+    pa = load_pandera()
 
     columns = {}
     frame_checks = []
@@ -160,6 +160,25 @@ def build_schema(ds: DatasetSpec, today: dt.date) -> "pa.DataFrameSchema":
                                          error=f"date-order: {col.name} is before {col.not_before}"))
         columns[col.name] = pa.Column(DTYPES[col.type], checks=checks, nullable=col.nullable)
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, ordered=False)
+
+
+def load_pandera():
+    """pandera.pandas, its built-in checks loaded without Hypothesis unless this process already
+    uses Hypothesis. pandera imports Hypothesis whenever it is installed (a test dependency here),
+    only to generate data from a schema, which a run never does: 0.4 s of every cold run. A process
+    that has Hypothesis loaded (the tests) keeps pandera's strategies."""
+    import sys
+
+    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
+        import pandera.pandas
+        return pandera.pandas
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401  (imports Hypothesis if it can)
+        import pandera.pandas
+    finally:
+        del sys.modules["hypothesis"]
+    return pandera.pandas
 
 
 def _not_before(later: str, earlier: str):

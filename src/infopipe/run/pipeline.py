@@ -55,16 +55,25 @@ class Paths:
     raw_dir: Path
     out_dir: Path
     processed_dir: Path
+    report: Path | None = None  # the published report, when not where the spec says (a rerun's own copy)
 
     @classmethod
     def for_project(cls, project: str, root: Path = Path("."), raw: Path | None = None,
-                    out: Path | None = None, processed: Path | None = None) -> "Paths":
+                    out: Path | None = None, processed: Path | None = None,
+                    report: Path | None = None) -> "Paths":
         root = Path(root).resolve()
         spec_path(root / "projects", project)  # refuses a project name that could leave projects/
         return cls(project, root,
                    Path(raw).resolve() if raw else root / "data" / "raw" / project,
                    Path(out).resolve() if out else root / "outputs",
-                   Path(processed).resolve() if processed else root / "data" / "processed")
+                   Path(processed).resolve() if processed else root / "data" / "processed",
+                   Path(report).resolve() if report else None)
+
+    def report_file(self, spec: Spec) -> Path | None:
+        """The published report's PDF the spec names (report.file, from the root), if it names one."""
+        if self.report is not None:
+            return self.report
+        return self.root / spec.report.file if spec.report and spec.report.file else None
 
     def shown(self, path: Path) -> str:
         """A path as recorded: relative to the root when inside it, so a moved copy still verifies."""
@@ -101,6 +110,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def new_run_id(started: dt.datetime) -> str:
+    return f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
 # ---------------------------------------------------------------- keys without doing the work
 
 def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
@@ -113,6 +126,13 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
             out[ds.name] = None
     return out
+
+
+def raw_inputs(paths: Paths, spec: Spec, raw: dict[str, str | None], report: dict | None) -> list[dict]:
+    """The inputs as a log entry names them: each raw file (path under the raw folder's name, and
+    hash), then the published report when the spec names one."""
+    return ([{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h} for n, h in raw.items()]
+            + _input_hashes([report] if report else []))
 
 
 def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
@@ -136,12 +156,33 @@ def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read], spec.locale)
 
 
-def run_key(spec: Spec, raw: dict[str, str | None]) -> str:
-    """Everything a run depends on: the spec's bytes, every raw file, the code, the versions and
-    the renderers with their font files."""
+def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
+    """Everything a run depends on: the spec's bytes, every raw file, the published report (when
+    the spec names one), the code, the versions and the renderers with their font files."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family))
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+                       *([report["sha256"]] if report else []))
+
+
+REPORT_FOLDER = "published"  # the run's copy of the published report: inputs/published/<name>
+
+
+def report_input(spec: Spec, paths: Paths) -> dict | None:
+    """The published report the spec names, hashed like every raw file, as the run records it;
+    None when the spec names no report file. A named file that is not there is bad input."""
+    path = paths.report_file(spec)
+    if path is None:
+        return None
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("spec", [Problem(spec.report.file, "report-missing", "the published report "
+                                             f"that the spec names (report.file) is not there{where}")])
+    name = f"{REPORT_FOLDER}/{path.name}"
+    return {"dataset": None, "kind": "published report", "path": name, "file": name,
+            "location": paths.shown(path) if paths.report else spec.report.file,
+            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "pages": list(spec.report.pages), "source": str(path)}
 
 
 # ---------------------------------------------------------------- the steps
@@ -267,9 +308,10 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
 
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
-                 previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page (with the first records
-    behind each figure, read back from the lineage files)."""
+                 previous: Path | None, record: dict, report: Path | None = None) -> None:
+    """The run's own copies of spec and inputs (the published report too), the coverage of the
+    report's pages, and the review page (with the first records behind each figure, read back
+    from the lineage files)."""
     import pandas as pd
 
     from infopipe.present.report import write_report
@@ -279,11 +321,29 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     (folder / "inputs").mkdir()
     for item in datasets:
         copy_input(raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+    coverage = None
+    if report is not None:
+        item = next(i for i in record["inputs"] if i.get("kind") == "published report")
+        copy_input(report, folder / "inputs", item["path"], item["sha256"], previous)
+        coverage = coverage_step(load_spec(spec_file), record["figures"], folder, item)
     evidence = {}
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
-    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
+    write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
+
+
+def coverage_step(spec: Spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
+    """coverage.json: every number on the report's pages against the figures just computed."""
+    if not spec.report.pages:
+        return None
+    from infopipe.coverage import check_coverage
+    from infopipe.data.published import read_pages
+
+    pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
+    result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    write_json(folder / "coverage.json", result)
+    return result
 
 
 def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path | None) -> None:
@@ -340,7 +400,7 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         force: bool = False) -> Path:
     """Build one run of the project (or find the current one); return its folder."""
     started = now()
-    run_id = f"{started:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    run_id = new_run_id(started)
     timings: list[dict] = []
     state: dict[str, Any] = {"step": "spec", "inputs": []}
 
@@ -359,17 +419,13 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
         try:
             spec = timed("spec", load_spec, paths.spec_file)
             raw = raw_fingerprints(spec, paths.raw_dir)
-            key = run_key(spec, raw)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
             previous = latest_run(paths.project_out)
-            state["inputs"] = [{"path": f"{paths.raw_dir.name}/{spec.datasets[n].file}", "sha256": h}
-                               for n, h in raw.items()]
+            state["inputs"] = raw_inputs(paths, spec, raw, report)
             current = None if force else _current_run(previous, key)
             if current is not None:
-                append_log(paths.log_file, {
-                    "run_id": run_id, "project": paths.project, "status": "up-to-date",
-                    "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
-                    "finished_at": now().isoformat(), "inputs": state["inputs"],
-                    "code": {"infopipe_version": __version__}})
+                _log_up_to_date(paths, run_id, started, key, current, state["inputs"])
                 return current
             datasets = timed("validate", validate_step, paths.spec_file, paths.raw_dir,
                              paths.project_processed, today, force, key=None if force else key)
@@ -383,7 +439,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
                 "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
                             "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets],
+                            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets]
+                          + ([{k: v for k, v in report.items() if k != "source"}] if report else []),
                 "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                               for d in datasets],
                 "validation": computed["validation"], "figures": computed["figures"],
@@ -393,7 +450,8 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                 "rendered": rendered,
             }
             record["inputs_digest"] = content_key(spec.sha256, [(i["path"], i["sha256"]) for i in record["inputs"]])
-            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record)
+            timed("publish", publish_step, paths.spec_file, paths.raw_dir, datasets, staging, previous, record,
+                  report and Path(report["source"]))
             record["steps"] = timings
             record["finished_at"] = now().isoformat()
             timed("record", record_step, staging, record)
@@ -409,6 +467,36 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
             if isinstance(err, InfopipeError):
                 raise err from None
             raise
+
+
+def up_to_date(paths: Paths) -> Path | None:
+    """The latest run when a run now would build nothing, having logged the `up-to-date` entry
+    exactly as `run` does; else None. The same check under the same lock as `run`, without paying
+    for a runner: the Prefect path asks this first, so a no-change `make run` creates no flow run.
+    None also when the project is locked or the spec is bad: the full run then waits, refuses or
+    reports it as it always does."""
+    started = now()
+    try:
+        with project_lock(paths.project_out, 0):
+            spec = load_spec(paths.spec_file)
+            raw = raw_fingerprints(spec, paths.raw_dir)
+            report = report_input(spec, paths)
+            key = run_key(spec, raw, report)
+            current = _current_run(latest_run(paths.project_out), key)
+            if current is not None:
+                _log_up_to_date(paths, new_run_id(started), started, key, current,
+                                raw_inputs(paths, spec, raw, report))
+            return current
+    except InfopipeError:
+        return None
+
+
+def _log_up_to_date(paths: Paths, run_id: str, started: dt.datetime, key: str, current: Path,
+                    inputs: list[dict]) -> None:
+    append_log(paths.log_file, {
+        "run_id": run_id, "project": paths.project, "status": "up-to-date",
+        "current_run": current.name, "run_key": key, "started_at": started.isoformat(),
+        "finished_at": now().isoformat(), "inputs": inputs, "code": {"infopipe_version": __version__}})
 
 
 @contextmanager
@@ -541,6 +629,10 @@ def status(paths: Paths) -> dict:
                "up to date" if old[fig.id].get("key") == k else
                "its rule, claim, text, data or infopipe's code changed")
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
-    current = _current_run(previous, run_key(spec, raw))
+    try:
+        report = report_input(spec, paths)
+    except InfopipeError:
+        report = None  # a run says what is missing
+    current = _current_run(previous, run_key(spec, raw, report))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}

@@ -44,8 +44,10 @@ STEPS: dict[str, Step] = {s.name: s for s in (
          "write the alt texts and the gallery (each file reused while its key is unchanged)", ("figures.json", "spec.yaml"),
          ("panels/", "page.", "alt-text.json", "index.html"),
          ("resvg-py", "cairosvg", "pikepdf", "jinja2", "fonttools")),
-    Step("publish", "write the review page and the run's own copies of its spec and inputs",
-         ("figures.json", "lineage/", "panels/", "page."), ("report.html", "spec.yaml", "inputs/"), ("jinja2",)),
+    Step("publish", "write the run's own copies of its spec and inputs (the published report too), "
+         "read the report's pages back and match every number printed there (coverage), and write the "
+         "review page", ("figures.json", "lineage/", "panels/", "page."),
+         ("report.html", "spec.yaml", "inputs/", "coverage.json"), ("jinja2", "pdfplumber")),
     Step("record", "write provenance.json and the RO-Crate that describe the run", ("",),
          ("provenance.json", "ro-crate-metadata.json"), ("rocrate",)),
 )}
