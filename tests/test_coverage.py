@@ -241,7 +241,7 @@ def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_w
     assert main(["--root", str(good_copy), "validate", "drafted"]) == 1
     err = capsys.readouterr().err
     assert err.count("[rule-to-write]") == 10 and "spec failed: 10 problems" in err
-    assert "spec.yaml, line 43: [rule-to-write] the rule of figure 'july' is still to be written: " \
+    assert "spec.yaml, line 46: [rule-to-write] the rule of figure 'july' is still to be written: " \
            "say how to count it from the data, e.g. rule: {type: count_rows" in err
     spec_file.write_text(spec_file.read_text(encoding="utf-8").replace(
         "rule: TO WRITE", "rule: {type: count_rows, dataset: events}"), encoding="utf-8")

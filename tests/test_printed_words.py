@@ -187,14 +187,14 @@ def test_the_issues_hedges_at_their_boundaries(text, kind, inside, outside):
     ("twenty-one", 21, "twenty-one"),
 ])
 def test_number_words_print_again_as_words_by_default(published, value, printed):
-    claim = parse_claim(published)
+    claim = parse_claim(published, nouns=True)
     assert claim.holds(value)
     assert render_template(claim.print_template, value) == printed
     assert check_printed(claim.print_template, value, 0.1)
 
 
 @pytest.mark.parametrize("published, inside, outside", [
-    ("two", [2], [1, 3]), ("three languages", [3], [2, 4]), ("a third", [33, 33.8], [32.8, 34]),
+    ("two", [2], [1, 3]), ("three", [3], [2, 4]), ("a third", [33, 33.8], [32.8, 34]),
     ("one in four", [25, 24.5], [24.4, 25.5]), ("two dozen", [24], [23, 25]), ("a dozen", [12], [11, 13]),
 ])
 def test_number_words_at_their_boundaries(published, inside, outside):
@@ -254,7 +254,7 @@ def test_the_locale_sets_separators_signs_currency_and_words(template, value, en
     ("un sur quatre", "exact", [25], [24.4, 25.5]),
 ])
 def test_french_claims_at_and_around_their_boundaries(printed, kind, inside, outside):
-    claim = parse_claim(printed, locale="fr_FR")
+    claim = parse_claim(printed, locale="fr_FR", nouns=True)
     assert claim.kind == kind
     assert all(claim.holds(v) for v in inside), [v for v in inside if not claim.holds(v)]
     assert not any(claim.holds(v) for v in outside), [v for v in outside if claim.holds(v)]
@@ -262,7 +262,7 @@ def test_french_claims_at_and_around_their_boundaries(printed, kind, inside, out
 
 FRENCH = ["15", "1 200", "plus de 40", "au moins 30", "50+", "moins de 10", "jusqu'à 200", "environ 200",
           "presque 100", "entre 20 et 30", "des dizaines", "des centaines", "une douzaine", "un tiers",
-          "1,2 M€", "45 %", "trois langues"]
+          "1,2 M€", "45 %", "trois"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -76,7 +76,7 @@ class FigureResult:
 
 
 def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False) -> Claim | None:
-    return parse_claim(text, tolerance, locale, dates) if text is not None else None
+    return parse_claim(text, tolerance, locale, dates, nouns=True) if text is not None else None
 
 
 def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:

@@ -332,11 +332,12 @@ def _unsayable(code: str) -> frozenset[str]:
 
 
 def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = DEFAULT_LOCALE,
-                dates: bool = False) -> Claim:
+                dates: bool = False, nouns: bool = False) -> Claim:
     """Read printed text as a claim in the locale's language; ClaimError says what would be
-    understood instead. Words after the number that say what is counted ("three languages") are
-    kept for printing but carry no number; a hedge word is never dropped. `dates`: the figure is
-    a date or a date range ("since 2015", "4–9 May 2021"), read by dates.py."""
+    understood instead. `nouns` (what `published` may say): words after the number that say what
+    is counted ("three languages") are kept for printing but carry no number; a hedge word is
+    never dropped. `dates`: the figure is a date or a date range ("since 2015", "4–9 May 2021"),
+    read by dates.py."""
     if dates:
         from infopipe.concepts.dates import DateClaimError, parse_date_claim
 
@@ -352,7 +353,7 @@ def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = D
     original = str(text).split()
     words = said.split(" ")
     hedges = _unsayable(lang.code)
-    for dropped in range(0, min(4, len(words))):
+    for dropped in range(0, min(4, len(words)) if nouns else 1):
         if dropped and (not words[-dropped].isalpha() or words[-dropped] in hedges):
             break
         kept = " ".join(words[:len(words) - dropped])
@@ -367,3 +368,11 @@ def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = D
     raise ClaimError(f"cannot read {text!r} as a printed figure: write it as the report printed it, "
                      "e.g. '15', '£1m', 'more than 40', '50+', 'up to 200', 'around 200', "
                      "'between 20 and 30', 'dozens'")
+
+
+def __getattr__(name: str):
+    """`AMOUNT`: the English number pattern (digits, money, percentages, number words), for readers
+    of running text (phrases.py); built on first use, as it spells number words with num2words."""
+    if name == "AMOUNT":
+        return _amount_pattern("en")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

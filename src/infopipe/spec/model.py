@@ -742,7 +742,7 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             if text is None:
                 continue
             try:
-                parse_claim(text, fig.tolerance, spec.locale, yields_date(spec, fig.rule))
+                parse_claim(text, fig.tolerance, spec.locale, yields_date(spec, fig.rule), nouns=True)
             except ClaimError as err:
                 fail("claim", str(err), here + (key if isinstance(key, tuple) else (key,)))
         if fig.print_as is not None:

@@ -102,7 +102,7 @@ _LOCALES = {"en": "en_GB", "fr": "fr_FR"}
 
 
 def _interval(text: str) -> str:
-    c = parse_claim(text)
+    c = parse_claim(text, nouns=True)
     low = "−∞" if c.low == float("-inf") else _num(c.low)
     high = "∞" if c.high == float("inf") else _num(c.high)
     left, right = "(" if c.low_open else "[", ")" if c.high_open else "]"
