@@ -318,7 +318,7 @@ def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(na
 @app.command
 def schema() -> int:
     """Print the JSON Schema of spec.yaml (for editors and validation)."""
-    from infopipe.spec.model import json_schema
+    from infopipe.spec.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
