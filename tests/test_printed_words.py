@@ -67,7 +67,7 @@ def test_every_date_placeholder_prints_text_the_date_reader_reads(data, lead, lo
     assert check_printed(template, value, 0.1, locale) is True
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(data=st.data(), placeholder=placeholders(), value=values, code=st.sampled_from(sorted(LANGUAGES)),
        noun=st.sampled_from(["", " partners", " visitors"]))
 def test_every_claim_kind_around_every_placeholder_is_read_as_that_kind(data, placeholder, value, code, noun):
