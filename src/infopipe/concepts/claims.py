@@ -369,10 +369,3 @@ def parse_claim(text: str, tolerance: float = DEFAULT_TOLERANCE, locale: str = D
                      "e.g. '15', '£1m', 'more than 40', '50+', 'up to 200', 'around 200', "
                      "'between 20 and 30', 'dozens'")
 
-
-def __getattr__(name: str):
-    """`AMOUNT`: the English number pattern (digits, money, percentages, number words), for readers
-    of running text (phrases.py); built on first use, as it spells number words with num2words."""
-    if name == "AMOUNT":
-        return _amount_pattern("en")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -218,6 +218,15 @@ class RuleType:
     aggregate: Callable[[pd.DataFrame, Any], Any]
     words: Callable[[Any], str]
     distinct: bool = False  # keeps one record per distinct value of the column
+    needs: dict[str, str] = field(default_factory=dict)  # its own parameters (rule keys) -> what each is for
+
+    def takes(self, key: str) -> bool:
+        return key in self.needs
+
+
+def taking(key: str) -> list[str]:
+    """The rule types that take a parameter of their own (`part`: share)."""
+    return [r.name for r in RULES.values() if r.takes(key)]
 
 
 RULES: dict[str, RuleType] = {r.name: r for r in (
@@ -238,13 +247,16 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
     RuleType("median", NUMERIC, lambda f, r: _number(_numeric(f, r.column).median()),
              lambda r: f"the median of {r.dataset}.{r.column}"),
     RuleType("rate", None, _rate,
-             lambda r: f"the rows of {r.dataset} per {getattr(r, 'per', None) or 'day'} over the reporting period"),
+             lambda r: f"the rows of {r.dataset} per {getattr(r, 'per', None) or 'day'} over the reporting period",
+             needs={"per": "the unit of time: day, week, month or year"}),
     RuleType("change", None, _change,
              lambda r: f"the percentage change in the rows of {r.dataset} from the period it is compared with "
-                       "(compared_with) to the reporting period"),
+                       "(compared_with) to the reporting period",
+             needs={"compared_with": "the earlier period, {start, end}"}),
     RuleType("share", None, _share,
              lambda r: f"the percentage of the rows of {r.dataset} where "
-                       + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part)),
+                       + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part),
+             needs={"part": "the filters that pick the share"}),
 )}
 
 
