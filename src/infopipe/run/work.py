@@ -248,14 +248,17 @@ def publish(state: RunState) -> dict:
 
 
 def coverage_of(spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
-    """coverage.json: every number on the report's pages against the figures just computed."""
+    """coverage.json: every number on the report's pages against the figures just computed. A
+    number that is neither covered nor excluded fails the run, as a claim that does not hold does."""
     if not spec.report.pages:
         return None
-    from infopipe.coverage import check_coverage
+    from infopipe.coverage import check_coverage, uncovered_problems
     from infopipe.data.published import read_pages
 
     pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
     result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    if not result["ok"]:
+        raise InfopipeError("coverage", uncovered_problems(result))
     write_json(folder / "coverage.json", result)
     return result
 

@@ -31,7 +31,7 @@ from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
-from infopipe.concepts.rules import FILTERS, RULES, describe_rule
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
 from infopipe.spec.charts import ChartSpec, check_chart
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
@@ -158,6 +158,9 @@ class Period(Model):
         if self.end < self.start:
             raise _fail("spec-type", f"the period ends ({self.end}) before it starts ({self.start})")
         return self
+
+
+RULE_PARAMETERS = ("part",)  # rule keys that only some rule types take (RuleType.needs says which)
 
 
 class Rule(Model):
@@ -345,8 +348,15 @@ class Exclusion(Model):
     pages: tuple[int, ...] = ()  # only on these pages (default: every page checked)
     reason: Text
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
-    _texts = field_validator("text", mode="before")(classmethod(lambda cls, v: (v,) if isinstance(v, str) else v))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return (value,) if isinstance(value, str) else value
 
     @field_validator("pattern")
     @classmethod
@@ -364,7 +374,7 @@ class Exclusion(Model):
             raise _fail("spec-shape", "an exclusion names either 'text' (as printed) or 'pattern' "
                         "(a regular expression over a line)")
         if not self.reason.strip():
-            raise _fail("spec-type", "an exclusion needs its reason, in words")
+            raise _fail("reason-missing", "an exclusion needs its reason, in words")
         return self
 
 
@@ -377,7 +387,10 @@ class Report(Model):
     pages: tuple[int, ...] = ()
     exclude: tuple[Exclusion, ...] = Field((), max_length=500)
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
 
     @field_validator("file")
     @classmethod
@@ -752,10 +765,11 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
                  f"{ds.columns[rule.column].type} column", loc + ("column",), rule.column)
     elif rule.column is not None:
         fail("spec-shape", f"rule of {what}: {rule.type} takes no 'column'", loc + ("column",), rule.column)
-    if rule.type == "share" and not rule.part:
-        fail("required", f"rule of {what}: share needs 'part', the filters that pick the share", loc)
-    if rule.part and rule.type != "share":
-        fail("spec-shape", f"rule of {what}: 'part' belongs to share rules", loc + ("part",))
+    for key in RULE_PARAMETERS:  # the parameters some rule types take of their own
+        if kind.takes(key) and not getattr(rule, key):
+            fail("required", f"rule of {what}: {rule.type} needs '{key}', {kind.needs[key]}", loc)
+        if getattr(rule, key) and not kind.takes(key):
+            fail("spec-shape", f"rule of {what}: '{key}' belongs to {' and '.join(taking(key))} rules", loc + (key,))
     for key in ("where", "part"):
         problems += _check_filters(ds, getattr(rule, key), what, loc + (key,), doc, shown)
     for col in rule.distinct_on:
