@@ -10,6 +10,8 @@ from infopipe.concepts.colours import AA_TEXT, contrast_ratio, hex_colour, mix, 
 from infopipe.errors import InfopipeError, Problem
 from infopipe.present.panels import Page, Theme
 
+AA_GRAPHICS = 3.0  # WCAG 1.4.11: the marks of a chart against their background
+
 
 def _shown(ratio: float) -> str:
     """Two decimals, rounded down, so a ratio just under 4.5 never prints as '4.50'."""
@@ -60,12 +62,36 @@ def colour_problems(theme: Theme, panels) -> list[str]:
     return out
 
 
+def mark_colour_problems(theme: Theme, panels) -> list[str]:
+    """One line per palette colour a chart draws marks in that is below 3:1 on the panel background."""
+    used: dict[int, list[str]] = {}
+    for panel in panels:
+        chart = getattr(panel, "chart", None)
+        if chart is None:
+            continue
+        if chart.kind == "share":
+            count = len(chart.marks)
+        elif chart.kind == "map":
+            count = 1
+        else:
+            count = len({m.series for m in chart.marks})
+        for i in range(min(count, len(theme.palette))):
+            used.setdefault(i, []).append(panel.id)
+    out = []
+    for i, ids in sorted(used.items()):
+        ratio = contrast_ratio(theme.palette[i], theme.panel_background)
+        if ratio < AA_GRAPHICS:
+            out.append(f"palette[{i}] {hex_colour(theme.palette[i])} (marks of charts {', '.join(ids)}) on "
+                       f"panel_background {hex_colour(theme.panel_background)}: {_shown(ratio)}, below {AA_GRAPHICS}:1")
+    return out
+
+
 def check_page_colours(page: Page, source: str = "theme") -> None:
     """Fail the run on a malformed colour or a text colour below 4.5:1 against its background."""
     bad = colour_problems(page.theme, page.panels)
     if bad:
         raise InfopipeError("render", [Problem(source, "colour", m) for m in bad])
-    low = contrast_problems(page.theme, page.panels)
+    low = contrast_problems(page.theme, page.panels) + mark_colour_problems(page.theme, page.panels)
     if low:
         raise InfopipeError("render", [Problem(source, "contrast", m) for m in low])
 

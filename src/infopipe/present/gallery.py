@@ -30,7 +30,8 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     by_owner: dict[str, dict[str, str]] = {}
     for out in outputs:
         name = out.path.rsplit("/", 1)[-1]
-        fmt = "PNG 2x" if name.endswith("@2x.png") else name.rsplit(".", 1)[-1].upper()
+        fmt = ("PNG 2x" if name.endswith("@2x.png") else "Plot SVG" if name.endswith(".plot.svg")
+               else "Interactive HTML" if name.endswith(".html") else name.rsplit(".", 1)[-1].upper())
         by_owner.setdefault(out.owner, {})[fmt] = out.path
     items = []
     for panel in page.panels:
@@ -39,7 +40,7 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
             id=panel.id, kind=panel.kind, alt=panel.alt or panel_title(panel),
             image=files.get("PNG", ""), image_2x=files.get("PNG 2x", ""), width=page.layout.panel_width,
             height=page.layout.panel_height,
-            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x") if f in files)))
+            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x", "Interactive HTML") if f in files)))
     files = by_owner.get("page", {})
     whole = GalleryItem(id="page", kind="page", alt=f"{page.title}. {drawn.desc}".strip(),
                         image=files.get("PNG", ""), image_2x="", width=drawn.width, height=drawn.height,

@@ -91,8 +91,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Embedded:
-    """A panel body drawn elsewhere (a batch drawer, such as plotly's export): its SVG markup,
-    placed in the panel's frame. The drawer is responsible for the markup being safe SVG."""
+    """A panel body drawn elsewhere (a batch drawer): its SVG markup, placed in the panel's frame.
+    The drawer is responsible for the markup being safe SVG."""
 
     id: str
     cls: str
@@ -259,7 +259,7 @@ def draws_in_batch(*kinds: str):
 def drawn_in_batches(panels, theme: Theme, lay: Layout) -> dict[str, str]:
     """The bodies of every panel whose kind is drawn by a batch drawer, one call per drawer."""
     out: dict[str, str] = {}
-    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if KINDS[p.kind].drawn_by != "template"):
+    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if p.kind in BATCH_DRAWERS):
         out.update(drawer(tuple(p for p in panels if BATCH_DRAWERS.get(p.kind) is drawer), theme, lay))
     return out
 
