@@ -31,7 +31,7 @@ from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
-from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
+from infopipe.concepts.rules import FILTERS, NUMERIC, RULES, describe_rule, taking
 from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 from infopipe.spec.charts import ChartSpec, check_chart
 
@@ -738,7 +738,7 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             if col.not_before and col.not_before not in ds.columns:
                 fail("unknown-column", f"not_before names '{col.not_before}', which is not a column "
                      f"of '{name}'", here + ("not_before",), col.name)
-            if (col.min is not None or col.max is not None) and col.type not in ("integer", "number", "money"):
+            if (col.min is not None or col.max is not None) and col.type not in NUMERIC:
                 fail("spec-type", f"min and max apply to number columns; '{col.name}' is {col.type}",
                      here, col.name)
 
