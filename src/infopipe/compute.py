@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from infopipe.concepts.claims import Claim, ClaimError, parse_claim
+from infopipe.concepts.verdicts import meaningful, shown, verdict
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, render_template
 from infopipe.present.panels import Page, Panel, Part, Segment
@@ -68,6 +69,10 @@ class FigureResult:
             "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
+        out["value"] = meaningful(self.value)  # what people read; the exact float is kept beside it
+        if out["value"] != self.value:
+            out["value_exact"] = self.value
+        out["verdict"] = verdict(self).name
         return out
 
 
@@ -185,9 +190,11 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
                             "input": raw[result.dataset],
                             "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
     printed = {e["id"]: e["printed"] for e in entries}
+    said = statements(spec, printed, {e["id"]: e["label"] for e in entries})
     for e in entries:
         if e["note"]:
             e["note"] = filled(e["note"], printed)
+        e["statement"] = said.get(e["id"], "")
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     from infopipe.data.validate import describe_checks
@@ -219,6 +226,28 @@ def filled(note: str, printed: dict[str, str]) -> str:
     return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
+def statements(spec: Spec, printed: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
+    """What the page says that holds each figure, in words: a sentence figure's sentence, a number's
+    "15 recruits", a part's "6 online workshops"; a figure drawn only inside another's sentence or
+    note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
+    said: dict[str, str] = {}
+    for fig in spec.figures:
+        own = filled(fig.sentence, printed) if fig.sentence else f"{printed[fig.id]} {fig.label}".strip()
+        if fig.note and fig.kind != "sentence":
+            own += f", {filled(fig.note, printed)}"
+        said[fig.id] = own
+        for part in fig.breakdown.parts if fig.breakdown else ():
+            pid = part_id(fig, part)
+            said[pid] = f"{printed[pid]} {labels.get(pid, part.label)}".strip()
+    for fig in spec.figures:  # a hidden figure is said where another figure's text names it
+        for text in (fig.sentence, fig.note):
+            for ref in FIGURE_REF.findall(text or ""):
+                hidden = next((f for f in spec.figures if f.id == ref and not f.panel), None)
+                if hidden is not None and said.get(ref) == f"{printed[ref]} {hidden.label}".strip():
+                    said[ref] = said[fig.id]
+    return said
+
+
 def check_claims(spec: Spec, results: list[FigureResult]) -> None:
     """Fail when a value does not satisfy what the report printed, or the page would print
     something untrue, unless the spec accepts the difference with a reason."""
@@ -229,21 +258,17 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         if r.claim_holds is False:
             problems.append(Problem(
                 str(spec.path), "published-mismatch",
-                f"figure '{r.id}' computes to {_show(r.value)}, which does not satisfy what the report "
+                f"figure '{r.id}' computes to {shown(r.value)}, which does not satisfy what the report "
                 f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
                 "accepted_difference with the reason", line=r.line, value=r.printed))
         elif r.printed_holds is False:
             problems.append(Problem(
                 str(spec.path), "printed-false",
                 f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
-                f"{_show(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
+                f"{shown(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
                 "of '{floor:10}')", line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
-
-
-def _show(value) -> str:
-    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
 
 
 # ---------------------------------------------------------------- panels
@@ -253,7 +278,7 @@ def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
     for m in FIGURE_REF.finditer(template):
         if m.start() > at:
             pieces.append(Segment(template[at:m.start()], False))
-        pieces.append(Segment(printed[m.group(1)], True))
+        pieces.append(Segment(printed[m.group(1)], True, m.group(1)))
         at = m.end()
     if at < len(template):
         pieces.append(Segment(template[at:], False))
@@ -276,15 +301,15 @@ def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
             text = "".join(s.text for s in segments)
             panels.append(Panel(**common, segments=segments, note=note, alt=text + (f". {note}" if note else "")))
         elif fig.kind == "breakdown":
-            parts = tuple(Part(by_id[part_id(fig, p)].label, by_id[part_id(fig, p)].printed,
-                               float(by_id[part_id(fig, p)].value)) for p in fig.breakdown.parts)
-            total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
+            parts = tuple(Part(by_id[pid].label, by_id[pid].printed, float(by_id[pid].value), pid)
+                          for pid in (part_id(fig, p) for p in fig.breakdown.parts))
+            # the label heads the parts; the total, when the report printed one, is said once, under them
+            total = f"{r.printed} in total" if fig.breakdown.show_total else ""
             listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
             alt = f"{fig.label}: {listed}" if fig.label else listed
-            if not fig.breakdown.show_total:  # the report printed no total: the label heads the parts
-                common["headline"] = ""
+            common["headline"] = ""
             panels.append(Panel(**common, parts=parts, total=total, note=note,
-                                alt=alt + (f"; {total} in total" if total else "")))
+                                alt=alt + (f"; {total}" if total else "")))
         else:
             refs = FIGURE_REF.findall(fig.note or "")
             sub = printed[refs[0]] if refs else ""

@@ -22,6 +22,7 @@ class Part:
     label: str  # "videos"
     printed: str  # "30" (already formatted text)
     value: float  # 30 (for proportional drawing)
+    id: str = ""  # the part's figure id from the spec ("events_online"); its SVG group's id
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Segment:
 
     text: str
     is_figure: bool
+    figure: str = ""  # the figure's id, for a figure (its <tspan> gets an id naming it)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,13 @@ and file hashes. No scripts, no network; a Jinja2 template with autoescape escap
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
+
+from infopipe.concepts.verdicts import meaningful, verdict
+
+CSV_COLUMNS = ("id", "statement", "printed", "value", "claim", "holds", "verdict", "records")
 
 
 def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> str:
@@ -19,4 +25,25 @@ def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[d
 def write_report(folder: Path, record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> Path:
     path = folder / "report.html"
     path.write_text(render_report(record, evidence, outputs), encoding="utf-8")
+    return path
+
+
+def figures_csv(figures: list[dict]) -> str:
+    """The data behind the graphic, one row per figure, for a spreadsheet or a newsroom's table:
+    id, statement, printed, value (at its meaningful precision), claim (what the report printed),
+    holds (yes, no, or empty when there is no claim), verdict, records (how many it counts)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for f in figures:
+        holds = f.get("claim_holds")
+        writer.writerow([f["id"], f.get("statement", ""), f.get("printed", ""), meaningful(f.get("value")),
+                         f.get("published") or "", "" if holds is None else "yes" if holds else "no",
+                         verdict(f).words, f.get("record_count", "")])
+    return out.getvalue()
+
+
+def write_figures_csv(folder: Path, figures: list[dict]) -> Path:
+    path = folder / "figures.csv"
+    path.write_text(figures_csv(figures), encoding="utf-8")
     return path

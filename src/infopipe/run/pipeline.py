@@ -196,11 +196,11 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
 
 def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: Path,
                  previous: Path | None, record: dict) -> None:
-    """The run's own copies of spec and inputs, and the review page (with the first records
-    behind each figure, read back from the lineage files)."""
+    """The run's own copies of spec and inputs, figures.csv, and the review page (with the first
+    records behind each figure, read back from the lineage files)."""
     import pandas as pd
 
-    from infopipe.present.report import write_report
+    from infopipe.present.report import write_figures_csv, write_report
     from infopipe.concepts.rules import plain_value
 
     shutil.copyfile(spec_file, folder / "spec.yaml")
@@ -211,6 +211,7 @@ def publish_step(spec_file: Path, raw_dir: Path, datasets: list[dict], folder: P
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
+    write_figures_csv(folder, record["figures"])
     write_report(folder, record, evidence, list_outputs(folder, record["rendered"]))
 
 

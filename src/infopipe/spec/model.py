@@ -273,6 +273,30 @@ class FigureSpec(Model):
         return "number"
 
 
+PAPER_MM = {"a3": (297.0, 420.0), "a4": (210.0, 297.0), "a5": (148.0, 210.0),
+            "letter": (215.9, 279.4), "legal": (215.9, 355.6), "tabloid": (279.4, 431.8)}
+PAPER_CUSTOM = re.compile(r"^(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*mm$")
+
+
+def paper_mm(text: str) -> tuple[float, float]:
+    """A print size in millimetres, width then height: "A4", "A4 landscape", "200x250mm"."""
+    words = text.strip().lower().split()
+    landscape = len(words) == 2 and words[1] == "landscape"
+    if len(words) == 2 and words[1] not in ("landscape", "portrait"):
+        raise ValueError
+    name = words[0] if words else ""
+    if name in PAPER_MM:
+        width, height = PAPER_MM[name]
+    else:
+        match = PAPER_CUSTOM.match(name)
+        if not match or len(words) != 1:
+            raise ValueError
+        width, height = float(match.group(1)), float(match.group(2))
+        if not (0 < width <= 5000 and 0 < height <= 5000):
+            raise ValueError
+    return (height, width) if landscape else (width, height)
+
+
 class Layout(Model):
     columns: int = Field(4, ge=1, le=50)
     panel_width: Pixels = 300
@@ -281,6 +305,19 @@ class Layout(Model):
     margin: Spacing = 48
     header_height: Spacing = 130
     footer_height: Spacing = 48
+    print_size: str | None = Field(None, max_length=40)  # page.pdf's paper: "A4", "A3 landscape", "200x250mm"
+
+    @field_validator("print_size")
+    @classmethod
+    def _paper(cls, value):
+        if value is not None:
+            try:
+                paper_mm(value)
+            except ValueError:
+                raise _fail("spec-type", f"print_size {value!r} is not a paper size: write "
+                            f"{', '.join(n.upper() if n[0] == 'a' else n for n in PAPER_MM)} "
+                            "(optionally followed by 'landscape') or WIDTHxHEIGHTmm, e.g. 200x250mm") from None
+        return value
 
 
 Colour = Annotated[str, Field(max_length=30)]
