@@ -12,6 +12,7 @@ project so they version across runs. `make run` calls this through `infopipe run
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import re
 import sys
@@ -31,7 +32,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")  # Prefect's SDK telemetry: no networ
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, get_run_logger, task  # noqa: E402  (PREFECT_HOME must be set before Prefect loads)
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
@@ -41,6 +42,7 @@ from infopipe.run import progress  # noqa: E402
 from infopipe.cli import project_names  # noqa: E402
 from infopipe.errors import InfopipeError, Problem  # noqa: E402
 from infopipe.run.pipeline import Paths, run  # noqa: E402
+from infopipe.run.publish import latest_run  # noqa: E402
 
 RENDER_TIMEOUT = float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600"))
 RENDER_RETRIES = 1
@@ -121,17 +123,22 @@ def artifact_key(project: str, kind: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"infopipe-{project}-{kind}".lower())).strip("-")
 
 
-def run_markdown(project: str, folder: Path, root: Path, rows: list[dict]) -> str:
-    misses = [r["figure"] for r in rows if r["match"] != "yes"]
+def run_markdown(project: str, folder: Path, root: Path, up_to_date: bool = False) -> str:
+    from infopipe.concepts.verdicts import summary
+
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
     verify = f"infopipe --root {root} verify {project} {folder.name}"
+    state = ("**Up to date**: nothing changed since this run (spec, raw files, code, renderers), so "
+             "nothing was rebuilt and its outputs are still current.\n\n" if up_to_date else "")
     return "\n".join([
         f"# {project}: run `{folder.name}`",
         "",
+        state + f"**{summary(figures)}**",
+        "",
         f"- **Run folder**: `{folder}`",
+        f"- **Gallery**: `{folder / 'index.html'}`",
         f"- **Page image**: `{folder / 'page.png'}`",
         f"- **Review page**: `{folder / 'report.html'}`",
-        f"- **Figures**: {len(rows)}, " + (f"**{len(misses)} differ from the report**: {', '.join(misses)}"
-                                           if misses else "all agree with the report"),
         "",
         "Check it (hash chain, record, outputs, inputs; add `--rerun` to rebuild and compare bytes):",
         "",
@@ -147,13 +154,20 @@ def failure_markdown(project: str, err: BaseException) -> str:
     return "\n".join(lines)
 
 
-def publish_artifacts(paths: Paths, folder: Path) -> None:
+def publish_artifacts(paths: Paths, folder: Path, up_to_date: bool = False) -> None:
+    """The figures table, the run's summary (saying so when the run was up to date) and links to
+    the review page and the gallery, each under a key of its own per project."""
     rows = progress.figure_rows(folder)
     create_table_artifact(table=rows, key=artifact_key(paths.project, "figures"),
                           description=f"{paths.project}: figures of run {folder.name}")
-    create_markdown_artifact(markdown=run_markdown(paths.project, folder, paths.root, rows),
+    create_markdown_artifact(markdown=run_markdown(paths.project, folder, paths.root, up_to_date),
                              key=artifact_key(paths.project, "run"),
-                             description=f"{paths.project}: where run {folder.name} is and how to check it")
+                             description=f"{paths.project}: where run {folder.name} is and how to check it"
+                             + (" (up to date: nothing rebuilt)" if up_to_date else ""))
+    for kind, name, text in (("review", "report.html", "review page"), ("gallery", "index.html", "gallery")):
+        create_link_artifact(link=(folder / name).as_uri(), link_text=f"{paths.project} {text} ({folder.name})",
+                             key=artifact_key(paths.project, kind),
+                             description=f"{paths.project}: the {text} of run {folder.name}")
 
 
 # --- flows --------------------------------------------------------------------------------------
@@ -168,6 +182,7 @@ def build_infographic(project: str, root: str | None = None, raw: str | None = N
     try:
         with project_slot(project, wait):
             logger.info(f"{SLOT_HELD} {limit_name(project)}")
+            before = latest_run(paths.project_out)
             try:
                 folder = run(paths, step=progress.wrap(task_hook(paths.root)),
                              lock_wait=LOCK_WAIT if wait is None else wait, force=force)
@@ -180,7 +195,8 @@ def build_infographic(project: str, root: str | None = None, raw: str | None = N
         raise
     except TimeoutError as err:  # the concurrency slot was not free within `wait`
         raise _locked(limit_name(project)) from err
-    publish_artifacts(paths, folder)
+    up_to_date = before is not None and Path(folder).resolve() == before.resolve() and not force
+    publish_artifacts(paths, folder, up_to_date)
     return str(folder)
 
 

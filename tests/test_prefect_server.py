@@ -217,8 +217,8 @@ def test_deployment_on_two_workers_runs_each_project_one_at_a_time(prefect_api, 
             assert len(versions(f"infopipe-{PROJECT}-figures")) == 2
             assert len(versions(f"infopipe-{PROJECT}-run")) == 2
             table = json.loads(versions(f"infopipe-{SECOND}-figures")[0].data)
-            assert [row["match"] for row in table] == ["yes"] * 8
-            assert {"figure", "printed", "claim", "computed", "match"} == set(table[0])
+            assert [row["verdict"] for row in table] == ["holds"] * 8
+            assert {"figure", "printed", "claim", "computed", "verdict"} == set(table[0])
             assert {row["figure"]: row["printed"] for row in table}["research_investment"] == "£1m"
             note = versions(f"infopipe-{SECOND}-run")[0].data
             latest = (root / "outputs" / SECOND / "latest").resolve()

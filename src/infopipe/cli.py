@@ -56,6 +56,7 @@ class Unavailable(Exception):
 def main(argv: list[str] | None = None) -> int:
     try:
         result = app.meta(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # in a pipe, output is buffered: a reader that left shows up here, not at exit
     except CycloptsError:
         return 1  # already printed, one line
     except InfopipeError as err:
@@ -64,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     except Unavailable as err:
         print(f"infopipe: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `infopipe verify | head`: the reader left; that is not an error of ours
+        quiet_stdout()
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         print("infopipe: interrupted (the run was logged as failed; nothing was published)", file=sys.stderr)
         return 128 + signal.SIGINT
@@ -90,6 +94,16 @@ def _launcher(*tokens: Annotated[str, Parameter(show=False, allow_leading_hyphen
     """
     OPTIONS.root = root
     return app(tokens)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail a second time on the
+    closed pipe (the recipe of Python's signal module documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def write_traceback(err: BaseException) -> Path:
@@ -384,30 +398,22 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
          project: Annotated[str | None, Parameter(show=False)] = None) -> int:
     """Figures, records and input files that changed between two runs.
 
-    Usage: infopipe diff [PROJECT] RUN_A RUN_B [--json].
+    Usage: infopipe diff [PROJECT] RUN_A RUN_B [--json]. A run is its id, `latest` or `previous`
+    (the run before latest); with no runs named, `previous latest`.
 
     Parameters
     ----------
     args
         [PROJECT] RUN_A RUN_B.
     """
-    from infopipe.review import diff as diff_runs
+    from infopipe.review import diff as diff_runs, diff_text
 
-    given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
+    if len(args) <= 1 and (not args or args[0] in project_names(OPTIONS.root)):
+        given, (run_a, run_b) = (args[0] if args else None), ("previous", "latest")
+    else:
+        given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
     result = diff_runs(_paths(given or project), run_a, run_b)
-    if json_:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return 0
-    print(f"{result['run_a']} -> {result['run_b']}")
-    print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
-    for c in result["figures_changed"]:
-        if c.get("removed"):
-            print(f"  {c['figure']}: removed")
-            continue
-        print(f"  {c['figure']}: {c['before']} -> {c['after']}; added {c['records_added'] or '-'}; "
-              f"removed {c['records_removed'] or '-'}; changed {c['records_changed'] or '-'}")
-    if not result["figures_changed"]:
-        print("no figure changed")
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if json_ else diff_text(result))
     return 0
 
 

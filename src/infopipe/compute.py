@@ -180,7 +180,8 @@ def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous:
         if reusable:
             for i in ids:
                 reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
-                entries.append({**old[i], "note": fig.note if i == fig.id else None})
+                # a reused figure takes this spec's line: an edit that only moves lines changes nothing else
+                entries.append({**old[i], "note": fig.note if i == fig.id else None, "line": fig.line})
             continue
         computed += ids
         for result in compute_figure(spec, fig, tables):

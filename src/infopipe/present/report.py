@@ -9,17 +9,21 @@ import csv
 import io
 from pathlib import Path
 
-from infopipe.concepts.verdicts import meaningful, verdict
+from infopipe.concepts.verdicts import KINDS, meaningful, shown, summary, verdict
 
 CSV_COLUMNS = ("id", "statement", "printed", "value", "claim", "holds", "verdict", "records")
 
 
 def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> str:
-    """The review page's HTML. Figure dicts may be old (no claim) or new (claim_kind, claim_holds)."""
+    """The review page's HTML: a one-line verdict and the figures table first (each figure named by
+    its id and statement, with the verdict every output shares), then the page and the records."""
     from infopipe.present.render import templates
 
+    figures = record["figures"]
+    rows = [{"figure": f, "verdict": verdict(f), "value": shown(f.get("value"))} for f in figures]
     return templates().get_template("report.html.j2").render(
-        record=record, figures=record["figures"], evidence=evidence, outputs=outputs)
+        record=record, figures=figures, rows=rows, evidence=evidence, outputs=outputs,
+        summary=summary(figures), failing=any(r["verdict"].level == "fail" for r in rows), kinds=KINDS.values())
 
 
 def write_report(folder: Path, record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> Path:
