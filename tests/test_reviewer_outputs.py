@@ -141,3 +141,26 @@ def test_a_closed_pipe_is_not_a_bug(good_root):
         done = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120,
                               env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
         assert (done.returncode, done.stderr) == (141, ""), command
+
+
+def test_a_failed_run_leaves_a_review_page_with_every_problem_and_its_place(good_copy, capsys):
+    from lxml import html as lhtml
+
+    bad = Path(__file__).parent / "bad_inputs" / "19-future-date" / "raw" / "events.csv"
+    (good_copy / "data" / "raw" / PROJECT / "events.csv").write_bytes(bad.read_bytes())
+    assert main(["--root", str(good_copy), "run", PROJECT]) == 1
+    err = capsys.readouterr().err
+    shown_page = err.strip().splitlines()[-1]
+    assert shown_page.startswith("Review page: ")
+    page = Path(shown_page.removeprefix("Review page: "))
+    entry = json.loads((good_copy / "outputs" / PROJECT / "provenance.jsonl").read_text().splitlines()[-1])
+    assert entry["status"] == "failed" and (good_copy / entry["review_page"]) == page
+    assert page.parent == good_copy / "outputs" / PROJECT / "failed" and page.stem == entry["run_id"]
+    doc = lhtml.fromstring(page.read_text(encoding="utf-8"))
+    assert doc.find_class("verdict")[0].text_content() == entry["error"]
+    rows = [[td.text_content() for td in tr.iter("td")] for tr in doc.iter("tr")][1:entry["problem_count"] + 1]
+    for problem, row in zip(entry["problems"], rows):
+        assert row[0] == problem["file"] and row[2] == problem["check"] and row[3] == problem["message"]
+        assert f"line {problem['line']}" in row[1]
+    latest = (good_copy / "outputs" / PROJECT / "latest").resolve().name
+    assert f"../runs/{latest}/report.html" in {a.get("href") for a in doc.iter("a")}

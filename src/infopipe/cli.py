@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1  # already printed, one line
     except InfopipeError as err:
         print(err, file=sys.stderr)
+        if getattr(err, "review_page", None):
+            print(f"Review page: {err.review_page}", file=sys.stderr)
         return 1
     except Unavailable as err:
         print(f"infopipe: {err}", file=sys.stderr)

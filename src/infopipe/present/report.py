@@ -51,3 +51,16 @@ def write_figures_csv(folder: Path, figures: list[dict]) -> Path:
     path = folder / "figures.csv"
     path.write_text(figures_csv(figures), encoding="utf-8")
     return path
+
+
+def render_failure_page(entry: dict, problems: list, latest: str | None) -> str:
+    """The page of a failed run (its log entry and its Problems): the one-line error first, then
+    every problem with its place (file, sheet and cell, row, line, column), and what stays published."""
+    from infopipe.present.render import templates
+
+    rows = [{"file": p.file, "check": p.check, "message": p.message, "value": p.value,
+             "where": ", ".join(w for w in (
+                 f"sheet {p.sheet!r}" if p.sheet is not None else "", f"cell {p.cell}" if p.cell else "",
+                 f"row {p.row}" if p.row is not None else "", f"line {p.line}" if p.line is not None else "",
+                 f"column '{p.column}'" if p.column is not None else "") if w)} for p in problems]
+    return templates().get_template("failed.html.j2").render(entry=entry, problems=rows, latest=latest)

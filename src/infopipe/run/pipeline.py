@@ -439,10 +439,31 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
         "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
     }
+    page = write_failure_page(paths, entry, problems[:200])
+    if page is not None:
+        entry["review_page"] = paths.shown(page)
+        if isinstance(err, InfopipeError):
+            err.review_page = page
     try:
         append_log(paths.log_file, entry)
     except OSError:
         pass  # the output folder itself is unwritable; the raised error already says so
+
+
+def write_failure_page(paths: Paths, entry: dict, problems: list[Problem]) -> Path | None:
+    """outputs/<project>/failed/<run-id>.html: a failed run has no run folder, but its reviewer
+    still gets a page. None when it cannot be written (a full disk: the error already says why)."""
+    from infopipe.present.report import render_failure_page
+
+    latest = latest_run(paths.project_out)
+    try:
+        folder = paths.project_out / "failed"
+        folder.mkdir(parents=True, exist_ok=True)
+        page = inside(folder, f"{entry['run_id']}.html")
+        page.write_text(render_failure_page(entry, problems, latest.name if latest else None), encoding="utf-8")
+        return page
+    except (OSError, InfopipeError):
+        return None
 
 
 def status(paths: Paths) -> dict:
