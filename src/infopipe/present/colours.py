@@ -69,33 +69,49 @@ def _shown(ratio: float) -> str:
     return f"{math.floor(ratio * 100) / 100:.2f}:1"
 
 
-def text_pairs(theme: Theme, panels) -> list[tuple[str, str, str, str]]:
-    """Every (name, text colour, background name, background colour) that the drawing uses."""
+def text_pairs(theme: Theme, panels) -> list[tuple[str, str, str, str, tuple]]:
+    """Every (name, text colour, background name, background colour, where the text colour is set
+    in the spec: ("theme", "text") or ("theme", "palette", i)) that the drawing uses."""
     pairs = [
-        ("text", theme.text, "panel_background", theme.panel_background),
-        ("muted", theme.muted, "panel_background", theme.panel_background),
+        ("text", theme.text, "panel_background", theme.panel_background, ("theme", "text")),
+        ("muted", theme.muted, "panel_background", theme.panel_background, ("theme", "muted")),
     ]
     seen: dict[str, list[str]] = {}
     for panel in panels:
         seen.setdefault(hex_colour(panel.color), []).append(panel.id)
+    palette = [hex_colour(c) if _parses(c) else c for c in theme.palette]
     for colour, ids in seen.items():
-        pairs.append((f"accent (panels {', '.join(ids)})", colour, "panel_background", theme.panel_background))
+        where = ("theme", "palette", palette.index(colour)) if colour in palette else ("theme", "palette")
+        pairs.append((f"accent (panels {', '.join(ids)})", colour, "panel_background", theme.panel_background, where))
     pairs += [
-        ("title text", theme.text, "background", theme.background),
-        ("subtitle and credit muted", theme.muted, "background", theme.background),
+        ("title text", theme.text, "background", theme.background, ("theme", "text")),
+        ("subtitle and credit muted", theme.muted, "background", theme.background, ("theme", "muted")),
     ]
     return pairs
 
 
-def contrast_problems(theme: Theme, panels) -> list[str]:
-    """One line per text/background pair below WCAG AA 4.5:1, naming both colours and the ratio."""
+def _parses(colour: str) -> bool:
+    try:
+        parse_colour(colour)
+        return True
+    except ValueError:
+        return False
+
+
+def low_contrast(theme: Theme, panels) -> list[tuple[tuple, str]]:
+    """(where in the spec, message) for each text/background pair below WCAG AA 4.5:1."""
     out = []
-    for name, fg, bg_name, bg in text_pairs(theme, panels):
+    for name, fg, bg_name, bg, where in text_pairs(theme, panels):
         ratio = contrast_ratio(fg, bg)
         if ratio < AA_TEXT:
-            out.append(f"{name} {hex_colour(fg)} on {bg_name} {hex_colour(bg)}: {_shown(ratio)}, "
-                       f"below {AA_TEXT}:1")
+            out.append((where, f"{name} {hex_colour(fg)} on {bg_name} {hex_colour(bg)}: {_shown(ratio)}, "
+                               f"below {AA_TEXT}:1"))
     return out
+
+
+def contrast_problems(theme: Theme, panels) -> list[str]:
+    """One line per text/background pair below WCAG AA 4.5:1, naming both colours and the ratio."""
+    return [message for _, message in low_contrast(theme, panels)]
 
 
 def colour_problems(theme: Theme, panels) -> list[str]:
