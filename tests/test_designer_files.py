@@ -19,7 +19,8 @@ from lxml import etree
 from PIL import Image
 
 from conftest import copy_project
-from infopipe.compute import compute_figures, page_for
+from infopipe.compute import compute_figures
+from infopipe.present.page import page_for
 from infopipe.data.ingest import read_raw_tables
 from infopipe.data.validate import validate_tables
 from infopipe.present.render import make_bytes, plan_outputs, png_from_svg, render_panel_svg

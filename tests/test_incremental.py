@@ -132,4 +132,6 @@ def test_explain_and_diff_read_the_runs_own_copies(built):
     assert (info["value"], info["recount"]) == (1000000, 1000000)
     change = diff(paths, first.name, second.name)["figures_changed"]
     assert change == [{"figure": "research_investment", "before": "£1m", "after": "£1.4m",
-                       "records_added": [], "records_removed": [], "records_changed": ["AW-TOTAL"]}]
+                       "value_before": 1000000, "value_after": 1400000,
+                       "records_added": [], "records_removed": [], "records_changed": ["AW-TOTAL"],
+                       "fields_changed": {"AW-TOTAL": {"amount_gbp": ["1000000.0", "1400000.0"]}}}]

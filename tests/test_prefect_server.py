@@ -38,10 +38,9 @@ DEADLINE = 420  # seconds for all three runs; they take about a minute on 2 core
 # --- helpers --------------------------------------------------------------------------------------
 
 def flows_module():
-    sys.path.insert(0, str(ROOT / "flows"))
-    import build_infographic
+    from infopipe.run import flow
 
-    return build_infographic
+    return flow
 
 
 def with_second_project(root: Path) -> Path:
@@ -280,6 +279,34 @@ def test_serve_runs_a_triggered_build_on_this_machine(prefect_api, project_root,
         assert verify(Paths.for_project(PROJECT, project_root))[1] == []
     finally:
         stop_all([served])
+
+
+def test_an_installed_copy_runs_the_flow(prefect_api, project_root, tmp_path):
+    """`pip install .` (not editable) into a fresh virtualenv, then `infopipe run --prefect` from
+    outside any checkout: the flow is part of the package, nothing is loaded from flows/ or src/."""
+    import sysconfig
+
+    source = tmp_path / "source"  # a copy, so the build writes nothing into this checkout
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", source)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", str(source)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # this venv's packages
+    env = {k: v for k, v in prefect_env(prefect_api).items() if k != "PYTHONPATH"}
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import infopipe.run.flow as f; print(f.__file__)"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert Path(where.stdout.strip()).is_relative_to(site), where.stderr[-2000:]
+    done = subprocess.run([str(venv / "bin" / "infopipe"), "--root", str(project_root), "run", PROJECT, "--prefect"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    folder = Path(done.stdout.split("Outputs: ")[1].split()[0])
+    assert (project_root / "outputs" / PROJECT / "latest").resolve() == folder
+    assert verify(Paths.for_project(PROJECT, project_root))[1] == []
 
 
 # --- the flow's pieces, in this process, against the same server ---------------------------------

@@ -11,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infopipe.concepts.rules import apply_rule, recount
+from infopipe.spec.compile import CompiledRule, Link
+from infopipe.spec.compile import Filter as TypedFilter
 from infopipe.spec.model import Filter, Rule
 
 KINDS = ["pilot", "arc_project", "other"]
@@ -104,8 +106,8 @@ def test_reporting_period_keeps_rows_dated_inside_it():
 
 def test_count_through_a_reference():
     orgs = pd.DataFrame({"org": ["X", "Y", "Z"], "country": ["UK", "FR", "UK"]})
-    rule = Rule(type="count_rows", dataset="t", via={"column": "org", "where": [{"column": "country", "equals": "UK"}]})
-    rule._via_target = ("orgs", "org")
+    rule = CompiledRule(type="count_rows", dataset="t", primary_key="id",
+                        via=Link("org", "orgs", "org", (TypedFilter("country", "equals", "UK"),)))
     result = apply_rule(rule, {"t": SMALL, "orgs": orgs}, "id")
     assert list(result.record_ids) == ["a", "b", "d"]
 

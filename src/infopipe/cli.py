@@ -8,7 +8,6 @@ Prefect is imported only by the commands that use it, so the plain commands work
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import signal
@@ -25,9 +24,9 @@ from cyclopts import App, CycloptsError, Parameter
 
 from infopipe import __version__
 from infopipe.errors import InfopipeError, Problem, Stopped
+from infopipe.run.prefect_server import code_root
 
-CODE_ROOT = Path(__file__).resolve().parents[2]  # the checkout holding flows/ and .prefect/
-FLOWS_DIR = CODE_ROOT / "flows"
+CODE_ROOT = code_root()  # the checkout holding flows/ and .prefect/ (else the current folder)
 
 app = App(name="infopipe", version=__version__, result_action="return_value", exit_on_error=False,
           suppress_keyboard_interrupt=False,
@@ -126,14 +125,10 @@ def write_traceback(err: BaseException) -> Path:
 
 # --- projects -----------------------------------------------------------------------------------
 
-def project_names(root: Path) -> list[str]:
-    """Every project under ROOT/projects (a folder with a spec.yaml)."""
-    folder = Path(root) / "projects"
-    return sorted(p.name for p in folder.iterdir() if (p / "spec.yaml").is_file()) if folder.is_dir() else []
-
-
 def resolve_project(given: str | None, root: Path | None = None) -> str:
     """The named project, or the only one there is."""
+    from infopipe.run.pipeline import project_names
+
     if given:
         return given
     root = OPTIONS.root if root is None else root
@@ -231,6 +226,7 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
         Port of the local Prefect server (default: PREFECT_PORT or 4200).
     """
     from infopipe.run import progress
+    from infopipe.run.pipeline import project_names
 
     names = list(projects) or project_names(OPTIONS.root)
     if not names:
@@ -347,6 +343,7 @@ def verify(*args: str, rerun: bool = False,
         Also rebuild the run from its own inputs in a temp folder and compare bytes.
     """
     from infopipe.review import chain_head, changed_since, verify as verify_run
+    from infopipe.run.pipeline import project_names
 
     if len(args) > (1 if project else 2):
         raise _usage("[PROJECT] [RUN]", len(args))
@@ -409,6 +406,7 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
         [PROJECT] RUN_A RUN_B.
     """
     from infopipe.review import diff as diff_runs, diff_text
+    from infopipe.run.pipeline import project_names
 
     if len(args) <= 1 and (not args or args[0] in project_names(OPTIONS.root)):
         given, (run_a, run_b) = (args[0] if args else None), ("previous", "latest")
@@ -562,13 +560,10 @@ def _connect(port: int | None) -> str:
 
 
 def _flows():
-    """The Prefect flows module (flows/build_infographic.py of this checkout), imported once."""
-    if "build_infographic" not in sys.modules:
-        if not (FLOWS_DIR / "build_infographic.py").is_file():
-            raise Unavailable(f"the Prefect flows are not here ({FLOWS_DIR}); run from an infopipe checkout")
-        if str(FLOWS_DIR) not in sys.path:
-            sys.path.insert(0, str(FLOWS_DIR))
-    return importlib.import_module("build_infographic")
+    """The Prefect flows (infopipe.run.flow), imported only by the commands that use Prefect."""
+    from infopipe.run import flow
+
+    return flow
 
 
 @contextmanager

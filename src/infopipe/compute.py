@@ -2,13 +2,12 @@
 
 Every figure (and every part of a breakdown) is computed from the data, checked against its claim
 ("more than 40" must be true of the value) and printed from its value by a template, so a new year's
-data prints "more than 70" without an edit. `panels_for` turns figures into what render draws.
+data prints "more than 70" without an edit. present/page.py turns figures into panels.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -19,11 +18,9 @@ from infopipe.concepts.claims import Claim, ClaimError, parse_claim
 from infopipe.concepts.verdicts import meaningful, shown, verdict
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, render_template
-from infopipe.present.panels import Page, Panel, Part, Segment
-from infopipe.files import inside, reuse_file, sha256_file
-from infopipe.run.provenance import write_json
 from infopipe.concepts.rules import apply_rule, rule_columns
-from infopipe.spec.model import FIGURE_REF, Filter, FigureSpec, Spec, part_id
+from infopipe.spec.compile import CompiledFigure, compile_spec
+from infopipe.spec.model import FIGURE_REF, Spec
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
 
@@ -87,126 +84,48 @@ def _printed_holds(printed: str, value, tolerance: float) -> bool | None:
         return None  # free text around the number: nothing to check it against
 
 
-def _result(spec: Spec, fig: FigureSpec, rule, tables: dict, *, fid: str, label: str,
-            published: str | None, parent: str | None = None) -> FigureResult:
-    ds = spec.datasets[rule.dataset]
-    period = spec.period_for(rule)
-    result = apply_rule(rule, tables, ds.primary_key, period)
+def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
+    decl, rule = fig.decl, fig.rule
+    result = apply_rule(rule, tables, rule.primary_key, rule.period)
     if result.value is None:
-        raise InfopipeError("compute", [Problem(str(spec.path), "no-records", f"figure '{fid}': no "
-                                                f"records to compute {rule.describe(period)}", line=fig.line)])
-    claim = _claim(published, fig.tolerance)
-    template = (fig.print_as if parent is None else None) or (claim.print_template if claim else "{comma}")
+        raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
+                                                f"records to compute {rule.describe()}", line=fig.line)])
+    claim = _claim(fig.published, decl.tolerance)
+    template = (decl.print_as if fig.parent is None else None) or (claim.print_template if claim else "{comma}")
     try:
         printed = render_template(template, result.value)
     except FormatError as err:
-        raise InfopipeError("compute", [Problem(str(spec.path), "print-format", f"figure '{fid}': {err}",
+        raise InfopipeError("compute", [Problem(source, "print-format", f"figure '{fig.id}': {err}",
                                                 line=fig.line, value=str(result.value))]) from None
     return FigureResult(
-        id=fid, label=label, value=result.value, printed=printed, published=published,
+        id=fig.id, label=fig.label, value=result.value, printed=printed, published=fig.published,
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
-        printed_holds=_printed_holds(printed, result.value, fig.tolerance),
-        accepted_difference=fig.accepted_difference, note=fig.note if parent is None else None,
-        panel=fig.panel and parent is None, kind=fig.kind if parent is None else "part",
-        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(period),
-        explanation=fig.explanation, record_count=len(result.record_ids), parent=parent,
+        printed_holds=_printed_holds(printed, result.value, decl.tolerance),
+        accepted_difference=decl.accepted_difference, note=decl.note if fig.parent is None else None,
+        panel=decl.panel and fig.parent is None, kind=fig.kind,
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(),
+        explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
         record_ids=result.record_ids, line=fig.line,
         records=result.selected[list(dict.fromkeys(
-            rule_columns(rule, ds.primary_key) + ([period[0]] if period else [])
+            rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
             + (["source"] if "source" in result.selected else [])))],
     )
 
 
-def part_rule(fig: FigureSpec, part):
-    """A breakdown part's rule: the figure's rule, narrowed to one value of the breakdown column."""
-    narrowed = Filter(column=fig.breakdown.column, op="equals", value=part.value)
-    rule = fig.rule.model_copy(update={"where": (*fig.rule.where, narrowed)})
-    rule._via_target = fig.rule.via_target  # found when the spec was checked; private, so not copied
-    return rule
-
-
-def compute_figure(spec: Spec, fig: FigureSpec, tables: dict) -> list[FigureResult]:
+def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
     """A figure's result, then one result per breakdown part."""
-    out = [_result(spec, fig, fig.rule, tables, fid=fig.id, label=fig.label, published=fig.published)]
-    for part in fig.breakdown.parts if fig.breakdown else ():
-        out.append(_result(spec, fig, part_rule(fig, part), tables, fid=part_id(fig, part), label=part.label,
-                           published=part.published, parent=fig.id))
-    return out
+    return [_result(one, tables, source) for one in (fig, *fig.parts)]
 
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
     frames = {n: t.frame for n, t in tables.items()}
-    results = [r for fig in spec.figures for r in compute_figure(spec, fig, frames)]
+    results = [r for fig in compile_spec(spec).figures for r in compute_figure(fig, frames, str(spec.path))]
     return fill_notes(results)
 
 
-class _ParquetTables(Mapping):
-    """Typed tables read from their Parquet files only when a rule asks for one."""
-
-    def __init__(self, paths: dict[str, Path]):
-        self.paths, self.loaded = paths, {}
-
-    def __getitem__(self, name: str) -> pd.DataFrame:
-        if name not in self.loaded:
-            self.loaded[name] = pd.read_parquet(self.paths[name])
-        return self.loaded[name]
-
-    def __iter__(self):
-        return iter(self.paths)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-
-def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous: Path | None,
-                       force: bool = False) -> dict:
-    """Compute what changed, reuse what did not, check every claim, and write figures.json and
-    lineage/<figure>.parquet (the records behind each figure, with the fields its rule used)."""
-    from infopipe.run.pipeline import figure_key  # keys live with the run, which also needs them for `status`
-
-    keys = {d["dataset"]: d["key"] for d in datasets}
-    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
-    tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
-    old = {} if force or previous is None else {f["id"]: f for f in _figures_json(previous)}
-    (folder / "lineage").mkdir(parents=True, exist_ok=True)
-    entries, computed = [], []
-    for fig in spec.figures:
-        key = figure_key(spec, fig, keys)
-        ids = [fig.id] + [part_id(fig, p) for p in (fig.breakdown.parts if fig.breakdown else ())]
-        reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
-                       for i in ids)
-        if reusable:
-            for i in ids:
-                reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
-                # a reused figure takes this spec's line: an edit that only moves lines changes nothing else
-                entries.append({**old[i], "note": fig.note if i == fig.id else None, "line": fig.line})
-            continue
-        computed += ids
-        for result in compute_figure(spec, fig, tables):
-            lineage = inside(folder, f"lineage/{result.id}.parquet", "compute")
-            result.records.to_parquet(lineage, index=False)
-            entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
-                            "input": raw[result.dataset],
-                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
-    printed = {e["id"]: e["printed"] for e in entries}
-    said = statements(spec, printed, {e["id"]: e["label"] for e in entries})
-    for e in entries:
-        if e["note"]:
-            e["note"] = filled(e["note"], printed)
-        e["statement"] = said.get(e["id"], "")
-    check_claims(spec, [FigureResult.from_dict(e) for e in entries])
-    write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
-    from infopipe.data.validate import describe_checks
-
-    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
-                   "primary_key": spec.datasets[d["dataset"]].primary_key,
-                   "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
-    return {"figures": entries, "computed": computed, "validation": validation}
-
-
-def _figures_json(run: Path) -> list[dict]:
+def figures_json(run: Path) -> list[dict]:
     try:
         return json.loads((run / "figures.json").read_text(encoding="utf-8"))["figures"]
     except (OSError, ValueError, KeyError):
@@ -214,7 +133,7 @@ def _figures_json(run: Path) -> list[dict]:
 
 
 def read_figures(folder: Path) -> list[FigureResult]:
-    return [FigureResult.from_dict(f) for f in _figures_json(folder)]
+    return [FigureResult.from_dict(f) for f in figures_json(folder)]
 
 
 def fill_notes(results: list[FigureResult]) -> list[FigureResult]:
@@ -227,24 +146,26 @@ def filled(note: str, printed: dict[str, str]) -> str:
     return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
-def statements(spec: Spec, printed: dict[str, str], labels: dict[str, str]) -> dict[str, str]:
+def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
     """What the page says that holds each figure, in words: a sentence figure's sentence, a number's
     "15 recruits", a part's "6 online workshops"; a figure drawn only inside another's sentence or
     note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
     said: dict[str, str] = {}
-    for fig in spec.figures:
-        own = filled(fig.sentence, printed) if fig.sentence else f"{printed[fig.id]} {fig.label}".strip()
-        if fig.note and fig.kind != "sentence":
-            own += f", {filled(fig.note, printed)}"
+    figures = compile_spec(spec).figures
+    for fig in figures:
+        decl = fig.decl
+        own = filled(decl.sentence, printed) if decl.sentence else f"{printed[fig.id]} {fig.label}".strip()
+        if decl.note and not decl.sentence:
+            own += f", {filled(decl.note, printed)}"
         said[fig.id] = own
-        for part in fig.breakdown.parts if fig.breakdown else ():
-            pid = part_id(fig, part)
-            said[pid] = f"{printed[pid]} {labels.get(pid, part.label)}".strip()
-    for fig in spec.figures:  # a hidden figure is said where another figure's text names it
-        for text in (fig.sentence, fig.note):
+        for part in fig.parts:
+            said[part.id] = f"{printed[part.id]} {part.label}".strip()
+    hidden = {f.id for f in figures if not f.decl.panel}
+    for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
+        for text in (fig.decl.sentence, fig.decl.note):
             for ref in FIGURE_REF.findall(text or ""):
-                hidden = next((f for f in spec.figures if f.id == ref and not f.panel), None)
-                if hidden is not None and said.get(ref) == f"{printed[ref]} {hidden.label}".strip():
+                if ref in hidden and fig.decl.panel:
+                    hidden.discard(ref)
                     said[ref] = said[fig.id]
     return said
 
@@ -272,52 +193,3 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         raise InfopipeError("check_published", problems)
 
 
-# ---------------------------------------------------------------- panels
-
-def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
-    pieces, at = [], 0
-    for m in FIGURE_REF.finditer(template):
-        if m.start() > at:
-            pieces.append(Segment(template[at:m.start()], False))
-        pieces.append(Segment(printed[m.group(1)], True, m.group(1)))
-        at = m.end()
-    if at < len(template):
-        pieces.append(Segment(template[at:], False))
-    return tuple(pieces)
-
-
-def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
-    """One panel per figure shown, its kind chosen by the spec, with alt text built from the claim."""
-    by_id = {r.id: r for r in results}
-    printed = {r.id: r.printed for r in results}
-    palette = spec.theme.palette
-    panels = []
-    for fig in (f for f in spec.figures if f.panel):
-        r = by_id[fig.id]
-        common = dict(id=fig.id, kind=fig.kind, headline=r.printed, label=fig.label,
-                      icon=spec.icons.get(fig.id, ""), color=palette[len(panels) % len(palette)])
-        note = r.note or ""
-        if fig.kind == "sentence":
-            segments = _segments(fig.sentence, printed)
-            text = "".join(s.text for s in segments)
-            panels.append(Panel(**common, segments=segments, note=note, alt=text + (f". {note}" if note else "")))
-        elif fig.kind == "breakdown":
-            parts = tuple(Part(by_id[pid].label, by_id[pid].printed, float(by_id[pid].value), pid)
-                          for pid in (part_id(fig, p) for p in fig.breakdown.parts))
-            # the label heads the parts; the total, when the report printed one, is said once, under them
-            total = f"{r.printed} in total" if fig.breakdown.show_total else ""
-            listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
-            alt = f"{fig.label}: {listed}" if fig.label else listed
-            common["headline"] = ""
-            panels.append(Panel(**common, parts=parts, total=total, note=note,
-                                alt=alt + (f"; {total}" if total else "")))
-        else:
-            refs = FIGURE_REF.findall(fig.note or "")
-            sub = printed[refs[0]] if refs else ""
-            alt = f"{r.printed} {fig.label}" + (f", {note}" if note else "")
-            panels.append(Panel(**common, note=note, note_figure=sub, alt=alt))
-    return panels
-
-
-def page_for(spec: Spec, results: list[FigureResult]) -> Page:
-    return Page(spec.title, spec.subtitle, spec.credit, tuple(panels_for(spec, results)), spec.theme, spec.page)

@@ -135,17 +135,10 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
 
 
 def figure_rule(spec, figure_id: str):
-    """The rule a figure (or a breakdown part) was counted by."""
-    from infopipe.compute import part_rule
-    from infopipe.spec.model import part_id
+    """The rule a figure (or a breakdown part) was counted by, compiled."""
+    from infopipe.spec.compile import compile_spec
 
-    for fig in spec.figures:
-        if fig.id == figure_id:
-            return fig.rule
-        for part in fig.breakdown.parts if fig.breakdown else ():
-            if part_id(fig, part) == figure_id:
-                return part_rule(fig, part)
-    raise KeyError(figure_id)
+    return compile_spec(spec).figure(figure_id).rule
 
 
 def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int = 50, offset: int = 0) -> dict:
@@ -160,7 +153,7 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
     rule = figure_rule(load_spec(folder / "spec.yaml"), figure_id)
     frame = lineage_frame(folder, figure)
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
-    read = {rule.dataset} | ({rule.via_target[0]} if rule.via_target else set())
+    read = set(rule.reads)
     judged = verdict(figure)
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],

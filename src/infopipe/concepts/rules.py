@@ -234,7 +234,7 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
         column, start, end = period
         mask &= FILTERS["between"].mask(frame[column], (start, end))
     if rule.via is not None:
-        target, target_column = rule.via_target
+        target, target_column = rule.via.target, rule.via.target_column  # a compiled rule (spec/compile.py)
         linked = tables[target]
         keep = linked.loc[select_mask(linked, rule.via.where), target_column].dropna()
         mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
@@ -253,6 +253,22 @@ def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=N
     chosen = select(rule, tables, period)
     value = RULES[rule.type].aggregate(chosen, rule)
     return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
+
+
+def describe_rule(rule, via_target: str | None = None, period=None) -> str:
+    """A rule in words: what it counts, where, in which period, and what it counts once."""
+    what = RULES[rule.type].words(rule)
+    conditions = [FILTERS[f.op].words(f.column, f.value) for f in rule.where]
+    if rule.via and via_target:
+        linked = " and ".join(FILTERS[f.op].words(f.column, f.value) for f in rule.via.where) or "any"
+        conditions.append(f"{rule.via.column} names a row of {via_target} where {linked}")
+    if period:
+        conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
+    if conditions:
+        what += " where " + " and ".join(conditions)
+    if rule.distinct_on:
+        what += f", counting rows with the same {', '.join(rule.distinct_on)} once"
+    return what
 
 
 def recount(rule, records: pd.DataFrame) -> Any:

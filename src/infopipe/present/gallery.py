@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from infopipe.present.layout import DrawnPage, panel_title
 from infopipe.present.panels import Page
+from infopipe.present.templates import templates
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,6 @@ class GalleryItem:
 
 def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     """index.html for a planned list of outputs (Output objects made before the gallery itself)."""
-    from infopipe.present.render import templates
-
     by_owner: dict[str, dict[str, str]] = {}
     for out in outputs:
         name = out.path.rsplit("/", 1)[-1]

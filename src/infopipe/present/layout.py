@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from infopipe.present.colours import hex_colour, mix
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present.panels import PANEL_ID, PANEL_KINDS, Layout, Page, Panel, Segment, Theme
+from infopipe.concepts.panels import KINDS
+from infopipe.present.panels import PANEL_ID, Layout, Page, Panel, Segment, Theme
 from infopipe.present.textfit import Fonts, Line, Run, fonts_for, runs_width, wrap, wrap_limited
 
 BASE = 300.0  # the sizes below are for a 300 x 300 panel; other sizes scale them
@@ -99,6 +101,19 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """A panel body drawn elsewhere (a batch drawer, such as plotly's export): its SVG markup,
+    placed in the panel's frame. The drawer is responsible for the markup being safe SVG."""
+
+    id: str
+    cls: str
+    x: float
+    y: float
+    markup: str
+    kind: str = "embedded"
+
+
+@dataclass(frozen=True)
 class DrawnPanel:
     id: str  # "panel-<figure id>"
     cls: str
@@ -130,9 +145,9 @@ def check_panel(panel: Panel) -> None:
     if not isinstance(panel.id, str) or not PANEL_ID.match(panel.id):
         raise InfopipeError("render", [Problem(where, "panel-id", "a panel id may hold only letters, "
                                                "digits, '_' and '-'")])
-    if panel.kind not in PANEL_KINDS:
+    if panel.kind not in KINDS:
         raise InfopipeError("render", [Problem(where, "panel-kind", f"unknown panel kind {panel.kind!r}; "
-                                               f"known: {', '.join(PANEL_KINDS)}")])
+                                               f"known: {', '.join(KINDS)}")])
     named = [p.id for p in panel.parts if p.id] + [s.figure for s in panel.segments if s.figure]
     if any(not isinstance(n, str) or not PANEL_ID.match(n) for n in named):
         raise InfopipeError("render", [Problem(where, "panel-id", "a part's or a sentence figure's id may "
@@ -239,8 +254,42 @@ def _note_runs(panel: Panel) -> list[Run]:
     return [Run(panel.note)]
 
 
+# --- drawings: how each panel kind of concepts/panels.py is drawn ------------------------------------
+
+Builder = Callable[["Stack", Panel, Theme, float, float, bool, dict], None]
+BatchDrawer = Callable[[tuple[Panel, ...], Theme, Layout], dict[str, str]]
+BUILDERS: dict[str, Builder] = {}  # template kinds: stack the panel's text blocks
+BATCH_DRAWERS: dict[str, BatchDrawer] = {}  # other kinds: every panel of the kind at once -> {id: SVG markup}
+
+
+def draws(*kinds: str):
+    """Register a builder for panel kinds drawn from stacked text blocks and the SVG templates."""
+    def register(builder: Builder) -> Builder:
+        BUILDERS.update(dict.fromkeys(kinds, builder))
+        return builder
+    return register
+
+
+def draws_in_batch(*kinds: str):
+    """Register a drawer that draws every panel of these kinds in one call (say, one plotly + kaleido
+    export per run) and returns each panel's body as SVG markup, placed inside the panel's frame."""
+    def register(drawer: BatchDrawer) -> BatchDrawer:
+        BATCH_DRAWERS.update(dict.fromkeys(kinds, drawer))
+        return drawer
+    return register
+
+
+def drawn_in_batches(panels, theme: Theme, lay: Layout) -> dict[str, str]:
+    """The bodies of every panel whose kind is drawn by a batch drawer, one call per drawer."""
+    out: dict[str, str] = {}
+    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if KINDS[p.kind].drawn_by != "template"):
+        out.update(drawer(tuple(p for p in panels if BATCH_DRAWERS.get(p.kind) is drawer), theme, lay))
+    return out
+
+
 # --- the four kinds ---------------------------------------------------------------------------------
 
+@draws("number", "subcount")
 def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """number and subcount: icon, big headline, label, note."""
     accent = hex_colour(panel.color)
@@ -258,6 +307,7 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
                    max_lines=cut.get("note"), fills={"sub-value": hex_colour(theme.text)})
 
 
+@draws("sentence")
 def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """sentence: the statement wrapped, its figures bold in the accent colour (first one = value)."""
     accent = hex_colour(panel.color)
@@ -276,6 +326,7 @@ def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float,
                max_lines=cut.get("sentence"), fills={"value": accent, "figure": accent})
 
 
+@draws("breakdown")
 def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """breakdown: headline and label, one labelled bar per part (proportional), then the total."""
     accent, text, muted = hex_colour(panel.color), hex_colour(theme.text), hex_colour(theme.muted)
@@ -317,8 +368,6 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
                    max_lines=cut.get("total"))
 
 
-BUILDERS = {"number": build_number, "subcount": build_number, "sentence": build_sentence,
-            "breakdown": build_breakdown}
 CUT_ORDER = ("note", "parts", "label", "sentence", "total")  # which block loses lines first, on a tie
 
 
@@ -398,15 +447,22 @@ def panel_title(panel: Panel) -> str:
     return " ".join(t for t in (panel.headline, panel.label) if t)
 
 
-def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None) -> DrawnPanel:
+def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None,
+                 batch: dict[str, str] | None = None) -> DrawnPanel:
     """The panel's frame and content, fitted, in its own coordinates (0, 0)-(width, height).
 
     `reserve_icon`: place the headline as if the panel had an icon (so that on a page where some
     panels have icons, every headline sits at the same height); default: when it has one.
+    `batch`: bodies already drawn by batch drawers (drawn here for this panel alone when missing).
     """
     check_panel(panel)
-    stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
     k = min(lay.panel_width, lay.panel_height) / BASE
+    if KINDS[panel.kind].drawn_by != "template":
+        markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
+        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+    else:
+        stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
+        content = tuple(_shift(i, top) for i in stack.items)
     stroke = 3 * k
     frame = Box(sub_id(f"panel-{panel.id}", "frame"), "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
                 lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
@@ -414,7 +470,7 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     title = panel_title(panel)
     return DrawnPanel(id=f"panel-{panel.id}", cls=f"panel panel-{panel.kind}", kind=panel.kind,
                       width=lay.panel_width, height=lay.panel_height, title=title, desc=panel.alt or title,
-                      items=(frame, *(_shift(i, top) for i in stack.items)))
+                      items=(frame, *content))
 
 
 # --- the page -----------------------------------------------------------------------------------------
@@ -473,7 +529,8 @@ def layout_page(page: Page) -> DrawnPage:
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise InfopipeError("render", [Problem("page", "panel-id", f"panel ids must be unique: {', '.join(dup)}")])
     icons = any(p.icon for p in page.panels)
-    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons))
+    batch = drawn_in_batches(page.panels, page.theme, page.layout)
+    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, batch))
                    for i, p in enumerate(page.panels))
     desc = " ".join(_sentence(p.alt or panel_title(p)) for p in page.panels)
     return DrawnPage(width=width, height=height, title=page.title, desc=desc,

@@ -28,6 +28,8 @@ from infopipe import files
 from infopipe.errors import InfopipeError, Problem
 from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
 from infopipe.present.panels import Layout, Page, Panel, Theme
+from infopipe.present.gallery import render_gallery
+from infopipe.present.templates import templates
 from infopipe.present.textfit import Fonts, font_identity, fonts_for
 
 TEMPLATE = "template"
@@ -36,21 +38,6 @@ CAIROSVG = "cairosvg"
 
 
 # --- SVG ------------------------------------------------------------------------------------------
-
-def number(value: float, places: int = 2) -> str:
-    """Coordinates in as few characters as they need, the same every time: 12, 12.5, 12.35."""
-    text = f"{round(value, places):.{places}f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
-
-
-@lru_cache(maxsize=1)
-def templates() -> jinja2.Environment:
-    """The package's templates, escaping everything (HTML and XML alike) unless marked safe."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("infopipe.present", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["n"] = number
-    return env
-
 
 def svg_from_drawn(drawn: DrawnPanel, theme: Theme) -> str:
     return templates().get_template("panel.svg.j2").render(p=drawn, family=theme.font_family)
@@ -219,7 +206,6 @@ def plan_outputs(page: Page, folder: Path) -> list[Output]:
     Panels: panels/NN-<id>.svg, .png, @2x.png, .pdf; then page.svg, page.png, page.pdf, alt-text.json,
     the web embed embed.html and the gallery index.html. SVG, JSON and HTML text is made here (it is what the keys hash).
     """
-    from infopipe.present.gallery import render_gallery
 
     theme = page.theme
     drawn = layout_page(page)

@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 from infopipe.concepts.verdicts import KINDS, meaningful, shown, summary, verdict
+from infopipe.present.templates import templates
 
 CSV_COLUMNS = ("id", "statement", "printed", "value", "claim", "holds", "verdict", "records")
 
@@ -17,8 +18,6 @@ CSV_COLUMNS = ("id", "statement", "printed", "value", "claim", "holds", "verdict
 def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> str:
     """The review page's HTML: a one-line verdict and the figures table first (each figure named by
     its id and statement, with the verdict every output shares), then the page and the records."""
-    from infopipe.present.render import templates
-
     figures = record["figures"]
     rows = [{"figure": f, "verdict": verdict(f), "value": shown(f.get("value"))} for f in figures]
     return templates().get_template("report.html.j2").render(
@@ -56,8 +55,6 @@ def write_figures_csv(folder: Path, figures: list[dict]) -> Path:
 def render_failure_page(entry: dict, problems: list, latest: str | None) -> str:
     """The page of a failed run (its log entry and its Problems): the one-line error first, then
     every problem with its place (file, sheet and cell, row, line, column), and what stays published."""
-    from infopipe.present.render import templates
-
     rows = [{"file": p.file, "check": p.check, "message": p.message, "value": p.value,
              "where": ", ".join(w for w in (
                  f"sheet {p.sheet!r}" if p.sheet is not None else "", f"cell {p.cell}" if p.cell else "",

@@ -23,6 +23,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Callable
 
 from infopipe import __version__
@@ -30,6 +31,7 @@ from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
 from infopipe.files import inside, resolve_inside, reuse_file, sha256_file
 from infopipe.run.provenance import append_log, environment, git_state, write_json
 from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
+from infopipe.spec.compile import compile_spec
 from infopipe.spec.model import Spec, load_spec, spec_path
 from infopipe.run.steps import STEPS, all_versions, content_key
 
@@ -89,6 +91,12 @@ class Paths:
         return self.project_out / "provenance.jsonl"
 
 
+def project_names(root: Path) -> list[str]:
+    """Every project under ROOT/projects (a folder with a spec.yaml)."""
+    folder = Path(root) / "projects"
+    return sorted(p.name for p in folder.iterdir() if (p / "spec.yaml").is_file()) if folder.is_dir() else []
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -120,7 +128,7 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
 
 def figure_key(spec: Spec, fig, keys: dict[str, str]) -> str:
     """A figure's key: its own declaration, the reporting period, and the tables it reads."""
-    read = [fig.rule.dataset] + ([fig.rule.via_target[0]] if fig.rule.via_target else [])
+    read = compile_spec(spec).figure(fig.id).rule.reads
     return STEPS["compute"].key(fig.model_dump(mode="json", by_alias=True), spec.period and
                                 spec.period.model_dump(mode="json"), [keys.get(d) for d in read])
 
@@ -165,11 +173,74 @@ def validate_step(spec_file: Path, raw_dir: Path, processed: Path, today: dt.dat
     return out
 
 
+class _ParquetTables(Mapping):
+    """Typed tables read from their Parquet files only when a rule asks for one."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths, self.loaded = paths, {}
+
+    def __getitem__(self, name: str):
+        if name not in self.loaded:
+            import pandas as pd
+
+            self.loaded[name] = pd.read_parquet(self.paths[name])
+        return self.loaded[name]
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+def compute_and_record(spec: Spec, datasets: list[dict], folder: Path, previous: Path | None,
+                       force: bool = False) -> dict:
+    """Compute what changed, reuse what did not, check every claim, and write figures.json and
+    lineage/<figure>.parquet (the records behind each figure, with the fields its rule used)."""
+    from infopipe.compute import FigureResult, check_claims, compute_figure, figures_json, filled, statements
+    from infopipe.data.validate import describe_checks
+
+    keys = {d["dataset"]: d["key"] for d in datasets}
+    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
+    tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
+    old = {} if force or previous is None else {f["id"]: f for f in figures_json(previous)}
+    (folder / "lineage").mkdir(parents=True, exist_ok=True)
+    entries, computed = [], []
+    for fig in compile_spec(spec).figures:
+        key = figure_key(spec, fig.decl, keys)
+        ids = [fig.id] + [p.id for p in fig.parts]
+        reusable = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file()
+                       for i in ids)
+        if reusable:
+            for i in ids:
+                reuse_file(previous / old[i]["lineage"]["path"], inside(folder, old[i]["lineage"]["path"], "compute"))
+                # a reused figure takes this spec's line: an edit that only moves lines changes nothing else
+                entries.append({**old[i], "note": fig.decl.note if i == fig.id else None, "line": fig.line})
+            continue
+        computed += ids
+        for result in compute_figure(fig, tables, str(spec.path)):
+            lineage = inside(folder, f"lineage/{result.id}.parquet", "compute")
+            result.records.to_parquet(lineage, index=False)
+            entries.append({**result.to_dict(), "note": result.note, "key": key, "line": fig.line,
+                            "input": raw[result.dataset],
+                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
+    printed = {e["id"]: e["printed"] for e in entries}
+    said = statements(spec, printed)
+    for e in entries:
+        if e["note"]:
+            e["note"] = filled(e["note"], printed)
+        e["statement"] = said.get(e["id"], "")
+    check_claims(spec, [FigureResult.from_dict(e) for e in entries])
+    write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
+                   "primary_key": spec.datasets[d["dataset"]].primary_key,
+                   "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
+    return {"figures": entries, "computed": computed, "validation": validation}
+
+
 def compute_step(spec_file: Path, datasets: list[dict], folder: Path, previous: Path | None = None,
                  force: bool = False) -> dict:
     """figures.json and lineage/<figure>.parquet in the run folder; unchanged figures are reused."""
-    from infopipe.compute import compute_and_record
-
     return compute_and_record(load_spec(spec_file), datasets, folder, previous, force)
 
 
@@ -177,7 +248,8 @@ def render_step(spec_file: Path, folder: Path, previous: Path | None = None, for
     """Panels, page, alt text and gallery; a file whose key (its SVG, renderer and fonts) is
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.present.colours import check_page_colours
-    from infopipe.compute import page_for, read_figures
+    from infopipe.compute import read_figures
+    from infopipe.present.page import page_for
     from infopipe.run.progress import progress_callback
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
 
@@ -252,7 +324,8 @@ def record_step(folder: Path, record: dict) -> None:
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
     from infopipe.present.colours import check_page_colours
-    from infopipe.compute import check_claims, compute_figures, page_for
+    from infopipe.compute import check_claims, compute_figures
+    from infopipe.present.page import page_for
     from infopipe.data.ingest import read_raw_tables
     from infopipe.data.validate import validate_tables, validation_summary
 

@@ -56,6 +56,13 @@ class Server:
         return self.home / LOG_FILE
 
 
+def code_root() -> Path:
+    """The checkout infopipe runs from (where .prefect/ and flows/ are), or the current folder when
+    infopipe is installed as a package (nothing is ever written inside site-packages)."""
+    checkout = Path(__file__).resolve().parents[3]
+    return checkout if (checkout / "pyproject.toml").is_file() and (checkout / "flows").is_dir() else Path.cwd()
+
+
 def local_server(root: Path = Path("."), port: int | None = None) -> Server:
     """The server for this checkout: PREFECT_HOME (default ROOT/.prefect), port PREFECT_PORT or 4200."""
     home = Path(os.environ.get("PREFECT_HOME") or Path(root) / ".prefect").resolve()

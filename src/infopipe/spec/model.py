@@ -22,17 +22,17 @@ from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_core import PydanticCustomError
 
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
+from infopipe.concepts.colours import parse_colour
+from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
-from infopipe.concepts.rules import FILTERS, RULES
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
 COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
-COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")
 MAX_SPEC_BYTES = 2_000_000
 
 Name = Annotated[str, Field(pattern=NAME)]
@@ -149,13 +149,6 @@ class Filter(Model):
                         + "".join(did_you_mean(k, [*FILTERS, "column"]) for k in extra))
         return {"column": data["column"], "op": ops[0], "value": data[ops[0]]}
 
-    def describe(self) -> str:
-        return FILTERS[self.op].words(self.column, self.value)
-
-    def to_dict(self) -> dict:
-        return {"column": self.column, self.op: _plain(self.value)}
-
-
 class Via(Model):
     """Count rows of a dataset whose reference column names a row of another matching `where`."""
 
@@ -183,7 +176,6 @@ class Rule(Model):
     via: Via | None = None
     distinct_on: tuple[str, ...] = ()
     period: Period | bool | None = None  # None: the spec's period; false: none; or its own
-    _via_target: tuple[str, str] | None = PrivateAttr(None)
 
     @field_validator("type")
     @classmethod
@@ -198,33 +190,9 @@ class Rule(Model):
     def _one_or_many(cls, value):
         return [value] if isinstance(value, str) else value
 
-    @property
-    def via_target(self) -> tuple[str, str] | None:
-        return self._via_target
-
-    def to_dict(self) -> dict:
-        out = self.model_dump(mode="json", exclude_defaults=True, exclude={"where", "part", "via"})
-        for key in ("where", "part"):
-            if getattr(self, key):
-                out[key] = [f.to_dict() for f in getattr(self, key)]
-        if self.via:
-            out["via"] = {"column": self.via.column, "where": [f.to_dict() for f in self.via.where]}
-        return out
-
     def describe(self, period: tuple[str, dt.date, dt.date] | None = None) -> str:
-        what = RULES[self.type].words(self)
-        conditions = [f.describe() for f in self.where]
-        if self.via and self.via_target:
-            target, _ = self.via_target
-            linked = " and ".join(f.describe() for f in self.via.where) or "any"
-            conditions.append(f"{self.via.column} names a row of {target} where {linked}")
-        if period:
-            conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
-        if conditions:
-            what += " where " + " and ".join(conditions)
-        if self.distinct_on:
-            what += f", counting rows with the same {', '.join(self.distinct_on)} once"
-        return what
+        """The rule in words (a compiled rule, spec/compile.py, also names the dataset a `via` reaches)."""
+        return describe_rule(self, None, period)
 
 
 # ---------------------------------------------------------------- figures
@@ -246,6 +214,7 @@ class Breakdown(Model):
 
 class FigureSpec(Model):
     id: Name
+    kind: str = ""  # the panel kind (concepts/panels.py); when not written, inferred from the other keys
     label: Text = ""
     published: str | None = Field(None, max_length=200)
     rule: Rule
@@ -258,6 +227,20 @@ class FigureSpec(Model):
     panel: bool = True
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_kind(cls, data):
+        if isinstance(data, dict) and data.get("kind") is None:
+            data = {**data, "kind": inferred_kind(data)}
+        return data
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if value not in KINDS:
+            raise _fail("unknown-kind", f"panel kind {value!r} is not known; known: {', '.join(KINDS)}")
+        return value
 
     @field_validator("published", mode="before")
     @classmethod
@@ -274,17 +257,6 @@ class FigureSpec(Model):
     @property
     def line(self) -> int:
         return self._line
-
-    @property
-    def kind(self) -> str:
-        """The panel kind this figure is drawn as."""
-        if self.breakdown:
-            return "breakdown"
-        if self.sentence:
-            return "sentence"
-        if self.note and FIGURE_REF.search(self.note):
-            return "subcount"
-        return "number"
 
 
 PAPER_MM = {"a3": (297.0, 420.0), "a4": (210.0, 297.0), "a5": (148.0, 210.0),
@@ -364,16 +336,9 @@ class Theme(Model):
 
 def _check_colour(value: str) -> str:
     try:
-        from infopipe.present.colours import parse_colour  # the render module's colour reader, when present
-    except ImportError:
-        parse_colour = None
-    if parse_colour is not None:
-        try:
-            parse_colour(value)
-        except ValueError as err:
-            raise _fail("bad-colour", str(err)) from None
-    elif not COLOUR.match(value):
-        raise _fail("bad-colour", f"{value!r} is not a colour: write #rgb or #rrggbb")
+        parse_colour(value)
+    except ValueError as err:
+        raise _fail("bad-colour", str(err)) from None
     return value
 
 
@@ -747,8 +712,8 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
                  "where its number goes", here + ("sentence",))
         if fig.breakdown:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
-        if fig.kind in ("number", "subcount") and fig.panel and not fig.label:
-            fail("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", here)
+        for check, message, key in KINDS[fig.kind].check(fig):
+            fail(check, message, here + key)
     return problems
 
 
@@ -757,7 +722,7 @@ def _theme_contrast(spec: Spec, doc, shown: str) -> list[Problem]:
     any data is read; the panels take the palette's colours in turn, as the page draws them."""
     from types import SimpleNamespace
 
-    from infopipe.present.colours import low_contrast
+    from infopipe.concepts.colours import low_contrast
 
     palette = spec.theme.palette
     panels = [SimpleNamespace(id=f.id, color=palette[i % len(palette)])
@@ -806,7 +771,6 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
             fail("spec-shape", f"via of {what} needs a column of '{rule.dataset}' that references "
                  "another dataset", loc + ("via", "column"), rule.via.column)
         elif col.references[0] in spec.datasets:
-            rule._via_target = col.references
             problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
                                        loc + ("via", "where"), doc, shown)
     if isinstance(rule.period, Period) and not ds.period_column:
@@ -827,12 +791,10 @@ def _check_filters(ds: DatasetSpec, filters, what, loc, doc, shown) -> list[Prob
                                     column=flt.column))
             continue
         try:
-            value = FILTERS[flt.op].check(flt.value, col.type)
+            FILTERS[flt.op].check(flt.value, col.type)  # spec/compile.py keeps the typed value
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"filter in {what} on '{flt.column}': {err}",
                                     line=line_of(doc, where + (flt.op,)), column=flt.column))
-            continue
-        object.__setattr__(flt, "value", value)  # frozen model: the value in its column's type, set once at load
     return problems
 
 
@@ -868,11 +830,3 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
 
 def part_id(fig: FigureSpec, part: Part) -> str:
     return part.id or f"{fig.id}_{str(part.value).lower()}"
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from infopipe.concepts.claims import KINDS, WORD_SCALES, parse_claim
 from infopipe.concepts.formats import FORMATS
+from infopipe.concepts.panels import KINDS as PANELS
 from infopipe.concepts.rules import FILTERS, RULES
 
 BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
@@ -48,6 +49,9 @@ def reference() -> str:
     for op in FILTERS.values():
         sample = {"scalar": "x", "list": ("x", "y"), "pair": ("a", "b"), "flag": True, "text": "abc"}[op.shape]
         lines.append(f"| `{op.name}` | {op.shape} | {op.words('column', sample)} |")
+    lines += ["", "#### Panel kinds (`kind`; when not written, the first that fits, in this order)", "",
+              "| kind | draws | reads |", "|---|---|---|"]
+    lines += [f"| `{k.name}` | {k.words} | {', '.join(f'`{key}`' for key in k.keys)} |" for k in PANELS.values()]
     lines += ["", "#### Column types", "", "| type | accepts |", "|---|---|"]
     lines += [f"| `{name}` | {words} |" for name, words in _column_types()]
     return "\n".join(lines + ["", END])

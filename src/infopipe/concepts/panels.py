@@ -1,0 +1,176 @@
+"""Panel kinds, one registered object each: its spec keys, how a figure written without `kind:` gets
+it, what the spec must then hold, the panel a figure becomes (text and alt text), a sample, and
+how it is drawn.
+
+Adding a kind is one entry in KINDS (plus its drawing, registered by the presentation with
+`present.layout.draws` for kinds drawn from the SVG templates, or by a batch drawer for kinds drawn
+another way, such as plotly charts exported in one batch and then wrapped). The spec, compute, the
+page, the gallery, the JSON Schema and the README's reference read the registry.
+
+Nothing here imports pandas or the presentation: the spec reads this module, and a spec is read by
+every command, an up-to-date run included.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+FIGURE_REF = re.compile(r"\{([a-z0-9_-]+)\}")  # {figure} in a note or a sentence
+PANEL_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+# ---------------------------------------------------------------- what render draws
+
+@dataclass(frozen=True)
+class Part:
+    """One bar of a breakdown."""
+
+    label: str  # "videos"
+    printed: str  # "30" (already formatted text)
+    value: float  # 30 (for proportional drawing)
+    id: str = ""  # the part's figure id from the spec ("events_online"); its SVG group's id
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a sentence; figures are emphasised."""
+
+    text: str
+    is_figure: bool
+    figure: str = ""  # the figure's id, for a figure (its <tspan> gets an id naming it)
+
+
+@dataclass(frozen=True)
+class Panel:
+    id: str  # figure id; letters, digits, _ and - only; used in file names and SVG ids
+    kind: str  # a key of KINDS
+    headline: str  # printed headline: "15", "£1m", "more than 40", "dozens"
+    label: str = ""  # number/subcount/breakdown: the words under the number
+    note: str = ""  # small text under the label (subcount: contains the sub-figure)
+    note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise ("50")
+    segments: tuple[Segment, ...] = ()  # sentence: the whole statement, figures marked
+    parts: tuple[Part, ...] = ()  # breakdown parts, in spec order
+    total: str = ""  # breakdown: printed total ("84 outputs"), "" when not asked for
+    alt: str = ""  # alt text: "15 recruits & their networks, selected from 50 applicants"
+    icon: str = ""  # SVG path data in a 100x100 box (y down), "" for none
+    color: str = "#b6244f"  # accent colour (from the theme palette)
+
+    def sentence_text(self) -> str:
+        return "".join(s.text for s in self.segments)
+
+
+# ---------------------------------------------------------------- the registry
+
+@dataclass(frozen=True)
+class Figures:
+    """What a kind's `body` may read of the computed figures: by id, and each one's printed text."""
+
+    by_id: dict[str, Any]  # figure id -> its result (value, printed, label, note, parent)
+    printed: dict[str, str]
+
+    def parts_of(self, figure_id: str) -> list:
+        return [r for r in self.by_id.values() if getattr(r, "parent", None) == figure_id]
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    """One way to show a figure. `body(fig, figures)` gives the Panel's fields (alt text included)
+    from the figure's declaration and the computed figures; `check(fig)` the spec problems of a
+    figure of this kind as (check, message, key) rows; `infer(data)` says whether a figure written
+    without `kind:` is of this kind (the first kind that says yes wins)."""
+
+    name: str
+    words: str
+    keys: tuple[str, ...]  # the figure's spec keys this kind reads
+    infer: Callable[[dict], bool]
+    body: Callable[[Any, Figures], dict]
+    sample: Callable[[], Panel]
+    check: Callable[[Any], list[tuple[str, str, tuple]]] = lambda fig: []
+    drawn_by: str = "template"  # "template": stacked text blocks (present/layout.py); else a batch drawer
+
+
+def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
+    pieces, at = [], 0
+    for m in FIGURE_REF.finditer(template):
+        if m.start() > at:
+            pieces.append(Segment(template[at:m.start()], False))
+        pieces.append(Segment(printed[m.group(1)], True, m.group(1)))
+        at = m.end()
+    if at < len(template):
+        pieces.append(Segment(template[at:], False))
+    return tuple(pieces)
+
+
+def _number_body(fig, figures: Figures) -> dict:
+    r = figures.by_id[fig.id]
+    note = r.note or ""
+    refs = FIGURE_REF.findall(fig.note or "")
+    return {"note": note, "note_figure": figures.printed[refs[0]] if refs else "",
+            "alt": f"{r.printed} {fig.label}" + (f", {note}" if note else "")}
+
+
+def _needs_label(fig) -> list[tuple[str, str, tuple]]:
+    if fig.panel and not fig.label:
+        return [("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", ())]
+    return []
+
+
+def _sentence_body(fig, figures: Figures) -> dict:
+    note = figures.by_id[fig.id].note or ""
+    segments = _segments(fig.sentence, figures.printed)
+    return {"segments": segments, "note": note,
+            "alt": "".join(s.text for s in segments) + (f". {note}" if note else "")}
+
+
+def _needs_sentence(fig) -> list[tuple[str, str, tuple]]:
+    return [] if fig.sentence else [("required", f"figure '{fig.id}' needs a 'sentence'", ())]
+
+
+def _breakdown_body(fig, figures: Figures) -> dict:
+    r = figures.by_id[fig.id]
+    parts = tuple(Part(p.label, p.printed, float(p.value), p.id) for p in figures.parts_of(fig.id))
+    # the label heads the parts; the total, when the report printed one, is said once, under them
+    total = f"{r.printed} in total" if fig.breakdown.show_total else ""
+    listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
+    alt = f"{fig.label}: {listed}" if fig.label else listed
+    return {"parts": parts, "total": total, "note": r.note or "", "headline": "",
+            "alt": alt + (f"; {total}" if total else "")}
+
+
+def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:
+    return [] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())]
+
+
+def _has_ref(text) -> bool:
+    return isinstance(text, str) and FIGURE_REF.search(text) is not None
+
+
+KINDS: dict[str, PanelKind] = {k.name: k for k in (
+    PanelKind("breakdown", "one bar per part, each part a figure with its own claim; the total when "
+              "`show_total`", ("breakdown", "label", "note"), lambda d: bool(d.get("breakdown")),
+              _breakdown_body, check=_needs_breakdown,
+              sample=lambda: Panel(id="outputs", kind="breakdown", headline="84", label="outputs",
+                                   parts=(Part("videos", "30", 30), Part("reports", "24", 24)),
+                                   total="84 outputs in total", alt="outputs: 30 videos, 24 reports; 84 outputs in total")),
+    PanelKind("sentence", "a statement with its figures in bold (`{figure}` where each number goes)",
+              ("sentence", "note"), lambda d: bool(d.get("sentence")), _sentence_body, check=_needs_sentence,
+              sample=lambda: Panel(id="events", kind="sentence", headline="6",
+                                   segments=(Segment("6", True), Segment(" workshops", False)), alt="6 workshops")),
+    PanelKind("subcount", "a number whose note names another figure (`selected from {applicants} "
+              "applicants`), drawn in bold", ("label", "note"), lambda d: _has_ref(d.get("note")),
+              _number_body, check=_needs_label,
+              sample=lambda: Panel(id="recruits", kind="subcount", headline="15", label="recruits",
+                                   note="selected from 50 applicants", note_figure="50",
+                                   alt="15 recruits, selected from 50 applicants")),
+    PanelKind("number", "a big number, its label, and a smaller note", ("label", "note"), lambda d: True,
+              _number_body, check=_needs_label,
+              sample=lambda: Panel(id="partners", kind="number", headline="more than 40", label="partners",
+                                   alt="more than 40 partners")),
+)}
+
+
+def inferred_kind(data: dict) -> str:
+    """The kind of a figure written without `kind:`: the first kind whose `infer` says yes."""
+    return next(k.name for k in KINDS.values() if k.infer(data))
