@@ -421,7 +421,7 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
 
 @app.command
 def schedule(project: str | None = None, /, *, cron: str | None = None, pool: str = "infopipe",
-             name: str | None = None, port: int | None = None) -> int:
+             name: str | None = None, port: int | None = None, notify: str | None = None) -> int:
     """Create or update a deployment of the flow on a process work pool; a worker runs it.
 
     After this, `prefect worker start --pool POOL` (here, or on any machine that sees the project
@@ -439,17 +439,37 @@ def schedule(project: str | None = None, /, *, cron: str | None = None, pool: st
         Deployment name (default: the project's name).
     port
         Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    notify
+        A URL that gets a JSON POST whenever a run of this deployment fails (a Prefect automation
+        calling a webhook; Slack, Teams and most chat tools accept one).
     """
     paths = _paths(project)
+    if notify is not None and not notify.startswith(("http://", "https://")):
+        raise InfopipeError("schedule", [Problem("--notify", "bad-url", f"{notify!r} is not a web address "
+                            "(http:// or https://)")])
     api_url = _connect(port)
     with _prefect(api_url) as flows:
         _check_cron(cron)
         deployment = flows.deploy(paths.project, paths.root, pool, cron, name)
+        automation = flows.notify_on_failure(deployment, notify) if notify else None
     when = f"on cron {cron!r}" if cron else "with no schedule (run it from the UI or `prefect deployment run`)"
     print(f"Deployment {deployment} on work pool {pool!r}, {when}.")
-    print(f"Start a worker:  PREFECT_API_URL={api_url} prefect worker start --pool {pool}")
-    print(f"Run it now:      PREFECT_API_URL={api_url} prefect deployment run '{deployment}'")
+    if automation:
+        print(f"Failed runs POST to {notify} (automation {automation!r}).")
+    prefect = worker_command(api_url)
+    print(f"Start a worker:  {prefect} worker start --pool {pool}")
+    print(f"Run it now:      {prefect} deployment run '{deployment}'")
     return 0
+
+
+def worker_command(api_url: str) -> str:
+    """The `prefect` command as it works from a fresh shell: from this checkout's folder, with the
+    server's address and this environment's own prefect (a fresh shell has no venv on its PATH)."""
+    import shlex
+
+    exe = Path(sys.executable).parent / "prefect"
+    prefect = shlex.quote(str(exe)) if exe.is_file() else f"{shlex.quote(sys.executable)} -m prefect"
+    return f"cd {shlex.quote(str(CODE_ROOT))} && PREFECT_API_URL={api_url} {prefect}"
 
 
 @app.command
@@ -526,6 +546,10 @@ def server_status(*, port: int | None = None) -> int:
     from infopipe.run import prefect_server
 
     info = prefect_server.status(_local_server(port))
+    if info["healthy"] and not info["started_here"]:
+        print(f"Prefect server at {info['url']}: answering, but not started by this checkout (its home "
+              f"would be {info['home']}); set PREFECT_PORT to another port for this checkout's own server")
+        return 1
     state = "answering" if info["healthy"] else "not answering"
     print(f"Prefect server at {info['url']}: {state}; pid {info['pid'] or '-'}; home {info['home']}; "
           f"log {info['log']}")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -45,6 +46,26 @@ RENDER_RETRIES = 1
 TRANSIENT_CHECKS = {"render-timeout"}  # a render the clock stopped (a loaded machine) is worth one more try
 LOCK_WAIT = 3600.0
 SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them  # how long a queued flow run waits for a plain CLI run holding the project's flock
+
+
+# --- the run's log: bad input in one line per problem, not a traceback ---------------------------
+
+class ProblemsNotTracebacks(logging.Filter):
+    """On Prefect's flow-run and task-run loggers: a record carrying an InfopipeError (bad input,
+    already located) says its problems, one line each, instead of the task engine's traceback. A
+    reviewer opening a failed run in the UI reads what to fix. Other errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, InfopipeError):
+            record.msg, record.args = str(err), ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("prefect.flow_runs", "prefect.task_runs"):
+    if not any(isinstance(f, ProblemsNotTracebacks) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(ProblemsNotTracebacks())
 
 
 # --- tasks ---------------------------------------------------------------------------------------
@@ -255,6 +276,37 @@ def deploy(project: str, root: Path, pool: str, cron: str | None = None, name: s
                   description=f"Build the {project} infographic", tags=["infopipe", project],
                   print_next_steps=False, ignore_warnings=True)
     return f"build-infographic/{name or project}"
+
+
+FAILED_EVENTS = ("prefect.flow-run.Failed", "prefect.flow-run.Crashed")
+WEBHOOK_PAYLOAD = ('{"deployment": "{{ deployment.name }}", "flow_run": "{{ flow_run.name }}", '
+                   '"flow_run_id": "{{ flow_run.id }}", "state": "{{ flow_run.state.name }}", '
+                   '"message": {{ flow_run.state.message | tojson }}, "url": "{{ flow_run | ui_url }}"}')
+
+
+def notify_on_failure(deployment: str, url: str) -> str:
+    """A Prefect automation: every failed or crashed run of `deployment` (flow/name) POSTs a JSON
+    note to `url` (a Webhook block the automation's CallWebhook action uses). Made again when run
+    again, so the URL can change. Returns the automation's name."""
+    from prefect.automations import Automation
+    from prefect.blocks.webhook import Webhook
+    from prefect.events.actions import CallWebhook
+    from prefect.events.schemas.automations import EventTrigger, Posture
+
+    with get_client(sync_client=True) as client:
+        target = client.read_deployment_by_name(deployment)
+    key = artifact_key(deployment.split("/", 1)[-1], "failed-webhook")
+    block_id = Webhook(method="POST", url=url, headers={"Content-Type": "application/json"}).save(key, overwrite=True)
+    name = f"infopipe: {deployment} failed"
+    try:
+        Automation.read(name=name).delete()
+    except (ValueError, ObjectNotFound):
+        pass  # none yet
+    Automation(name=name, description=f"POST to the webhook '{key}' when a run of {deployment} fails",
+               trigger=EventTrigger(expect=set(FAILED_EVENTS), posture=Posture.Reactive, threshold=1,
+                                    match_related={"prefect.resource.id": f"prefect.deployment.{target.id}"}),
+               actions=[CallWebhook(block_document_id=block_id, payload=WEBHOOK_PAYLOAD)]).create()
+    return name
 
 
 def serve(project: str, root: Path, cron: str | None = None, name: str | None = None) -> None:
