@@ -164,3 +164,21 @@ def test_a_failed_run_leaves_a_review_page_with_every_problem_and_its_place(good
         assert f"line {problem['line']}" in row[1]
     latest = (good_copy / "outputs" / PROJECT / "latest").resolve().name
     assert f"../runs/{latest}/report.html" in {a.get("href") for a in doc.iter("a")}
+
+
+def test_status_names_what_changed_and_run_names_the_gallery(good_copy, capsys):
+    assert main(["--root", str(good_copy), "run", PROJECT]) == 0
+    folder = (good_copy / "outputs" / PROJECT / "latest").resolve()
+    assert capsys.readouterr().out.splitlines()[-1] == f"Gallery: {folder / 'index.html'}"
+    raw = good_copy / "data" / "raw" / PROJECT / "funding_awards.csv"
+    raw.write_text(raw.read_text(encoding="utf-8").replace(",1000000,", ",1040000,"), encoding="utf-8")
+    spec = good_copy / "projects" / PROJECT / "spec.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("label: institutions", "label: partner institutions"),
+                    encoding="utf-8")
+    assert main(["--root", str(good_copy), "status", PROJECT, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    why = {**{d["dataset"]: d["why"] for d in result["datasets"]}, **{f["figure"]: f["why"] for f in result["figures"]}}
+    assert why["funding_awards"] == "its raw file changed: funding_awards.csv"
+    assert why["research_investment"] == "a table it reads changed (funding_awards: its raw file changed: funding_awards.csv)"
+    assert why["institutions"] == "its declaration in the spec changed (figure 'institutions')"
+    assert why["applicants"] == "up to date"

@@ -204,6 +204,7 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
             folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, force=force)
         display.summary(folder)
     print(f"Outputs: {folder}")
+    print(f"Gallery: {folder / 'index.html'}")  # what a designer opens first (the review page is beside it)
     return 0
 
 

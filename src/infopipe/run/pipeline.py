@@ -540,12 +540,18 @@ def write_failure_page(paths: Paths, entry: dict, problems: list[Problem]) -> Pa
 
 
 def status(paths: Paths) -> dict:
-    """What is up to date and what is stale, and why, without doing any work."""
+    """What is up to date and what is stale, and why (naming the file, table or declaration that
+    changed since the latest run), without doing any work."""
     spec = load_spec(paths.spec_file)
     raw = raw_fingerprints(spec, paths.raw_dir)
     previous = latest_run(paths.project_out)
     record = json.loads((previous / "provenance.json").read_text(encoding="utf-8")) if previous else {}
+    try:
+        old_spec = load_spec(previous / "spec.yaml") if previous else None
+    except InfopipeError:
+        old_spec = None  # the run's spec no longer reads under this code: the code is the change
     keys = dataset_keys(spec, raw)
+    changes = {name: _dataset_change(spec, old_spec, record, raw, name) for name in spec.datasets}
     datasets = []
     for name, key in keys.items():
         cached = (paths.project_processed / f"{name}-{key[:16]}.parquet").is_file()
@@ -553,16 +559,51 @@ def status(paths: Paths) -> dict:
         why = ("raw file missing or unreadable" if raw[name] is None else
                "up to date" if cached and before and before.get("key") == key else
                "typed table cached, not yet in a run" if cached else
-               "its raw file, its declaration or infopipe's code changed" if before else "never validated")
+               changes[name] if before else "never validated")
         datasets.append({"dataset": name, "stale": why != "up to date", "why": why})
     old = {f["id"]: f for f in record.get("figures", [])}
     figures = []
+    compiled = compile_spec(spec)
     for fig in spec.figures:
         k = figure_key(spec, fig, keys)
         why = ("never computed" if fig.id not in old else
                "up to date" if old[fig.id].get("key") == k else
-               "its rule, claim, text, data or infopipe's code changed")
+               _figure_change(spec, old_spec, fig, compiled.figure(fig.id).rule.reads, changes))
         figures.append({"figure": fig.id, "stale": why != "up to date", "why": why})
     current = _current_run(previous, run_key(spec, raw))
     return {"project": paths.project, "latest": previous.name if previous else None,
             "up_to_date": current is not None, "datasets": datasets, "figures": figures}
+
+
+CODE_CHANGED = "infopipe's code or a package it uses changed"
+
+
+def _dataset_change(spec: Spec, old_spec: Spec | None, record: dict, raw: dict, name: str) -> str:
+    """What changed for one dataset since the run: its file, its declaration, a table it references."""
+    ds = spec.datasets[name]
+    recorded = {i.get("dataset"): i["sha256"] for i in record.get("inputs", [])}
+    if name in recorded and recorded[name] != raw[name]:
+        return f"its raw file changed: {ds.file}"
+    if old_spec is not None and (name not in old_spec.datasets or
+                                 old_spec.datasets[name].model_dump(mode="json") != ds.model_dump(mode="json")):
+        return f"its declaration in the spec changed (datasets.{name})"
+    linked = sorted({c.references[0] for c in ds.columns.values() if c.references} - {name})
+    moved = [t for t in linked if t in recorded and recorded[t] != raw.get(t)]
+    if moved:
+        return f"a table it references changed: {', '.join(f'{t} ({spec.datasets[t].file})' for t in moved)}"
+    return CODE_CHANGED
+
+
+def _figure_change(spec: Spec, old_spec: Spec | None, fig, reads, changes: dict) -> str:
+    """What changed for one figure: its declaration, the reporting period, or a table it reads."""
+    if old_spec is not None:
+        try:
+            before = old_spec.figure(fig.id).model_dump(mode="json", by_alias=True)
+        except KeyError:
+            before = None
+        if before != fig.model_dump(mode="json", by_alias=True):
+            return f"its declaration in the spec changed (figure '{fig.id}')"
+        if old_spec.period != spec.period:
+            return "the reporting period changed"
+    moved = [f"{d}: {changes[d]}" for d in reads if changes.get(d, CODE_CHANGED) != CODE_CHANGED]
+    return f"a table it reads changed ({'; '.join(moved)})" if moved else CODE_CHANGED
