@@ -11,6 +11,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = "jam-and-justice"
+SHARED = ROOT.parent / "shared"  # published reports live in SHARED/reports, beside the project, never in it
+REPORT = SHARED / "reports" / "coderefinery-phase-3-report.pdf"
+needs_report = pytest.mark.skipif(not REPORT.is_file(), reason=f"the published CodeRefinery report is not at "
+                                  f"{REPORT} (it is not committed; see ../shared/reports/README.md)")
 os.environ.setdefault("PREFECT_HOME", str(ROOT / ".prefect"))
 
 
@@ -18,6 +22,9 @@ def copy_project(dest: Path, project: str = PROJECT) -> Path:
     """An infopipe root holding one shipped project's spec and raw data, and nothing generated."""
     shutil.copytree(ROOT / "projects" / project, dest / "projects" / project)
     shutil.copytree(ROOT / "data" / "raw" / project, dest / "data" / "raw" / project)
+    beside = dest.parent / "shared"  # a spec's report.file, ../shared/reports/..., resolves as in the checkout
+    if SHARED.is_dir() and not beside.exists():
+        beside.symlink_to(SHARED, target_is_directory=True)
     return dest
 
 

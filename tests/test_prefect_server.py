@@ -8,6 +8,7 @@ concurrency slot is taken. Select these with `pytest -m prefect_server`.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -27,7 +28,9 @@ from infopipe.errors import InfopipeError, Problem
 from infopipe.run.pipeline import Paths
 from infopipe.run.provenance import read_log, verify_chain
 from infopipe.review import verify
-from infopipe.run.steps import STEPS
+from infopipe.spec.model import load_spec
+from infopipe.run import work
+from infopipe.run.steps import RENDER, STEPS
 
 pytestmark = pytest.mark.prefect_server
 SECOND = "second"
@@ -349,8 +352,7 @@ def test_render_retries_what_the_browser_broke_but_not_bad_input(flows, tmp_path
 def test_render_task_is_stopped_by_its_timeout(flows, tmp_path, monkeypatch):
     from prefect import flow
 
-    monkeypatch.setattr(flows, "RENDER_TIMEOUT", 1.0)
-    monkeypatch.setattr(flows, "RENDER_RETRIES", 0)
+    impatient = {**STEPS, RENDER.name: dataclasses.replace(RENDER, timeout=1.0, retries=0)}
     began = time.monotonic()
 
     def render(seconds):
@@ -358,7 +360,7 @@ def test_render_task_is_stopped_by_its_timeout(flows, tmp_path, monkeypatch):
 
     @flow
     def hangs():
-        return flows.task_hook(tmp_path)("render", render, 30)
+        return flows.task_hook(tmp_path, impatient)("render", render, 30)
 
     with pytest.raises(TimeoutError):
         hangs()
@@ -392,7 +394,7 @@ def test_a_failed_task_leaves_a_failed_log_entry_and_a_failure_artifact(flows, p
     def broken(*args, **kwargs):
         raise InfopipeError("render", [Problem("fontconfig", "font-missing", "no font here")])
 
-    monkeypatch.setattr(pipeline, "render_step", broken)
+    monkeypatch.setitem(work.WORK, RENDER.name, broken)
     with pytest.raises(InfopipeError, match="render failed"):
         flows.build_infographic(PROJECT, root=str(project_root))
     last = logged_runs(project_root, PROJECT)[-1]
@@ -402,6 +404,24 @@ def test_a_failed_task_leaves_a_failed_log_entry_and_a_failure_artifact(flows, p
         note = client.read_latest_artifacts()
         failed = [a for a in note if a.key == f"infopipe-{PROJECT}-run"]
         assert failed and "run failed" in failed[0].data and "font-missing" in failed[0].data
+
+
+def test_make_clean_between_flow_runs_redoes_the_typed_tables(flows, project_root):
+    """A cached validate task never points at deleted Parquet files: its cache key is offered only
+    while the plan sees every typed table on disk (the bug: `make clean`, then `make run` failed in
+    compute with FileNotFoundError)."""
+    processed, outputs = project_root / "data" / "processed", project_root / "outputs"
+    flows.build_infographic(PROJECT, root=str(project_root))  # cold: tables made, nothing cached
+    shutil.rmtree(outputs)
+    flows.build_infographic(PROJECT, root=str(project_root))  # tables on disk: validate cached on their keys
+    assert any((project_root / ".prefect" / "results").iterdir())
+    shutil.rmtree(processed), shutil.rmtree(outputs)  # make clean
+    folder = Path(flows.build_infographic(PROJECT, root=str(project_root)))
+    assert len(list((processed / PROJECT).glob("*.parquet"))) == len(load_spec(
+        project_root / "projects" / PROJECT / "spec.yaml").datasets)
+    record = json.loads((folder / "provenance.json").read_text())
+    assert record["redone"]["datasets"] and all(p["redone"] for p in record["processed"])
+    assert verify(Paths.for_project(PROJECT, project_root))[1] == []
 
 
 def test_a_second_run_refuses_while_the_projects_slot_is_taken(flows, project_root):

@@ -193,11 +193,15 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
     """
     from infopipe.run import progress
 
-    from infopipe.run.pipeline import call, run as run_pipeline
+    from infopipe.run.pipeline import call, run as run_pipeline, up_to_date
 
     paths = _paths(project, raw, out)
     with progress.Display() as display:
-        if prefect:
+        current = up_to_date(paths) if prefect and not force else None
+        if current is not None:  # decided before paying for Prefect: no flow run, no server needed
+            print(f"Up to date: nothing changed since run {current.name}, so no Prefect flow run was made")
+            folder = current
+        elif prefect:
             folder = Path(_run_flow(port, project=paths.project, root=str(paths.root),
                                     raw=raw and str(raw), out=out and str(out), wait=wait, force=force))
         else:
@@ -220,7 +224,7 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
     prefect
         Run as the Prefect flow `build-all`, one subflow per project.
     parallel
-        With --prefect, how many projects to build at once.
+        How many projects to build at once (without --prefect: each in its own worker process).
     wait
         Seconds each project waits for another run of it (default: refuse without Prefect, queue with it).
     port
@@ -239,22 +243,36 @@ def build_all(*projects: str, prefect: bool = False, parallel: int = 1, wait: fl
         for name in names:
             print(f"Outputs: {done[name]}")
         return 0
+    if parallel > 1:
+        from infopipe.run.many import build_each
+
+        outcomes = build_each(OPTIONS.root.resolve(), names, parallel, wait or 0)
+    else:
+        outcomes = _build_in_turn(names, wait or 0)
+    failed = []
+    for name, outcome in outcomes:
+        if isinstance(outcome, InfopipeError):
+            print(outcome, file=sys.stderr)
+            failed.append(Problem(name, "project-failed", str(outcome).splitlines()[0]))
+        else:
+            print(f"Outputs: {outcome}")
+    if failed:
+        raise InfopipeError("build-all", failed)
+    return 0
+
+
+def _build_in_turn(names: list[str], wait: float):
+    """(project, its run folder or its error), one project after another in this process."""
+    from infopipe.run import progress
     from infopipe.run.pipeline import call, run as run_pipeline
 
-    failed = []
     with progress.Display() as display:
         for name in names:
             display.message(f"[bold]{name}[/]")
             try:
-                folder = run_pipeline(_paths(name), step=progress.wrap(call), lock_wait=wait or 0)
+                yield name, run_pipeline(_paths(name), step=progress.wrap(call), lock_wait=wait)
             except InfopipeError as err:
-                print(err, file=sys.stderr)
-                failed.append(Problem(name, "project-failed", str(err).splitlines()[0]))
-                continue
-            print(f"Outputs: {folder}")
-    if failed:
-        raise InfopipeError("build-all", failed)
-    return 0
+                yield name, err
 
 
 @app.command
@@ -303,27 +321,64 @@ def status(project: str | None = None, /, *, json_: Annotated[bool, Parameter(na
 @app.command
 def schema() -> int:
     """Print the JSON Schema of spec.yaml (for editors and validation)."""
-    from infopipe.spec.model import json_schema
+    from infopipe.spec.schema import json_schema
 
     print(json.dumps(json_schema(), indent=2, ensure_ascii=False))
     return 0
 
 
 @app.command
-def new(project: str, /) -> int:
+def new(project: str, /, *, from_: Annotated[Path | None, Parameter(name="--from")] = None,
+        pages: str | None = None) -> int:
     """Create a new project: a spec to fill in and its raw data folder.
+
+    Usage: infopipe new NAME [--from REPORT.pdf --pages N[-M]].
 
     Parameters
     ----------
     project
         The new project's name (lower-case letters, digits, - and _).
+    from_
+        A published report (PDF) to draft the figures from: one per number printed on the pages.
+    pages
+        With --from, the pages to draft from, e.g. 2 or "2, 5-6".
     """
     from infopipe.spec.scaffold import new_project
 
-    for path in new_project(OPTIONS.root, project):
+    figures = report = None
+    if from_ is not None:
+        figures, report = _draft(from_, pages)
+    for path in new_project(OPTIONS.root, project, figures, report):
         print(f"Created: {path}")
-    print(f"Next: infopipe validate {project} ; infopipe run {project}")
+    if from_ is not None:
+        print(f"Next: write each figure's rule (marked TO WRITE) in projects/{project}/spec.yaml; "
+              f"infopipe validate {project} names each one still to write")
+    else:
+        print(f"Next: infopipe validate {project} ; infopipe run {project}")
     return 0
+
+
+def _draft(pdf: Path, pages: str | None) -> tuple[str, str]:
+    """The figures block drafted from a report's pages, and the spec's `report` block naming it."""
+    from infopipe.coverage import draft_figures
+    from infopipe.data.published import read_pages
+    from infopipe.spec.model import parse_pages
+
+    try:
+        wanted = parse_pages(pages) if pages is not None else None
+    except ValueError as err:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", str(err))]) from None
+    if wanted is None:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", "with --from, name the pages to draft "
+                                              "from, e.g. --pages 2 or --pages \"2, 5-6\"")])
+    figures = draft_figures(read_pages(pdf, wanted, str(pdf)))
+    where = Path(os.path.relpath(os.path.abspath(pdf), os.path.abspath(OPTIONS.root))).as_posix()
+    shown = ", ".join(str(p) for p in wanted)
+    report = (f"# The published report the figures come from; `infopipe coverage` checks that every number\n"
+              f"# printed on these pages is a figure above or excluded here with its reason.\n"
+              f"report:\n  file: {json.dumps(where)}\n  pages: \"{shown}\"\n  exclude: []   # e.g. "
+              f"- {{pattern: '^\\d+$', reason: the page number}}\n")
+    return figures, report
 
 
 # --- reviewing ----------------------------------------------------------------------------------
@@ -416,6 +471,45 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
     result = diff_runs(_paths(given or project), run_a, run_b)
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if json_ else diff_text(result))
     return 0
+
+
+@app.command
+def coverage(project: str | None = None, /, *, pdf: Path | None = None, pages: str | None = None,
+             json_: Annotated[bool, Parameter(name="--json")] = False, out: Path | None = None) -> int:
+    """Is every number the published report printed covered by a figure, the spec's own words or
+    an exclusion? Exit 1 when one is not.
+
+    Usage: infopipe coverage [PROJECT] [--pdf REPORT.pdf] [--pages N[-M]] [--json] [--out FILE].
+
+    Parameters
+    ----------
+    project
+        A project under projects/ (default: the only one).
+    pdf
+        The published report (default: the spec's report.file).
+    pages
+        The pages to check, e.g. 2 or "2, 5-6" (default: the spec's report.pages).
+    out
+        Where to write coverage.json (default: outputs/PROJECT/coverage.json).
+    """
+    from infopipe.coverage import coverage_text
+    from infopipe.review import coverage as check
+    from infopipe.run.provenance import write_json
+    from infopipe.spec.model import parse_pages
+
+    try:
+        wanted = parse_pages(pages) if pages is not None else ()
+    except ValueError as err:
+        raise InfopipeError("usage", [Problem("--pages", "bad-pages", str(err))]) from None
+    paths = _paths(project)
+    result = check(paths, pdf, wanted)
+    target = out or paths.project_out / "coverage.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_json(target, result)
+    print(json.dumps(result, indent=2, ensure_ascii=False) if json_ else coverage_text(result))
+    if not json_:
+        print(f"Written: {target}")
+    return 0 if result["ok"] else 1
 
 
 # --- schedules ----------------------------------------------------------------------------------

@@ -7,9 +7,7 @@ data prints "more than 70" without an edit. present/page.py turns figures into p
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -123,17 +121,6 @@ def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     frames = {n: t.frame for n, t in tables.items()}
     results = [r for fig in compile_spec(spec).figures for r in compute_figure(fig, frames, str(spec.path))]
     return fill_notes(results)
-
-
-def figures_json(run: Path) -> list[dict]:
-    try:
-        return json.loads((run / "figures.json").read_text(encoding="utf-8"))["figures"]
-    except (OSError, ValueError, KeyError):
-        return []
-
-
-def read_figures(folder: Path) -> list[FigureResult]:
-    return [FigureResult.from_dict(f) for f in figures_json(folder)]
 
 
 def fill_notes(results: list[FigureResult]) -> list[FigureResult]:

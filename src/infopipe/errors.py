@@ -49,6 +49,9 @@ class InfopipeError(Exception):
         self.review_page = None  # a failed run's page (outputs/<project>/failed/<run>.html), once written
         super().__init__(self.summary())
 
+    def __reduce__(self):  # rebuilt from its parts when it crosses a process (the raster workers)
+        return type(self), (self.step, self.problems)
+
     def summary(self) -> str:
         files = sorted({p.file for p in self.problems})
         count = len(self.problems)

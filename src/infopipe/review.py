@@ -1,4 +1,5 @@
-"""The reviewer's commands: verify a run, explain one figure, diff two runs.
+"""The reviewer's commands: verify a run, explain one figure, diff two runs, and check that every
+number the published report printed is covered by the spec.
 
 They read only the run folder, the project's log and (for verify) the original raw files, so a
 reviewer can check a published run without trusting the code that made it.
@@ -76,10 +77,12 @@ def changed_since(paths: Paths, folder: Path) -> list[str]:
     notes = []
     for item in [*record["inputs"], {**record["spec"], "location": record["spec"]["path"]}]:
         path = paths.located(item["location"])
+        what = "the published report " if item.get("kind") == "published report" else ""
         if not path.is_file():
-            notes.append(f"{item['location']}: gone since this run")
+            notes.append(f"{what}{item['location']}: gone since this run")
         elif sha256_file(path) != item["sha256"]:
-            notes.append(f"{item['location']}: changed since this run (the run keeps its own copy)")
+            notes.append(f"{what}{item['location']}: " + ("reissued since this run (its bytes changed; the run "
+                         "keeps its own copy)" if what else "changed since this run (the run keeps its own copy)"))
     return notes
 
 
@@ -117,8 +120,10 @@ def rerun_problems(paths: Paths, folder: Path, record: dict) -> list[Problem]:
         root = Path(tmp)
         (root / "projects" / record["project"]).mkdir(parents=True)
         shutil.copyfile(folder / "spec.yaml", root / "projects" / record["project"] / "spec.yaml")
-        shutil.copytree(folder / "inputs", root / "raw" / Path(record["raw_dir"]).name)
-        rebuilt = run(Paths.for_project(record["project"], root, root / "raw" / Path(record["raw_dir"]).name))
+        raw = root / "raw" / Path(record["raw_dir"]).name
+        shutil.copytree(folder / "inputs", raw)
+        report = next((raw / i["path"] for i in record["inputs"] if i.get("kind") == "published report"), None)
+        rebuilt = run(Paths.for_project(record["project"], root, raw, report=report))
         fresh = {o["path"]: o["sha256"] for o in load_record(rebuilt)["outputs"]}
         return [Problem(str(folder / o["path"]), "not-reproduced", f"rebuilt from the recorded inputs, "
                         f"expected SHA-256 {o['sha256']}, rebuilt {fresh.get(o['path'], 'nothing')}")
@@ -215,6 +220,10 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
     files_a = {i["path"]: i["sha256"] for i in a["inputs"]}
     files_b = {i["path"]: i["sha256"] for i in b["inputs"]}
     changed_files = sorted(p for p in files_a.keys() | files_b.keys() if files_a.get(p) != files_b.get(p))
+    reports = [next((i for i in r["inputs"] if i.get("kind") == "published report"), None) for r in (a, b)]
+    reissued = None
+    if all(reports) and reports[0]["sha256"] != reports[1]["sha256"]:
+        reissued = {"file": reports[1]["location"], "before": reports[0]["sha256"], "after": reports[1]["sha256"]}
     figures_b = {f["id"]: f for f in b["figures"]}
     changes = []
     for fa in a["figures"]:
@@ -243,7 +252,7 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
     added = [f["id"] for f in b["figures"] if f["id"] not in {fa["id"] for fa in a["figures"]}]
     changes += [{"figure": fid, "added": True} for fid in added]
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
-            "figures_changed": changes}
+            "report_reissued": reissued, "figures_changed": changes}
 
 
 def _cell(value) -> str | None:
@@ -256,6 +265,9 @@ def diff_text(result: dict) -> str:
     the records added and removed, and each edited record's fields (old -> new)."""
     lines = [f"{result['run_a']} -> {result['run_b']}",
              "input files changed: " + (", ".join(result["input_files_changed"]) or "none")]
+    if result.get("report_reissued"):
+        r = result["report_reissued"]
+        lines.append(f"the published report was reissued: {r['file']} SHA-256 {r['before'][:12]}… -> {r['after'][:12]}…")
     for c in result["figures_changed"]:
         if c.get("removed") or c.get("added"):
             lines.append(f"  {c['figure']}: {'removed' if c.get('removed') else 'added'}")
@@ -275,3 +287,43 @@ def diff_text(result: dict) -> str:
     if not result["figures_changed"]:
         lines.append("no figure changed")
     return "\n".join(lines)
+
+
+def report_pdf(paths: Paths, spec, pdf: Path | None) -> tuple[Path, str]:
+    """The published report to read: the one given, else the spec's report.file; and how to name it."""
+    if pdf is not None:
+        return Path(pdf), str(pdf)
+    path = paths.report_file(spec)
+    if path is None:
+        raise InfopipeError("coverage", [Problem(str(spec.path), "no-report", "name the published report: "
+                            "--pdf REPORT.pdf, or report.file in the spec")])
+    if not path.is_file():
+        where = f"; download it from {spec.report.url}" if spec.report.url else ""
+        raise InfopipeError("coverage", [Problem(spec.report.file, "report-missing", "the published report "
+                            f"that the spec names (report.file) is not there{where}")])
+    return path, spec.report.file
+
+
+def coverage(paths: Paths, pdf: Path | None = None, pages: tuple[int, ...] = ()) -> dict:
+    """Every number the published pages printed, matched to the figures computed now from the spec
+    and raw data (nothing is written), the spec's own words and, for the spec's own report, its
+    exclusions (a page infopipe drew must be covered without any)."""
+    from infopipe.compute import compute_figures
+    from infopipe.coverage import check_coverage
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.data.published import read_pages
+    from infopipe.data.validate import validate_tables
+
+    spec = load_spec(paths.spec_file)
+    path, shown = report_pdf(paths, spec, pdf)
+    pages = pages or (spec.report.pages if spec.report else ())
+    if not pages:
+        raise InfopipeError("coverage", [Problem(str(spec.path), "no-pages", "name the pages rebuilt: "
+                            "--pages N[-M], or report.pages in the spec")])
+    read = read_pages(path, pages, shown)
+    figures = compute_figures(spec, validate_tables(spec, read_raw_tables(spec, paths.raw_dir)))
+    plain = [{**r.to_dict(), "value": plain_value(r.value)} for r in figures]
+    own = paths.report_file(spec)
+    the_report = own is not None and own.is_file() and path.resolve() == own.resolve()
+    return check_coverage(spec, plain, read, {"file": shown, "sha256": sha256_file(path)},
+                          None if the_report else ())  # the spec's exclusions are for its report only

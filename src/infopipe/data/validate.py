@@ -26,6 +26,7 @@ import pyarrow as arrow
 import pyarrow.compute as pc
 
 from infopipe.concepts.columns import RE2_SPACE, TYPES, offset_type
+from infopipe.concepts.constraints import Declared, declared_on
 from infopipe.errors import InfopipeError, Problem
 from infopipe.data.ingest import RawTable
 from infopipe.spec.model import ColumnSpec, DatasetSpec, Spec
@@ -130,35 +131,47 @@ def _listed(found: list[Found]) -> list[Found]:
     return out
 
 
-def build_schema(ds: DatasetSpec, today: dt.date) -> "pa.DataFrameSchema":
-    """The Pandera schema for one dataset, built from its spec (ids are checked by check_ids).
-    Pandera is imported here, not with the module: a run that reuses every typed table should not
-    pay its 0.8 s import."""
-    import pandera.pandas as pa
-
-    columns = {}
-    frame_checks = []
+def _declared(ds: DatasetSpec) -> tuple[dict[str, list[Declared]], list[Declared]]:
+    """Each column's constraints and the frame-level ones, in the order the schema holds them."""
+    columns: dict[str, list[Declared]] = {}
+    frame: list[Declared] = []
     for col in ds.columns.values():
-        checks = []
-        if col.allowed:
-            checks.append(pa.Check.isin(list(col.allowed), error=f"allowed: must be one of: {', '.join(map(str, col.allowed))}"))
-        if col.min is not None:
-            checks.append(pa.Check.ge(col.min, error=f"min: must be at least {col.min}"))
-        if col.max is not None:
-            checks.append(pa.Check.le(col.max, error=f"max: must be at most {col.max}"))
-        if col.type == "date":
-            checks.append(pa.Check.le(pd.Timestamp(today), error=f"future-date: is in the future (after {today})"))
-        if col.not_before:
-            frame_checks.append(pa.Check(_not_before(col.name, col.not_before),
-                                         error=f"date-order: {col.name} is before {col.not_before}"))
-        columns[col.name] = pa.Column(DTYPES[col.type], checks=checks, nullable=col.nullable)
-    return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, ordered=False)
+        for constraint in declared_on(col):
+            (frame if constraint.on_frame else columns.setdefault(col.name, [])).append(Declared(constraint, col))
+    return columns, frame
 
 
-def _not_before(later: str, earlier: str):
-    def check(frame: pd.DataFrame) -> pd.Series:
-        return frame[later].isna() | frame[earlier].isna() | (frame[later] >= frame[earlier])
-    return check
+def build_schema(ds: DatasetSpec, today: dt.date) -> "pa.DataFrameSchema":
+    """The Pandera schema for one dataset, built from its spec and the constraint registry
+    (concepts/constraints.py; ids are checked by check_ids). Pandera is imported here, not with the
+    module: a run that reuses every typed table should not pay its 0.8 s import."""
+    pa = load_pandera()  # the constraints' checks then import pandera as loaded here
+
+    by_column, frame = _declared(ds)
+    columns = {col.name: pa.Column(DTYPES[col.type], nullable=col.nullable,
+                                   checks=[d.constraint.check(col, today) for d in by_column.get(col.name, [])])
+               for col in ds.columns.values()}
+    return pa.DataFrameSchema(columns, checks=[d.constraint.check(d.column, today) for d in frame],
+                              strict=True, ordered=False)
+
+
+def load_pandera():
+    """pandera.pandas, its built-in checks loaded without Hypothesis unless this process already
+    uses Hypothesis. pandera imports Hypothesis whenever it is installed (a test dependency here),
+    only to generate data from a schema, which a run never does: 0.4 s of every cold run. A process
+    that has Hypothesis loaded (the tests) keeps pandera's strategies."""
+    import sys
+
+    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
+        import pandera.pandas
+        return pandera.pandas
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401  (imports Hypothesis if it can)
+        import pandera.pandas
+    finally:
+        del sys.modules["hypothesis"]
+    return pandera.pandas
 
 
 def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Found]:
@@ -170,7 +183,7 @@ def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: d
         try:
             build_schema(ds, today).validate(frame, lazy=True)
         except SchemaErrors as err:
-            return _found_from_pandera(err.failure_cases, table)
+            return _found_from_pandera(err.failure_cases, table, ds, today)
         return []
 
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -181,16 +194,22 @@ def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: d
     return sorted(found, key=lambda f: (0 if f[2] is None else f[2] + 1, f[3] or ""))
 
 
-def _found_from_pandera(cases: pd.DataFrame, table: RawTable) -> list[Found]:
+def _found_from_pandera(cases: pd.DataFrame, table: RawTable, ds: DatasetSpec, today: dt.date) -> list[Found]:
+    """Problems from pandera's failure cases: each failing check is found by its position in the
+    schema (`check_number`), so its constraint and words come from the registry, not from its text."""
     builtin = {"not_nullable": ("required", "must be filled in")}
+    by_column, frame = _declared(ds)
     found = {}
     for case in cases.itertuples(index=False):
         row = int(case.index) if pd.notna(case.index) else None
         column = case.column if isinstance(case.column, str) else None
-        check, _, message = str(case.check).partition(": ")
-        if check == "date-order":
-            column = message.split(" ")[0]
-        check, message = builtin.get(check, (check, message or check))
+        number = int(case.check_number) if pd.notna(case.check_number) else None
+        declared = frame if case.schema_context == "DataFrameSchema" else by_column.get(column, [])
+        if number is not None and number < len(declared):  # one of ours; pandera's own have no number
+            one = declared[number]
+            check, message, column = one.constraint.name, one.message(today), one.column.name
+        else:
+            check, message = builtin.get(str(case.check), (str(case.check), str(case.check)))
         value = None if pd.isna(case.failure_case) else str(case.failure_case)
         if column in table.table.column_names and row is not None:
             value = table.text(row, column)
@@ -372,16 +391,7 @@ def describe_checks(ds: DatasetSpec) -> list[str]:
         parts = [TYPES[col.type].words, "optional" if col.nullable else "required"]
         if col.name == ds.primary_key:
             parts.append("unique, also ignoring case and spaces")
-        if col.allowed:
-            parts.append("one of " + "/".join(map(str, col.allowed)))
-        if col.min is not None:
-            parts.append(f">= {col.min}")
-        if col.max is not None:
-            parts.append(f"<= {col.max}")
-        if col.type == "date":
-            parts.append("not in the future")
-        if col.not_before:
-            parts.append(f"not before {col.not_before}")
+        parts += [c.passed(col) for c in declared_on(col)]
         if col.references:
             parts.append(f"names a {'.'.join(col.references)}")
         out.append(f"{col.name}: {', '.join(parts)}")

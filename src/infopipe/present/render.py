@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from contextlib import closing
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,6 +27,7 @@ import jinja2
 from infopipe import __version__
 from infopipe import files
 from infopipe.errors import InfopipeError, Problem
+from infopipe.present import pool
 from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
 from infopipe.present.panels import Layout, Page, Panel, Theme
 from infopipe.present.gallery import render_gallery
@@ -252,14 +254,19 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
 
     `reuse_keys` maps an earlier run's relative paths to their keys (Output.key as recorded then).
     Every path is checked to stay inside `folder` (and `reuse_from`) before anything is written.
+    Rasters are drawn by worker processes (pool.py) while this process writes the rest.
     """
     targets = [inside(folder, out.path) for out in outputs]
-    rendered, reused = [], []
-    for done, (out, target) in enumerate(zip(outputs, targets)):
-        if deadline is not None and time.monotonic() > deadline:
-            raise render_hung(len(outputs), done)
+    reused, rasters = [], []
+    done = 0
+
+    def wrote() -> None:
+        nonlocal done
+        done += 1
         if progress is not None:
             progress(done, len(outputs))
+
+    for out, target in zip(outputs, targets):
         target.parent.mkdir(parents=True, exist_ok=True)
         source = None
         if reuse_from is not None and reuse_keys and reuse_keys.get(out.path) == out.key:
@@ -269,10 +276,24 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
         if source is not None:
             files.reuse_file(source, target)
             reused.append(out.path)
-        else:
+        elif out.renderer == TEMPLATE:
             target.write_bytes(make_bytes(out))
-            rendered.append(out.path)
-    return Written(rendered, reused)
+        else:
+            rasters.append(out)
+            continue
+        wrote()
+    with closing(pool.drawn(rasters, make_bytes, _drawing_cost, deadline,
+                            lambda: render_hung(len(outputs), done))) as drawn:
+        for index, data in drawn:
+            inside(folder, rasters[index].path).write_bytes(data)
+            wrote()
+    copied = set(reused)
+    return Written([o.path for o in outputs if o.path not in copied], reused)
+
+
+def _drawing_cost(out: Output) -> float:
+    """Roughly how long a file takes to draw, to start the big ones first."""
+    return len(out.source) * out.zoom * out.zoom * (3 if out.renderer == CAIROSVG else 1)
 
 
 def render_hung(total: int, done: int) -> InfopipeError:

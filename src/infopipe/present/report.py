@@ -15,19 +15,22 @@ from infopipe.present.templates import templates
 CSV_COLUMNS = ("id", "statement", "printed", "value", "claim", "holds", "verdict", "records")
 
 
-def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> str:
+def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[dict],
+                  coverage: dict | None = None) -> str:
     """The review page's HTML: a one-line verdict and the figures table first (each figure named by
-    its id and statement, with the verdict every output shares), then the page and the records."""
+    its id and statement, with the verdict every output shares), then the page and the records;
+    `coverage` (coverage.json) adds the section on the published report's pages."""
     figures = record["figures"]
     rows = [{"figure": f, "verdict": verdict(f), "value": shown(f.get("value"))} for f in figures]
     return templates().get_template("report.html.j2").render(
-        record=record, figures=figures, rows=rows, evidence=evidence, outputs=outputs,
+        record=record, figures=figures, rows=rows, evidence=evidence, outputs=outputs, coverage=coverage,
         summary=summary(figures), failing=any(r["verdict"].level == "fail" for r in rows), kinds=KINDS.values())
 
 
-def write_report(folder: Path, record: dict, evidence: dict[str, list[dict]], outputs: list[dict]) -> Path:
+def write_report(folder: Path, record: dict, evidence: dict[str, list[dict]], outputs: list[dict],
+                 coverage: dict | None = None) -> Path:
     path = folder / "report.html"
-    path.write_text(render_report(record, evidence, outputs), encoding="utf-8")
+    path.write_text(render_report(record, evidence, outputs, coverage), encoding="utf-8")
     return path
 
 

@@ -12,7 +12,6 @@ from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
 from infopipe.files import sha256_file
-from infopipe.run.steps import STEPS
 
 PROFILES = {
     "https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate",
@@ -24,8 +23,9 @@ def _entity(crate: ROCrate, identifier: str, properties: dict):
     return crate.add(ContextEntity(crate, identifier, properties=properties))
 
 
-def write_crate(folder: Path, record: dict) -> Path:
-    """Write ro-crate-metadata.json into a finished run folder described by its provenance record."""
+def write_crate(folder: Path, record: dict, declarations: dict) -> Path:
+    """Write ro-crate-metadata.json into a finished run folder described by its provenance record and
+    the step declarations (run/steps.py: what each does, reads and writes)."""
     crate = ROCrate()
     crate.name = f"infopipe run {record['run_id']} of {record['project']}"
     crate.description = "Infographic panels and page rebuilt from raw data, with provenance."
@@ -63,8 +63,8 @@ def write_crate(folder: Path, record: dict) -> Path:
     steps, controls = [], []
     for position, timing in enumerate(record["steps"], start=1):
         name = timing["step"]
-        declared = STEPS[name]
-        reads, writes = list(declared.reads), list(declared.writes)
+        declared = declarations[name]
+        reads, writes = declared.in_run(declared.reads), declared.in_run(declared.writes)
         tool = _entity(crate, f"#tool-{name}", {"@type": "SoftwareApplication",
                        "name": f"infopipe step '{name}'", "version": record["code"]["infopipe_version"]})
         step = _entity(crate, f"#step-{name}", {"@type": "HowToStep", "name": name,

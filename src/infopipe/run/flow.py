@@ -35,17 +35,16 @@ from prefect.cache_policies import NONE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from infopipe.errors import InfopipeError, Problem  # noqa: E402
 from infopipe.run import progress  # noqa: E402
 from infopipe.run.pipeline import Paths, project_names, run  # noqa: E402
+from infopipe.run.steps import STEPS, Step  # noqa: E402
 from infopipe.run.publish import latest_run  # noqa: E402
 
-RENDER_TIMEOUT = float(os.environ.get("INFOPIPE_RENDER_TIMEOUT", "600"))
-RENDER_RETRIES = 1
-TRANSIENT_CHECKS = {"render-timeout"}  # a render the clock stopped (a loaded machine) is worth one more try
-LOCK_WAIT = 3600.0
-SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them  # how long a queued flow run waits for a plain CLI run holding the project's flock
+LOCK_WAIT = 3600.0  # how long a queued flow run waits for a plain CLI run holding the project's flock
+SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them
 
 
 # --- the run's log: bad input in one line per problem, not a traceback ---------------------------
@@ -70,33 +69,39 @@ for _name in ("prefect.flow_runs", "prefect.task_runs"):
 
 # --- tasks ---------------------------------------------------------------------------------------
 
-def task_hook(root: Path):
-    """The `step` hook for pipeline.run: each step becomes a Prefect task.
+def task_hook(root: Path, steps: dict[str, Step] = STEPS):
+    """The `step` hook for pipeline.run: each declared step becomes a Prefect task, with the time
+    limit, retries and caching its declaration gives (run/steps.py).
 
-    With a `key` (the step's content key, from its declared inputs) the task is cached on that key and
-    its result persisted under ROOT/.prefect/results, so any worker that sees the project folder can
-    reuse it. Without one, nothing is cached and nothing is hashed (never DataFrames)."""
+    With a `key` (from the plan: the keys of the units the step makes, offered only while all of
+    them are on disk) the task is cached on that key and its result persisted under ROOT/.prefect/results,
+    so any worker that sees the project folder can reuse it. Without one, nothing is cached and
+    nothing is hashed (never DataFrames)."""
     storage = Path(root) / ".prefect" / "results"  # Prefect reads a Path as local file storage
 
     def step(name, fn, *args, key: str | None = None, **kwargs):
-        options: dict = {"name": name, "cache_policy": NONE}
-        if key is not None:
-            options = {"name": name, "cache_key_fn": lambda *_: f"infopipe-{name}-{key}",
-                       "persist_result": True, "result_storage": storage}
-        if name == "render":
-            options.update(timeout_seconds=RENDER_TIMEOUT, retries=RENDER_RETRIES, retry_delay_seconds=1,
-                           retry_condition_fn=worth_retrying)
-        return task(fn, **options)(*args, **kwargs)
+        declared = steps[name]
+        options: dict = {"name": name, "timeout_seconds": declared.timeout, "retries": declared.retries}
+        if declared.retries:
+            options.update(retry_delay_seconds=1, retry_condition_fn=worth_retrying(declared))
+        if key is None:
+            options.update(cache_policy=NONE)
+        else:
+            options.update(cache_key_fn=lambda *_: f"infopipe-{name}-{key}", persist_result=True,
+                           result_storage=storage)
+        return task(fn, **options)(*(quote(a) for a in args), **kwargs)
 
     return step
 
 
-def worth_retrying(task_, task_run, state) -> bool:
-    """Retry a render that the browser or the clock broke; never one that bad input broke."""
-    err = state.data if isinstance(state.data, BaseException) else None
-    if isinstance(err, InfopipeError):
-        return any(p.check in TRANSIENT_CHECKS for p in err.problems)
-    return True
+def worth_retrying(declared: Step):
+    """Retry what the machine broke (a render the clock stopped); never what bad input broke."""
+    def condition(task_, task_run, state) -> bool:
+        err = state.data if isinstance(state.data, BaseException) else None
+        if isinstance(err, InfopipeError):
+            return any(p.check in declared.retry_on for p in err.problems)
+        return True
+    return condition
 
 
 # --- one run per project, on any machine --------------------------------------------------------

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from infopipe.errors import Problem
+from infopipe.run.steps import all_versions
 
 GENESIS = "0" * 64
 
@@ -30,8 +31,6 @@ def write_json(path: Path, data) -> None:
 
 
 def environment() -> dict:
-    from infopipe.run.steps import all_versions
-
     return {"python": sys.version.split()[0], "platform": platform.platform(), "packages": all_versions()}
 
 

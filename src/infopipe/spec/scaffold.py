@@ -28,8 +28,21 @@ def example_rows() -> tuple[str, str]:
     return "\n".join(partners) + "\n", "\n".join(events) + "\n"
 
 
-def new_project(root: Path, name: str) -> list[Path]:
-    """Create projects/NAME/spec.yaml and data/raw/NAME/; refuse to overwrite anything."""
+def drafted(example: str, figures: str, report: str) -> str:
+    """The example spec with its figures replaced by those drafted from a report's pages, and the
+    report named (`infopipe new NAME --from REPORT.pdf --pages N`)."""
+    head, rest = example.split("\nfigures:\n", 1)
+    tail = rest[rest.index("\npage:\n"):]
+    intro = ("\n# Drafted from the published report: one figure per number printed on its pages, each\n"
+             "# with the published text filled in. Write each rule (the spec will not load while a rule\n"
+             "# says TO WRITE), replace the example datasets and data with the report's records, delete\n"
+             "# the figures that are page furniture and exclude them under report.exclude instead.\n")
+    return head + intro + figures + tail.rstrip("\n") + "\n\n" + report
+
+
+def new_project(root: Path, name: str, figures: str | None = None, report: str | None = None) -> list[Path]:
+    """Create projects/NAME/spec.yaml and data/raw/NAME/; refuse to overwrite anything. With
+    `figures` and `report` (YAML drafted from a report's pages) they replace the example figures."""
     spec_file = spec_path(Path(root) / "projects", name)
     raw_dir = Path(root) / "data" / "raw" / name
     for existing in (spec_file.parent, raw_dir):
@@ -38,7 +51,10 @@ def new_project(root: Path, name: str) -> list[Path]:
                                                 "name or remove it first")])
     spec_file.parent.mkdir(parents=True)
     raw_dir.mkdir(parents=True)
-    spec_file.write_text(EXAMPLE.read_text(encoding="utf-8").replace("__NAME__", name), encoding="utf-8")
+    text = EXAMPLE.read_text(encoding="utf-8").replace("__NAME__", name)
+    if figures is not None:
+        text = drafted(text, figures, report or "")
+    spec_file.write_text(text, encoding="utf-8")
     partners, events = example_rows()
     (raw_dir / "partners.csv").write_text(partners, encoding="utf-8")
     (raw_dir / "events.csv").write_text(events, encoding="utf-8")
