@@ -552,3 +552,16 @@ def test_a_failed_scheduled_run_calls_the_webhook_and_logs_its_problems(prefect_
     finally:
         stop_all([worker])
         receiver.close()
+
+
+def test_artifacts_link_the_outputs_and_an_up_to_date_run_says_so(flows, project_root, prefect_api):
+    first = Path(flows.build_infographic(PROJECT, root=str(project_root)))
+    again = Path(flows.build_infographic(PROJECT, root=str(project_root)))  # nothing changed
+    assert again == first
+    with client_for(prefect_api) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts() if a.key and PROJECT in a.key}
+    assert latest[f"infopipe-{PROJECT}-review"].data.endswith(f"({(first / 'report.html').as_uri()})")
+    assert latest[f"infopipe-{PROJECT}-gallery"].data.endswith(f"({(first / 'index.html').as_uri()})")
+    note = latest[f"infopipe-{PROJECT}-run"].data
+    assert "**Up to date**: nothing changed since this run" in note and first.name in note
+    assert "every claim holds" in note
