@@ -52,7 +52,7 @@ def test_the_same_page_without_one_figure_fails_naming_its_number(good_copy, cap
     assert code == 1
     assert [(i["text"], i["page"]) for i in result["not_covered"]] == [("4", 1)]
     assert "4 institutions" in result["not_covered"][0]["context"]
-    assert "NOT COVERED (1):" in out and "'4'" in out and "FAILED: 1 printed numbers are not covered" in out
+    assert "NOT COVERED (1):" in out and "'4'" in out and "FAILED: 1 printed number is not covered" in out
 
 
 # ---------------------------------------------------------------- a page made here, line by line
@@ -128,7 +128,9 @@ def test_the_spec_own_words_cover_a_number_with_the_same_neighbours(tmp_path):
 def test_a_file_that_is_not_a_pdf_or_lacks_the_page_is_a_clear_error(good_copy, capsys, tmp_path):
     bad = tmp_path / "report.pdf"
     bad.write_text("not a pdf", encoding="utf-8")
+    blank = one_page_pdf([], tmp_path / "scanned.pdf")
     for pdf, pages, message in ((bad, "1", "[not-a-pdf] cannot read it as a PDF"),
+                                (blank, "1", "[no-text] page 1 has no text to read (a scanned image?)"),
                                 (own_page(good_copy), "2", "[no-such-page] page 2 asked for, but the PDF has 1 page"),
                                 (tmp_path / "none.pdf", "1", "[report-missing] no such file"),
                                 (own_page(good_copy), "x", "[bad-pages] 'x' is not a page")):
@@ -143,16 +145,23 @@ def test_coderefinery_pages_are_covered_by_figures_own_words_and_exclusions(tmp_
     root = copy_project(tmp_path / "root", "coderefinery")
     code, result, out = coverage(root, "coderefinery", capsys=capsys)
     assert code == 0, out
-    assert result["pages"] == [2, 5, 6] and result["sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
+    assert result["pages"] == [2, 3, 5, 6] and result["sha256"] == hashlib.sha256(REPORT.read_bytes()).hexdigest()
     covered = {(i["page"], i["text"]): i for i in result["covered"]}
     assert covered[(5, "over 2000")]["figure"] == "online_participants" and covered[(5, "over 2000")]["value"] > 2000
     assert covered[(2, "8")]["figure"] == "partners" and covered[(2, "11")]["figure"] == "pm_neic"
-    assert covered[(6, "3")]["figure"] == "events_python"
+    assert covered[(6, "3")]["figure"] == "events_python" and covered[(3, "110k")]["value"] == 110_000
+    assert [(i["text"], i.get("figure")) for i in result["covered"] if i["page"] == 3] == [
+        ("6", "pm_nris"), ("2", "pm_usit"), ("6", "pm_naiss"), ("110k", "travel_budget")]
+    assert (2, 8, "3", "the sentence of figure 'partners'") in [(i["page"], i["line"], i["text"], i["by"]) for i in result["covered"]]
     assert [(i["text"], i["figure"], i["value"]) for i in result["not_holding"]] == [("38", "person_months", 42)]
     assert "adds up to 42" in result["not_holding"][0]["accepted_difference"]
     pages_numbers = [(i["page"], i["text"]) for i in result["excluded"] if i["reason"].startswith("the page number")]
-    assert pages_numbers == [(2, "2"), (5, "5"), (6, "6")]
+    assert pages_numbers == [(2, "2"), (3, "3"), (5, "5"), (6, "6")]
+    background = [i["text"] for i in result["excluded"] if i["reason"].startswith("section 3.1")]
+    assert background == ["2016", "eight", "over 40", "circa 500", "around 30"]  # words and bounds are numbers too
     assert result["not_covered"] == [] and result["exclusions_unused"] == []
+    assert result["figures_not_found"] == []  # every figure's claim is printed on these pages
+    assert covered[(5, "6")]["figure"] == "online_workshops" and covered[(5, "6")]["also"] == ["events_online"]
 
 
 @needs_report
@@ -165,8 +174,9 @@ def test_coderefinery_without_an_exclusion_fails_naming_each_number(tmp_path, ca
     spec_file.write_text(text.replace(cut, ""), encoding="utf-8")
     code, result, out = coverage(root, "coderefinery", capsys=capsys)
     assert code == 1
-    assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [(2, 27, "2"), (5, 28, "5"), (6, 28, "6")]
-    assert "p6 l28  '6'" in out and "FAILED: 3 printed numbers are not covered" in out
+    assert [(i["page"], i["line"], i["text"]) for i in result["not_covered"]] == [
+        (2, 27, "2"), (3, 30, "3"), (5, 28, "5"), (6, 28, "6")]
+    assert "p6 l28  '6'" in out and "FAILED: 4 printed numbers are not covered" in out
 
 
 # ---------------------------------------------------------------- the published file as an input
@@ -193,7 +203,7 @@ def test_the_published_report_is_an_input_verified_and_its_reissue_shown(good_co
     assert result["ok"] and len(result["covered"]) == 10 and result["file"] == "reports/page.pdf"
     page = (first / "report.html").read_text(encoding="utf-8")
     assert "The published report: every number it printed" in page and "10 covered and holding" in page
-    assert verify(paths)[1] == [] and changed_since(paths, first) == []
+    assert verify(paths, rerun=True)[1] == [] and changed_since(paths, first) == []  # rebuilt from its own copy
 
     with pikepdf.open(published, allow_overwriting_input=True) as pdf:  # the report is reissued
         pdf.docinfo["/Title"] = "Second printing"
@@ -233,7 +243,7 @@ def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_w
     assert found == [("2019", "July"), ("39", "figure"), ("4", "institutions"), ("2", "funding bodies"),
                      ("£1m", "research investment"), ("15", "recruits their networks selected from"),
                      ("50", "applicants"), ("1", "Action Research Collective"), ("2", "pilot projects"),
-                     ("10", "ARC projects Rebuilt by infopipe")]
+                     ("10", "ARC projects Rebuilt by infopipe from")]
     assert [f["id"] for f in drafted["figures"]][2:5] == ["institutions", "funding_bodies", "research_investment"]
     assert {f["rule"] for f in drafted["figures"]} == {"TO WRITE"}
     assert drafted["report"] == {"file": "outputs/jam-and-justice/latest/page.pdf", "pages": "1", "exclude": []}
@@ -246,3 +256,72 @@ def test_new_from_a_page_drafts_one_figure_per_printed_number_with_its_rule_to_w
     spec_file.write_text(spec_file.read_text(encoding="utf-8").replace(
         "rule: TO WRITE", "rule: {type: count_rows, dataset: events}"), encoding="utf-8")
     assert [f.published for f in load_spec(spec_file).figures][:3] == ["2019", "39", "4"]
+
+
+@needs_report
+def test_a_coderefinery_run_records_the_coverage_and_its_own_page_is_covered(tmp_path, capsys):
+    from infopipe.run.pipeline import Paths, run
+
+    root = copy_project(tmp_path / "root", "coderefinery")
+    folder = run(Paths.for_project("coderefinery", root))
+    recorded = json.loads((folder / "coverage.json").read_text(encoding="utf-8"))
+    assert recorded["ok"] and len(recorded["excluded"]) == 90 and len(recorded["covered"]) == 19
+    assert "1 covered but not holding, 0 not covered" in (folder / "report.html").read_text(encoding="utf-8")
+    code, result, out = coverage(root, "coderefinery", "--pdf", str(folder / "page.pdf"), "--pages", "1", capsys=capsys)
+    assert code == 0 and result["excluded"] == [] and result["not_holding"] == [], out
+    assert ("42", "figure 'person_months'") in [(i["text"], i["by"]) for i in result["covered"]]
+    assert ("3", "the sentence of figure 'partners'") in [(i["text"], i["by"]) for i in result["covered"]]
+
+
+def test_a_bad_report_block_is_refused_with_its_lines(project_root, capsys):
+    spec_file = project_root / "projects" / PROJECT / "spec.yaml"
+    lines = spec_file.read_text(encoding="utf-8").count("\n")
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + (
+        "\nreport:\n"
+        "  file: /etc/report.pdf\n"
+        "  pages: \"5-2\"\n"
+        "  exclude:\n"
+        "    - {pattern: '(', reason: broken}\n"
+        "    - {text: \"p. 39\", pattern: 'x', reason: both}\n"
+        "    - {text: \"p. 39\", reason: \" \"}\n"), encoding="utf-8")
+    assert main(["--root", str(project_root), "validate", PROJECT]) == 1
+    err = capsys.readouterr().err
+    for line, message in ((lines + 3, "[unsafe-path] report file '/etc/report.pdf' must be a relative path"),
+                          (lines + 4, "[bad-pages] '5-2' is not a page or a range of pages"),
+                          (lines + 6, "[bad-pattern] pattern '(' is not a regular expression"),
+                          (lines + 7, "[spec-shape] an exclusion names either 'text' (as printed) or 'pattern'"),
+                          (lines + 8, "[reason-missing] an exclusion needs its reason, in words")):
+        assert f"spec.yaml, line {line}: {message}" in err, (line, message, err)
+
+
+def test_a_run_fails_on_a_printed_number_it_does_not_cover_and_keeps_the_last_good_run(good_copy, capsys, tmp_path):
+    from conftest import latest_target
+
+    one_page_pdf(["Our 4 institutions", "and 12 new partners"], good_copy / "report.pdf")
+    spec_file = good_copy / "projects" / PROJECT / "spec.yaml"
+    spec_file.write_text(spec_file.read_text(encoding="utf-8") + "\nreport: {file: report.pdf, pages: 1}\n",
+                         encoding="utf-8")
+    before = latest_target(good_copy)
+    assert main(["--root", str(good_copy), "run", PROJECT]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("coverage failed: 1 problem in report.pdf")
+    assert "report.pdf: [not-covered] page 1, line 2: '12' is printed there but is not a figure, the " \
+           "spec's own words or excluded (Our 4 institutions and 12 new partners); add the figure" in err
+    assert latest_target(good_copy) == before
+    log = (good_copy / "outputs" / PROJECT / "provenance.jsonl").read_text(encoding="utf-8").splitlines()
+    assert json.loads(log[-1])["status"] == "failed" and json.loads(log[-1])["failed_step"] == "coverage"
+
+
+def test_each_figure_removed_in_turn_leaves_exactly_its_number_uncovered(good_root):
+    from infopipe.spec.model import load_spec
+
+    folder = good_root / "outputs" / PROJECT / "latest"
+    spec = load_spec(good_root / "projects" / PROJECT / "spec.yaml")
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
+    pages = read_pages(folder / "page.pdf", [1])
+    assert check_coverage(spec, figures, pages, {"file": "page.pdf"})["ok"]
+    for gone in (f for f in spec.figures if f.panel):
+        kept = spec.model_copy(update={"figures": tuple(f for f in spec.figures if f is not gone)})
+        result = check_coverage(kept, [f for f in figures if f["id"] != gone.id], pages, {"file": "page.pdf"})
+        printed = next(f["printed"] for f in figures if f["id"] == gone.id)
+        assert [i["text"] for i in result["not_covered"]] == [printed], gone.id

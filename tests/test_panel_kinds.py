@@ -35,15 +35,31 @@ def spec_after(root: Path, project: str, old: str, new: str):
     return load_spec(path)
 
 
-@pytest.mark.parametrize("name", list(kinds.KINDS))
+@pytest.mark.parametrize("name", [k for k, v in kinds.KINDS.items() if v.drawn_by == "template"])
 def test_every_kind_has_a_drawing_and_its_sample_draws(name):
     kind = kinds.KINDS[name]
-    assert name in (layout.BUILDERS if kind.drawn_by == "template" else layout.BATCH_DRAWERS)
+    assert name in layout.BUILDERS
     sample = kind.sample()
     assert sample.kind == name and sample.alt
     root = etree.fromstring(render_panel_svg(sample, Theme(), Layout()).encode("utf-8"))
     assert root.find(f"{SVG}desc").text == sample.alt
     assert f"panel-{name}" in root.find(f"{SVG}g").get("class").split()
+
+
+def test_every_batch_kind_has_a_drawer_and_its_samples_draw_in_one_page():
+    """Kinds drawn in a batch (the plotly charts: one browser per call) draw their samples together."""
+    names = [k for k, v in kinds.KINDS.items() if v.drawn_by != "template"]
+    if not names:
+        pytest.skip("no kind is drawn in a batch")
+    assert all(name in layout.BATCH_DRAWERS for name in names)
+    samples = tuple(kinds.KINDS[name].sample() for name in names)
+    assert all(s.kind == n and s.alt for s, n in zip(samples, names))
+    root = etree.fromstring(render_page_svg(Page("t", "", "", samples, Theme(), Layout(columns=2))).encode("utf-8"))
+    for sample in samples:
+        group = root.find(f".//{SVG}g[@id='panel-{sample.id}']")
+        assert group.find(f"{SVG}desc").text == sample.alt
+        assert f"panel-{sample.kind}" in group.get("class").split()
+        assert group.find(f".//{SVG}g[@id='panel-{sample.id}--body']") is not None
 
 
 def test_kind_is_inferred_as_before_and_can_be_written(project_root):
@@ -88,7 +104,7 @@ def test_a_kind_drawn_in_one_batch_is_wrapped_in_the_panel_frame(monkeypatch):
     assert calls == [["a", "b"]]
     widths = [r.get("width") for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
     assert widths == ["10", "20"]
-    body = root.find(f".//{SVG}g[@id='panel-b.body']")
+    body = root.find(f".//{SVG}g[@id='panel-b--body']")
     assert body is not None and body.getparent().get("id") == "panel-b"
 
 

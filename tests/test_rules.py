@@ -211,3 +211,27 @@ def test_rules_match_a_naive_recount_and_lineage_reproduces_the_value(rows, rule
     lineage = frame[frame["id"].isin(set(result.record_ids))]
     assert len(lineage) == len(result.record_ids)
     assert recount(rule, lineage) == pytest.approx(result.value)
+
+
+def test_a_rule_types_own_parameters_are_declared_in_its_entry(project_root, monkeypatch):
+    """`part` belongs to the rule types whose entry names it: a new one takes it with no other edit."""
+    import dataclasses
+
+    from infopipe.concepts import rules
+    from infopipe.errors import InfopipeError
+    from infopipe.spec.model import load_spec
+
+    ratio = dataclasses.replace(rules.RULES["share"], name="ratio", needs={"part": "the rows counted above the line"})
+    monkeypatch.setitem(rules.RULES, "ratio", ratio)
+    spec = project_root / "projects" / "jam-and-justice" / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("rule: {type: count_rows, dataset: institutions}",
+                                 "rule: {type: ratio, dataset: institutions}")
+                    .replace("rule: {type: count_rows, dataset: collectives}",
+                             "rule: {type: count_rows, dataset: collectives, part: [{column: name, equals: x}]}"),
+                    encoding="utf-8")
+    with pytest.raises(InfopipeError) as caught:
+        load_spec(spec)
+    assert [(p.check, p.message) for p in caught.value.problems] == [
+        ("required", "rule of figure 'institutions': ratio needs 'part', the rows counted above the line"),
+        ("spec-shape", "rule of figure 'action_research_collective': 'part' belongs to share and ratio rules")]

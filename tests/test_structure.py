@@ -23,7 +23,7 @@ LAYERS = (
     ("concepts", ("infopipe.concepts",)),
     ("spec", ("infopipe.spec",)),
     ("data", ("infopipe.data",)),
-    ("compute", ("infopipe.compute", "infopipe.coverage")),
+    ("compute", ("infopipe.compute", "infopipe.marks", "infopipe.coverage")),
     ("present", ("infopipe.present",)),
     ("run", ("infopipe.run",)),
     ("commands", ("infopipe.review", "infopipe.cli")),

@@ -47,11 +47,15 @@ class FigureResult:
     record_ids: pd.Series = field(default=None, compare=False, repr=False)
     records: pd.DataFrame = field(default=None, compare=False, repr=False)  # the fields the rule used
     line: int = 0
+    mark: dict | None = None  # a chart's mark: key, label, series, partial, code (see marks.py)
+    chart_notes: tuple = ()  # a chart: what its marks leave out or count apart
 
     @classmethod
     def from_dict(cls, data: dict) -> "FigureResult":
         names = {f.name for f in fields(cls)} - {"record_ids", "records"}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        out = {k: v for k, v in data.items() if k in names}
+        out["chart_notes"] = tuple(out.get("chart_notes", ()))
+        return cls(**out)
 
     @property
     def matches(self) -> bool:
@@ -63,6 +67,10 @@ class FigureResult:
             "id", "label", "value", "printed", "published", "matches", "claim_kind", "claim_meaning",
             "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
+        if self.mark is not None:
+            out["mark"] = self.mark
+        if self.chart_notes:
+            out["chart_notes"] = list(self.chart_notes)
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
         out["value"] = meaningful(self.value)  # what people read; the exact float is kept beside it
         if out["value"] != self.value:
@@ -100,7 +108,8 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
         printed_holds=_printed_holds(printed, result.value, decl.tolerance),
-        accepted_difference=decl.accepted_difference, note=decl.note if fig.parent is None else None,
+        accepted_difference=decl.accepted_difference if fig.parent is None else None,  # the figure's reason
+        note=decl.note if fig.parent is None else None,
         panel=decl.panel and fig.parent is None, kind=fig.kind,
         dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(),
         explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
@@ -112,14 +121,27 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
 
 
 def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
-    """A figure's result, then one result per breakdown part."""
-    return [_result(one, tables, source) for one in (fig, *fig.parts)]
+    """A figure's result, then one result per breakdown part or chart mark."""
+    out = [_result(one, tables, source) for one in (fig, *fig.parts)]
+    if fig.decl.chart is not None:
+        from infopipe.marks import compute_chart
+
+        marks, notes = compute_chart(fig, tables, out[0], source)
+        out = [replace(out[0], chart_notes=tuple(notes)), *(FigureResult(
+            **{k: v for k, v in m.items() if k != "checked"},
+            printed_holds=_printed_holds(m["printed"], m["checked"], fig.decl.tolerance) if m["published"] else None)
+            for m in marks)]
+    return out
 
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
     frames = {n: t.frame for n, t in tables.items()}
     results = [r for fig in compile_spec(spec).figures for r in compute_figure(fig, frames, str(spec.path))]
+    if any(f.chart is not None for f in spec.figures):
+        from infopipe.marks import check_unique_ids
+
+        check_unique_ids(results, str(spec.path))
     return fill_notes(results)
 
 

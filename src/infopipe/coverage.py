@@ -22,6 +22,7 @@ from typing import Iterable
 from infopipe.concepts.claims import DEFAULT_TOLERANCE, Claim
 from infopipe.concepts.phrases import STOPWORDS, Phrase, content_words, find_phrases, read_phrase
 from infopipe.data.published import PageText
+from infopipe.errors import Problem
 from infopipe.spec.model import FIGURE_REF, Exclusion, Spec
 
 AROUND = 45  # characters of context shown on each side of a number
@@ -48,8 +49,8 @@ def statements(spec: Spec, figures: Iterable[dict]) -> list[Statement]:
     out = []
     for f in figures:
         tolerance = _tolerance(spec, f)
-        claims = tuple(c for c in (read_phrase(t, tolerance) for t in {f.get("published"), f.get("printed")} - {None})
-                       if c is not None)
+        texts = dict.fromkeys(t for t in (f.get("published"), f.get("printed")) if t is not None)
+        claims = tuple(c for c in (read_phrase(t, tolerance) for t in texts) if c is not None)
         if claims:
             out.append(Statement(f"figure '{f['id']}'", claims, tolerance, f["id"],
                                  frozenset(words.get(f["id"], set()) | set(content_words(f.get("label") or ""))),
@@ -99,22 +100,26 @@ def _same(phrase: Phrase, claim: Claim, tolerance: float) -> Claim | None:
     return None
 
 
-def cover(phrase: Phrase, said: list[Statement]) -> tuple[Statement, bool] | None:
-    """The statement a printed number is, and whether it holds; None when the spec does not say it."""
-    best, best_score, holds = None, 0, False
+def cover(phrase: Phrase, said: list[Statement]) -> tuple[Statement, bool, tuple[str, ...]] | None:
+    """The statement a printed number is, whether it holds, and the other figures that say it as
+    well (a breakdown's part and a sentence printing the same "6 workshops"); None when the spec
+    does not say it."""
+    best, best_score, holds, also = None, 0, False, []
     for st in (s for s in said if s.figure):
         read = next((r for r in (_same(phrase, c, st.tolerance) for c in st.claims) if r), None)
         if read is None:
             continue
         score = 2 * len(st.words.intersection(phrase.after)) + len(st.words.intersection(phrase.before))
         if score > best_score:
-            best, best_score = st, score
+            best, best_score, also = st, score, []
             holds = isinstance(st.value, (int, float)) and read.holds(st.value)
+        elif score == best_score and best is not None and read.holds(st.value) == holds:
+            also.append(st.figure)
     if best is not None:
-        return best, holds
+        return best, holds, tuple(also)
     for st in (s for s in said if not s.figure):
         if any(_same(phrase, c, st.tolerance) for c in st.claims) and _neighbours_agree(phrase, st):
-            return st, True
+            return st, True, ()
     return None
 
 
@@ -178,11 +183,12 @@ def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], repor
                     "context": _context(page.text, phrase.start, phrase.end)}
             match = cover(phrase, said)
             if match is not None:
-                st, holds = match
-                item["by"] = st.by
+                st, holds, also = match
+                item["by"] = st.by + "".join(f", figure '{f}'" for f in also)
                 if st.figure:
-                    found.add(st.figure)
+                    found.update((st.figure, *also))
                     item.update(figure=st.figure, value=st.value, holds=holds,
+                                **({"also": list(also)} if also else {}),
                                 **({"accepted_difference": st.accepted_difference} if st.accepted_difference else {}))
                 result["covered" if holds else "not_holding"].append(item)
                 continue
@@ -197,6 +203,14 @@ def check_coverage(spec: Spec, figures: list[dict], pages: list[PageText], repor
     result["figures_not_found"] = [s.figure for s in said if s.figure in published - found]
     result["ok"] = not result["not_covered"]
     return result
+
+
+def uncovered_problems(result: dict) -> list[Problem]:
+    """One problem per number printed but neither covered nor excluded, located on its page."""
+    return [Problem(result["file"], "not-covered", f"page {i['page']}, line {i['line']}: {i['text']!r} is "
+                    "printed there but is not a figure, the spec's own words or excluded (" + i["context"]
+                    + "); add the figure, or exclude it under report.exclude with the reason")
+            for i in result["not_covered"]]
 
 
 def coverage_text(result: dict) -> str:
@@ -227,9 +241,10 @@ def coverage_text(result: dict) -> str:
         lines.append(f"  note: the exclusion {unused!r} matched nothing on these pages")
     if result["figures_not_found"]:
         lines.append("  note: not printed on these pages: " + ", ".join(result["figures_not_found"]))
+    count = len(result["not_covered"])
     lines.append("OK: every printed number is covered or excluded" if result["ok"] else
-                 f"FAILED: {len(result['not_covered'])} printed numbers are not covered: add the figure "
-                 "to the spec, or exclude them under report.exclude with the reason")
+                 f"FAILED: {count} printed number{'s are' if count != 1 else ' is'} not covered: add the "
+                 "figure to the spec, or exclude it under report.exclude with the reason")
     return "\n".join(lines)
 
 
@@ -268,19 +283,18 @@ def draft_figures(pages: list[PageText]) -> str:
     return "\n".join(out) + "\n"
 
 
-# Where a label stops: a clause ends, a list item or a line starting with a number (the next
-# statement) begins; a line that wraps goes on.
-CLAUSE = re.compile(r"[.;:()•]|\s[–-]\s|\n(?=[–•-]|[£$€]?\d)")
+# Where a label stops: a clause ends, a list item or the next number begins; a line that wraps goes on.
+CLAUSE = re.compile(r"[.,;:()•]|\s[–-]\s|\n(?=[–•-])|(?<!\w)[£$€]?\d")
 WORD = re.compile(r"(?<![\w£$€])[^\W\d_][\w'’/-]*")
 
 
 def _label_after(text: str, end: int) -> str:
-    """The words printed right after a number, up to the end of its clause (five at most)."""
-    return " ".join(WORD.findall(CLAUSE.split(text[end:end + 120])[0])[:5])
+    """The words printed right after a number, up to the end of its clause (six at most)."""
+    return " ".join(WORD.findall(CLAUSE.split(text[end:end + 120])[0])[:6])
 
 
 def _label_before(text: str, start: int) -> str:
-    return " ".join(WORD.findall(CLAUSE.split(text[max(0, start - 120):start])[-1])[-5:])
+    return " ".join(WORD.findall(CLAUSE.split(text[max(0, start - 120):start])[-1])[-6:])
 
 
 def _unique_id(words: str, taken: set[str]) -> str:

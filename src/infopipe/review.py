@@ -139,10 +139,14 @@ def lineage_frame(folder: Path, figure: dict) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def figure_rule(spec, figure_id: str):
-    """The rule a figure (or a breakdown part) was counted by, compiled."""
+def figure_rule(spec, figure_id: str, entry: dict | None = None):
+    """The rule a figure (a breakdown part, a chart's mark) was counted by, compiled."""
     from infopipe.spec.compile import compile_spec
 
+    if entry and entry.get("mark") and entry.get("parent"):
+        from infopipe.marks import mark_rule
+
+        return mark_rule(spec, compile_spec(spec).figure(entry["parent"]), entry["mark"]["filters"])
     return compile_spec(spec).figure(figure_id).rule
 
 
@@ -155,8 +159,16 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
     if figure is None:
         raise InfopipeError("explain", [Problem(figure_id, "unknown-figure", "no such figure; known: "
                             + ", ".join(f["id"] for f in record["figures"]))])
-    rule = figure_rule(load_spec(folder / "spec.yaml"), figure_id)
+    spec = load_spec(folder / "spec.yaml")
+    rule = figure_rule(spec, figure_id, figure)
     frame = lineage_frame(folder, figure)
+    counted = recount(rule, frame)
+    share = None
+    if (figure.get("mark") or {}).get("share") is not None:  # a share's percent, from the chart's records
+        from infopipe.marks import recount_share
+
+        whole = next(f for f in record["figures"] if f["id"] == figure["parent"])
+        share = recount_share(rule, frame, figure_rule(spec, whole["id"]), lineage_frame(folder, whole))
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
     read = set(rule.reads)
     judged = verdict(figure)
@@ -171,7 +183,8 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         "accepted_difference": figure.get("accepted_difference"),
         "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
         "explanation": figure["explanation"], "record_count": len(frame),
-        "recount": plain_value(recount(rule, frame)), "offset": offset, "limit": limit,
+        "recount": plain_value(counted), "share_recount": share, "share": (figure.get("mark") or {}).get("share"),
+        "offset": offset, "limit": limit,
         "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
         "input": figure["input"], "lineage": figure["lineage"],
         "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]
@@ -184,7 +197,7 @@ WIDEST = 60  # a records column wider than this is cut, except the source, which
 
 def explain_text(info: dict) -> str:
     claim = (f"the report printed {info['published']!r}" + (f", {info['claim_meaning']}" if info.get("claim_meaning") else "")
-             if info.get("published") is not None else "the report printed no claim for it")
+             if info.get("published") is not None else "the report did not print this value")
     lines = [
         f"{info['figure']}: {info['statement']}   (run {info['run_id']})",
         f"  printed {info['printed']!r}; value {info['value_shown']}; {claim}",
@@ -195,7 +208,9 @@ def explain_text(info: dict) -> str:
         f"  rule: {info['rule_in_words']}",
         f"        {json.dumps(info['rule'], ensure_ascii=False)}",
         f"  counting decision: {info['explanation']}",
-        f"  recount from all {info['record_count']} records: {shown(info['recount'])}",
+        f"  recount from all {info['record_count']} records: {shown(info['recount'])}"
+        + (f" ({info['share_recount']:.4g}% of the chart's whole; recorded {info['share']:.4g}%)"
+           if info.get("share") is not None else ""),
         f"  records {info['offset'] + 1}-{info['offset'] + len(info['records'])} of {info['record_count']}"
         f" (--offset, --limit):",
     ]

@@ -43,6 +43,34 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """One bar, point, slice or country of a chart: its key, words, value and printed text."""
+
+    key: str  # "2019", "FR", "school"
+    label: str  # "2019", "France", "school" (the axis or legend words)
+    value: float
+    printed: str  # the data label, already formatted ("1,204", "45%")
+    series: str | None = None
+    partial: bool = False  # a period not yet over, drawn distinctly
+    code: str | None = None  # map: ISO 3166 alpha-3
+    apart: bool = False  # map: records whose code is not a country, counted apart
+    share: float | None = None  # share: the percent of the whole
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What a chart panel draws (plotly, exported by kaleido); the options come from the spec."""
+
+    kind: str  # "bar" | "share" | "line" | "map"
+    marks: tuple[Mark, ...]
+    mode: str = "grouped"
+    orientation: str = "auto"
+    style: str = "donut"
+    value_title: str = ""
+    labels: bool = True
+
+
+@dataclass(frozen=True)
 class Panel:
     id: str  # figure id; letters, digits, _ and - only; used in file names and SVG ids
     kind: str  # a key of KINDS
@@ -56,6 +84,7 @@ class Panel:
     alt: str = ""  # alt text: "15 recruits & their networks, selected from 50 applicants"
     icon: str = ""  # SVG path data in a 100x100 box (y down), "" for none
     color: str = "#b6244f"  # accent colour (from the theme palette)
+    chart: Chart | None = None  # chart kinds: the marks and options plotly draws
 
     def sentence_text(self) -> str:
         return "".join(s.text for s in self.segments)
@@ -143,11 +172,66 @@ def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:
     return [] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())]
 
 
+def _chart_body(fig, figures: Figures) -> dict:
+    """A chart panel: its marks (each a figure), its notes, and alt text that lists every mark."""
+    chart, whole = fig.chart, figures.by_id[fig.id]
+    drawn = tuple(Mark(key=m.mark["key"], label=m.mark["label"], value=float(m.value), printed=m.printed,
+                       series=m.mark.get("series"), partial=bool(m.mark.get("partial")), code=m.mark.get("code"),
+                       apart=bool(m.mark.get("apart")), share=m.mark.get("share"))
+                  for m in figures.parts_of(fig.id))
+    notes = [f"* {chart.partial_last}" if chart.partial_last and any(m.partial for m in drawn) else ""]
+    if chart.kind == "map" and len(drawn) <= 8:  # a few countries: their values in words too, as reports list them
+        notes.insert(0, "; ".join(f"{m.label} {m.printed}" for m in drawn if not m.apart) + ".")
+    notes += [f"{m.label}: {m.printed} (not on the map)" for m in drawn if m.apart and chart.kind == "map"]
+    notes += [n for n in whole.chart_notes if n.startswith("not countries, left out")]
+    notes += [whole.note or ""]
+    listed = [f"{m.label}{' ' + m.series if m.series else ''}{' (partial)' if m.partial else ''} {m.printed}"
+              for m in drawn]
+    alt = f"{fig.label}: " + "; ".join(listed[:40]) + (f"; and {len(listed) - 40} more" if len(listed) > 40 else "")
+    return {"headline": "", "note": " ".join(n for n in notes if n), "alt": alt,
+            "chart": Chart(kind=chart.kind, marks=drawn, mode=chart.mode, orientation=chart.orientation,
+                           style=chart.style, value_title=chart.value_title, labels=chart.labels)}
+
+
+def _needs_chart(kind: str) -> Callable[[Any], list[tuple[str, str, tuple]]]:
+    def check(fig) -> list[tuple[str, str, tuple]]:
+        if fig.chart is None:
+            return [("required", f"figure '{fig.id}' is a {kind} chart: it needs a 'chart' block", ())]
+        if fig.chart.kind != kind:
+            return [("spec-shape", f"figure '{fig.id}' says kind {kind} but its chart says kind {fig.chart.kind}",
+                     ("kind",))]
+        return []
+    return check
+
+
+def _chart_kind(kind: str, words: str, sample_marks: tuple[Mark, ...]) -> "PanelKind":
+    """A chart kind: drawn by plotly in Chromium (kaleido, one batch per run), wrapped in our panel."""
+    return PanelKind(
+        kind, words, ("chart", "label", "note"),
+        lambda d: isinstance(d.get("chart"), dict) and d["chart"].get("kind") == kind, _chart_body,
+        check=_needs_chart(kind), drawn_by="plotly+kaleido",
+        sample=lambda: Panel(id=f"sample_{kind}", kind=kind, headline="", label=f"A {kind} chart",
+                             alt=f"A {kind} chart", chart=Chart(kind, sample_marks)))
+
+
 def _has_ref(text) -> bool:
     return isinstance(text, str) and FIGURE_REF.search(text) is not None
 
 
+_YEARS = (Mark("2022", "2022", 120, "120"), Mark("2023", "2023", 180, "180"),
+          Mark("2024", "2024", 90, "90", partial=True))
+
 KINDS: dict[str, PanelKind] = {k.name: k for k in (
+    _chart_kind("bar", "bars over categories or time buckets (`chart: {kind: bar, by, series, mode}`), each a "
+                "figure", _YEARS),
+    _chart_kind("share", "a donut or 100% bar of a few parts (`chart: {kind: share, by}`), each part a figure "
+                "with its percent", (Mark("a", "adults", 60, "60%", share=60.0), Mark("b", "children", 40, "40%",
+                                                                                   share=40.0))),
+    _chart_kind("line", "one or more lines over time buckets (`chart: {kind: line, by: {column, every}}`), each "
+                "point a figure", _YEARS),
+    _chart_kind("map", "a choropleth of countries from ISO 3166 codes (`chart: {kind: map, by, countries}`), "
+                "each country a figure", (Mark("FR", "France", 12, "12", code="FRA"),
+                                          Mark("KE", "Kenya", 7, "7", code="KEN"))),
     PanelKind("breakdown", "one bar per part, each part a figure with its own claim; the total when "
               "`show_total`", ("breakdown", "label", "note"), lambda d: bool(d.get("breakdown")),
               _breakdown_body, check=_needs_breakdown,

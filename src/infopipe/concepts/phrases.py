@@ -1,10 +1,11 @@
 """Number phrases in running text: every place a page prints a number, read by the claim reader.
 
-A page is prose with numbers in it, not a claim. `find_phrases` finds each number the claim reader
-knows (digits, money, percentages, number words: `claims.AMOUNT`; word scales: `claims.WORD_SCALES`)
-and grows it into the longest stretch of nearby words that `claims.parse_claim` reads as one claim
-("over 2000", "between 20 and 30", "50+", "nearly £3 million"). The reading stays in claims.py, so
-whatever the claim reader learns, the finder finds. Each phrase keeps the words around it: the
+A page is prose with numbers in it, not a claim. `find_phrases` asks the claim reader
+(`claims.parse_claim`) about every number and every word or pair of words on the page (each
+distinct one once): what it reads is a number ("38", "eight", "a dozen", "dozens"). Each is then
+grown into the longest stretch of nearby words that reads as a claim of its own ("over 2000",
+"between 20 and 30", "50+", "nearly £3 million"). The finder holds no vocabulary: whatever the
+claim reader learns (hedges, number words, languages), the finder finds. Each phrase keeps the words around it: the
 content words of its clause on each side (for matching it to a figure's label or sentence) and its
 nearest neighbours (for matching it to the spec's own words). Written by hand: no library reads
 claims; the tokens are plain regular expressions.
@@ -15,13 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from infopipe.concepts.claims import AMOUNT, DEFAULT_TOLERANCE, WORD_SCALES, Claim, ClaimError, parse_claim
+import functools
+
+from infopipe.concepts.claims import DEFAULT_TOLERANCE, Claim, ClaimError, parse_claim
 
 REACH = 4  # tokens a phrase may grow on each side ("no fewer than 10", "between 20 and 30")
 WINDOW = 3  # content words kept on each side of a phrase
 TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|\S")  # a number (4.1, 2,000), a word, or one mark
-_SEEDS = re.compile(AMOUNT.pattern + "|(?P<scale>" + "|".join(
-    sorted(map(re.escape, WORD_SCALES), key=len, reverse=True)) + ")", re.IGNORECASE)
 CLAUSE_ENDS = {".", "!", "?", ";", "•", "·", "▪", "●"}
 STOPWORDS = frozenset("""a an and the of to in on for from with by at as or per is are was were be been
 being this that these those it its our we us their they them each also which who has have had not
@@ -60,11 +61,8 @@ def find_phrases(text: str) -> list[Phrase]:
     depth = _paren_depths(tokens)
     phrases: list[Phrase] = []
     taken = 0  # text before this offset already belongs to a phrase
-    for seed in _SEEDS.finditer(text):
-        found = seed.group()
-        start = seed.start() + len(found) - len(found.lstrip())
-        end = seed.start() + len(found.rstrip())
-        if start < taken or not _stands_alone(text, start, end):
+    for start, end in _seeds(text, tokens):
+        if start < taken:
             continue
         best = _longest_claim(text, tokens, start, end, taken)
         if best is None:
@@ -78,6 +76,32 @@ def find_phrases(text: str) -> list[Phrase]:
             left=_neighbour(tokens, first, -1), right=_neighbour(tokens, last, +1)))
         taken = end
     return phrases
+
+
+def _seeds(text: str, tokens: list["Token"]):
+    """Where numbers are: every token with a digit, and every word, or pair of words, that the
+    claim reader reads as a number on its own ("eight", "dozens", "a dozen")."""
+    for i, tok in enumerate(tokens):
+        if any(ch.isdigit() for ch in tok.text):
+            if not (tok.start and (text[tok.start - 1].isalnum() or text[tok.start - 1] == "_")):
+                yield tok.start, tok.end  # "1" of "£1m" too; "2" of "H2O" is no number
+        elif tok.text.isalpha():
+            if _a_number(tok.text):
+                yield tok.start, tok.end
+            elif i and tokens[i - 1].text.isalpha() and _a_number(text[tokens[i - 1].start:tok.end]):
+                yield tokens[i - 1].start, tok.end
+
+
+def _a_number(words: str) -> bool:
+    """Words that name a number by themselves: an exact number or a word scale, not a hedge glued
+    to a word ("someone" is not "some one")."""
+    claim = _reads(words.lower())
+    return claim is not None and claim.kind in ("exact", "scale")
+
+
+@functools.lru_cache(maxsize=100_000)
+def _reads(text: str) -> Claim | None:
+    return read_phrase(text)
 
 
 def read_phrase(text: str, tolerance: float = DEFAULT_TOLERANCE) -> Claim | None:
@@ -114,17 +138,30 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 
 def _longest_claim(text, tokens, start, end, taken):
     """The longest stretch around a seed, within REACH tokens each side, that reads as a claim of
-    its own: "over 2000" rather than "2000", but "45%" rather than "45% of" (the same claim)."""
+    its own: "over 2000" rather than "2000", but "45%" rather than "45% of", and "38" rather than
+    "38 person" (a longer stretch must mean something a shorter one did not, or only add marks
+    stuck to it)."""
     starts = [start] + [t.start for t in reversed(tokens) if t.end <= start and t.start >= taken][:REACH]
     ends = [end] + [t.end for t in tokens if t.start >= end][:REACH]
-    best = None
+    best, meanings = None, set()
     for s, e in sorted(((s, e) for s in starts for e in ends), key=lambda span: span[1] - span[0]):
         if not _stands_alone(text, s, e):
             continue
-        claim = read_phrase(text[s:e])
-        if claim is not None and (best is None or _meaning(claim) != _meaning(best[1])):
+        claim = _reads(text[s:e])
+        if claim is None:
+            continue
+        if _meaning(claim) not in meanings or _glued(text, best, s, e):
             best = ((s, e), claim)
+            meanings.add(_meaning(claim))
     return best
+
+
+def _glued(text: str, best, s: int, e: int) -> bool:
+    """The stretch only adds marks stuck to the best one ("45" -> "45%")."""
+    if best is None:
+        return False
+    (bs, be), _ = best
+    return s <= bs and be <= e and not any(ch.isspace() for ch in text[s:bs] + text[be:e])
 
 
 def _meaning(claim: Claim) -> tuple:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
@@ -183,6 +183,15 @@ class RuleType:
     aggregate: Callable[[pd.DataFrame, Any], Any]
     words: Callable[[Any], str]
     distinct: bool = False  # keeps one record per distinct value of the column
+    needs: dict[str, str] = field(default_factory=dict)  # its own parameters (rule keys) -> what each is for
+
+    def takes(self, key: str) -> bool:
+        return key in self.needs
+
+
+def taking(key: str) -> list[str]:
+    """The rule types that take a parameter of their own (`part`: share)."""
+    return [r.name for r in RULES.values() if r.takes(key)]
 
 
 RULES: dict[str, RuleType] = {r.name: r for r in (
@@ -202,7 +211,8 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
              lambda r: f"the median of {r.dataset}.{r.column}"),
     RuleType("share", None, _share,
              lambda r: f"the percentage of the rows of {r.dataset} where "
-                       + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part)),
+                       + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part),
+             needs={"part": "the filters that pick the share"}),
 )}
 
 

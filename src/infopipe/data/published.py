@@ -73,10 +73,15 @@ def read_pages(path: Path, pages: Sequence[int], shown: str | None = None) -> li
                 count = len(pdf.pages)
                 raise InfopipeError("coverage", [Problem(shown, "no-such-page", f"page {missing[0]} asked "
                                                          f"for, but the PDF has {count} page{'s' * (count != 1)}")])
-            return [_page_text(pdf.pages[n - 1], n) for n in pages]
+            read = [_page_text(pdf.pages[n - 1], n) for n in pages]
     except (PdfminerException, PDFSyntaxError, PSException, ValueError, TypeError, KeyError) as err:
         raise InfopipeError("coverage", [Problem(shown, "not-a-pdf", "cannot read it as a PDF "
                                                  f"({str(err)[:120] or type(err).__name__})")]) from None
+    blank = [p.number for p in read if not p.words]
+    if blank:  # nothing to check is not the same as nothing uncovered
+        raise InfopipeError("coverage", [Problem(shown, "no-text", f"page {blank[0]} has no text to read "
+                                                 "(a scanned image?): its numbers cannot be checked")])
+    return read
 
 
 def _page_text(page, number: int) -> PageText:

@@ -31,7 +31,8 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
     by_owner: dict[str, dict[str, str]] = {}
     for out in outputs:
         name = out.path.rsplit("/", 1)[-1]
-        fmt = "PNG 2x" if name.endswith("@2x.png") else name.rsplit(".", 1)[-1].upper()
+        fmt = ("PNG 2x" if name.endswith("@2x.png") else "Plot SVG" if name.endswith(".plot.svg")
+               else "Interactive HTML" if name.endswith(".html") else name.rsplit(".", 1)[-1].upper())
         by_owner.setdefault(out.owner, {})[fmt] = out.path
     items = []
     for panel in page.panels:
@@ -40,7 +41,7 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
             id=panel.id, kind=panel.kind, alt=panel.alt or panel_title(panel),
             image=files.get("PNG", ""), image_2x=files.get("PNG 2x", ""), width=page.layout.panel_width,
             height=page.layout.panel_height,
-            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x", "PDF") if f in files)))
+            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x", "PDF", "Interactive HTML") if f in files)))
     files = by_owner.get("page", {})
     whole = GalleryItem(id="page", kind="page", alt=f"{page.title}. {drawn.desc}".strip(),
                         image=files.get("PNG", ""), image_2x="", width=drawn.width, height=drawn.height,
@@ -54,7 +55,7 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
 def iframe_snippet(title: str, width: int, height: int) -> str:
     """The copy-paste HTML that puts embed.html in a web page: as wide as its column, the page's
     proportions kept (aspect-ratio), no border; the address is where embed.html is published."""
-    from markupsafe import escape
+    from html import escape
 
-    return (f'<iframe src="embed.html" title="{escape(title)}" loading="lazy" '
+    return (f'<iframe src="embed.html" title="{escape(title, quote=True)}" loading="lazy" '
             f'style="width:100%;aspect-ratio:{width}/{height};border:0"></iframe>')

@@ -102,8 +102,8 @@ class Group:
 
 @dataclass(frozen=True)
 class Embedded:
-    """A panel body drawn elsewhere (a batch drawer, such as plotly's export): its SVG markup,
-    placed in the panel's frame. The drawer is responsible for the markup being safe SVG."""
+    """A panel body drawn elsewhere (a batch drawer): its SVG markup, placed in the panel's frame.
+    The drawer is responsible for the markup being safe SVG."""
 
     id: str
     cls: str
@@ -282,7 +282,7 @@ def draws_in_batch(*kinds: str):
 def drawn_in_batches(panels, theme: Theme, lay: Layout) -> dict[str, str]:
     """The bodies of every panel whose kind is drawn by a batch drawer, one call per drawer."""
     out: dict[str, str] = {}
-    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if KINDS[p.kind].drawn_by != "template"):
+    for drawer in dict.fromkeys(BATCH_DRAWERS[p.kind] for p in panels if p.kind in BATCH_DRAWERS):
         out.update(drawer(tuple(p for p in panels if BATCH_DRAWERS.get(p.kind) is drawer), theme, lay))
     return out
 
@@ -459,7 +459,7 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     k = min(lay.panel_width, lay.panel_height) / BASE
     if KINDS[panel.kind].drawn_by != "template":
         markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
-        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+        content = (Embedded(sub_id(f"panel-{panel.id}", "body"), "body", 0, 0, markup),)
     else:
         stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
         content = tuple(_shift(i, top) for i in stack.items)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from infopipe.concepts.panels import PANEL_ID, Panel, Part, Segment  # noqa: F401  (declared with the kinds)
+from infopipe.concepts.panels import PANEL_ID, Chart, Mark, Panel, Part, Segment  # noqa: F401  (declared with the kinds)
 from infopipe.spec.model import Layout, Theme  # noqa: F401  (the spec's own models: one declaration of each)
 
 @dataclass(frozen=True)

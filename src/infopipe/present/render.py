@@ -27,7 +27,7 @@ import jinja2
 from infopipe import __version__
 from infopipe import files
 from infopipe.errors import InfopipeError, Problem
-from infopipe.present import pool
+from infopipe.present import chart_export, chart_panels, pool  # noqa: F401  (chart_panels registers the chart kinds' drawer)
 from infopipe.present.layout import DrawnPage, DrawnPanel, layout_page, layout_panel
 from infopipe.present.panels import Layout, Page, Panel, Theme
 from infopipe.present.gallery import render_gallery
@@ -140,6 +140,8 @@ def renderer_version(renderer: str, fonts_id: str) -> str:
         return f"infopipe {__version__}; Jinja2 {jinja2.__version__}"
     if renderer == RESVG:
         return f"resvg-py {metadata.version('resvg-py')}; fonts {fonts_id}"
+    if renderer in (chart_export.PLOTLY_HTML, chart_export.COPY):
+        return f"plotly {metadata.version('plotly')} (plotly.js {chart_export.plotlyjs_version()})"
     return (f"cairosvg {metadata.version('cairosvg')}; cairocffi {metadata.version('cairocffi')}; "
             f"cairo {cairo_version()}; pikepdf {metadata.version('pikepdf')}; fonts {fonts_id}")
 
@@ -202,23 +204,56 @@ def panel_stem(index: int, panel: Panel) -> str:
     return f"panels/{index + 1:02d}-{panel.id}"
 
 
-def plan_outputs(page: Page, folder: Path) -> list[Output]:
-    """Every file of the page, in a fixed order, each with its content key; nothing is written.
+def chart_outputs(page: Page, plotted: dict, theme: Theme) -> list[Output]:
+    """Each chart's plot as kaleido drew it (.plot.svg, keyed by its chart key, renderer
+    plotly+kaleido) and its interactive HTML; plotly.js (and the world map) beside them."""
+    if not plotted:
+        return []
+    fonts_id = fonts_for(theme.first_family()).identity()
+    version = chart_export.renderer_version(fonts_id)
+    outputs = []
+    for index, panel in enumerate(page.panels):
+        if panel.id in plotted:
+            plot, stem = plotted[panel.id], panel_stem(index, panel)
+            outputs.append(Output(f"{stem}.plot.svg", panel.id, chart_export.KALEIDO, plot.key, plot.svg,
+                                  version=version, family=theme.font_family))
+            figure = json.dumps(plot.figure, sort_keys=True, ensure_ascii=False)
+            outputs.append(_output(f"{stem}.html", panel.id, chart_export.PLOTLY_HTML, figure, theme))
+    outputs.append(_output("panels/plotly.min.js", "page", chart_export.COPY, "plotly.min.js "
+                           + chart_export.plotlyjs_version(), theme))
+    if any(p.chart is not None and p.chart.kind == "map" for p in page.panels):
+        outputs.append(_output(f"panels/topojson/{chart_export.TOPOJSON_FILE}", "page", chart_export.COPY,
+                               f"topojson {chart_export.TOPOJSON_SHA256}", theme))
+    return outputs
 
-    Panels: panels/NN-<id>.svg, .png, @2x.png, .pdf; then page.svg, page.png, page.pdf, alt-text.json,
-    the web embed embed.html and the gallery index.html. SVG, JSON and HTML text is made here (it is what the keys hash).
+
+def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
+                 reuse_keys: dict | None = None) -> list[Output]:
+    """Every file of the page, in a fixed order, each with its content key; nothing is written
+    (except that changed charts are drawn by kaleido here: a panel's SVG holds its plot).
+
+    Panels: panels/NN-<id>.svg, .png, @2x.png, .pdf (charts also .plot.svg and .html); then page.svg,
+    page.png, page.pdf, alt-text.json, the web embed embed.html and the gallery index.html. SVG, JSON and HTML text is made
+    here (it is what the keys hash).
     """
 
     theme = page.theme
-    drawn = layout_page(page)
+    earlier = {key: inside(reuse_from, path) for path, key in (reuse_keys or {}).items()
+               if reuse_from is not None and path.endswith(".plot.svg")}
+    with chart_panels.session(earlier) as plotted:  # charts whose key is new are drawn, in one batch
+        drawn = layout_page(page)
+    charts = chart_outputs(page, plotted, theme)
     outputs: list[Output] = []
     for index, (panel, (_, _, drawn_panel)) in enumerate(zip(page.panels, drawn.panels)):
         stem = panel_stem(index, panel)
         svg = svg_from_drawn(drawn_panel, page.theme)
+        outputs += [o for o in charts if o.owner == panel.id and o.renderer == chart_export.KALEIDO]
         outputs += [_output(f"{stem}.svg", panel.id, TEMPLATE, svg, theme),
                     _output(f"{stem}.png", panel.id, RESVG, svg, theme),
                     _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2),
                     _output(f"{stem}.pdf", panel.id, CAIROSVG, svg, theme, title=drawn_panel.title)]
+        outputs += [o for o in charts if o.owner == panel.id and o.renderer != chart_export.KALEIDO]
+    outputs += [o for o in charts if o.owner == "page"]
     page_svg = svg_from_drawn_page(drawn, page.theme)
     paper = paper_for(drawn, page.layout.print_size)
     print_svg = page_svg if paper is None else svg_from_drawn_page(drawn, page.theme, paper)
@@ -238,8 +273,12 @@ def plan_outputs(page: Page, folder: Path) -> list[Output]:
 def make_bytes(out: Output) -> bytes:
     """Draw one output from its source."""
     fonts = fonts_for(Theme(font_family=out.family).first_family())
-    if out.renderer == TEMPLATE:
+    if out.renderer in (TEMPLATE, chart_export.KALEIDO):
         return out.source.encode("utf-8")
+    if out.renderer == chart_export.PLOTLY_HTML:
+        return chart_export.interactive_html(json.loads(out.source), "chart-" + out.owner).encode("utf-8")
+    if out.renderer == chart_export.COPY:
+        return chart_export.copied_bytes(out.source.split(" ")[0])
     if out.renderer == RESVG:
         return png_from_svg(out.source, fonts, out.zoom)
     if out.renderer == CAIROSVG:
@@ -276,7 +315,7 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
         if source is not None:
             files.reuse_file(source, target)
             reused.append(out.path)
-        elif out.renderer == TEMPLATE:
+        elif out.renderer in (TEMPLATE, chart_export.KALEIDO, chart_export.COPY):  # text as it is, no drawing
             target.write_bytes(make_bytes(out))
         else:
             rasters.append(out)
@@ -308,8 +347,10 @@ def render_page(page: Page, folder: Path, **reuse) -> tuple[list[Output], Writte
     return outputs, write_outputs(outputs, folder, **reuse)
 
 
-def renderers_fingerprint(font_family: str) -> list[str]:
+def renderers_fingerprint(font_family: str, charts: bool = False) -> list[str]:
     """Every renderer's version with the font files it would draw with: part of a run's key, so a
-    new font package or renderer makes the next run draw again."""
+    new font package or renderer makes the next run draw again (for a page with charts, also
+    plotly, kaleido and Chromium)."""
     fonts = font_identity(Theme(font_family=font_family).first_family())
-    return [renderer_version(r, fonts) for r in (TEMPLATE, RESVG, CAIROSVG)]
+    found = [renderer_version(r, fonts) for r in (TEMPLATE, RESVG, CAIROSVG)]
+    return found + ([json.dumps(chart_export.chart_versions(fonts), sort_keys=True)] if charts else [])

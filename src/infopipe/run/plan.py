@@ -128,7 +128,8 @@ def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) 
     the spec names one), all of infopipe's code, the versions and the renderers with their fonts."""
     from infopipe.present.render import renderers_fingerprint
 
-    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family),
+    charts = any(f.chart is not None for f in spec.figures)  # then also plotly, kaleido and Chromium
+    return content_key(spec.sha256, raw, all_versions(), renderers_fingerprint(spec.theme.font_family, charts),
                        *([report["sha256"]] if report else []))
 
 
@@ -188,6 +189,8 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_b
     for fig in compile_spec(spec).figures:
         key = figure_key(spec, fig.id, keys)
         ids = (fig.id, *(p.id for p in fig.parts))
+        if fig.decl.chart is not None:  # a chart's marks are found in the data: those it had
+            ids += tuple(i for i, e in old.items() if e.get("parent") == fig.id)
         whole = all(old.get(i, {}).get("key") == key and (previous / old[i]["lineage"]["path"]).is_file() for i in ids)
         why = ("never computed" if fig.id not in old else
                "up to date" if old[fig.id].get("key") == key and whole else

@@ -139,6 +139,7 @@ def compute(state: RunState) -> dict:
     claim is checked."""
     from infopipe.compute import FigureResult, check_claims, compute_figure, filled, statements
     from infopipe.data.validate import describe_checks
+    from infopipe.marks import check_unique_ids
 
     spec, plan, folder, previous = load_spec(state.paths.spec_file), state.plan, state.staging, state.previous
     datasets = state.of(VALIDATE)
@@ -162,6 +163,7 @@ def compute(state: RunState) -> dict:
             entries.append({**result.to_dict(), "note": result.note, "key": unit.key, "line": fig.line,
                             "input": raw[result.dataset],
                             "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
+    check_unique_ids(entries, str(spec.path))
     printed = {e["id"]: e["printed"] for e in entries}
     said = statements(spec, printed)
     for e in entries:
@@ -189,10 +191,13 @@ def render(state: RunState) -> list[dict]:
     spec, folder = load_spec(state.paths.spec_file), state.staging
     page = page_for(spec, [FigureResult.from_dict(f) for f in figures_json(folder)])
     check_page_colours(page, str(spec.path))
-    outputs = plan_outputs(page, folder)
-    seconds = spec.render_seconds_per_file * (len(outputs) + RENDER_GRACE_FILES)
-    with time_limit(seconds, render_hung(len(outputs), 0)):
-        written = write_outputs(outputs, folder, state.previous, state.plan.file_keys(),
+    keys = state.plan.file_keys()
+    charts = sum(1 for p in page.panels if p.chart is not None)
+    files = 3 * len(page.panels) + 2 * charts + 6  # panels' SVG and PNGs, plots and HTML, the page's
+    seconds = spec.render_seconds_per_file * (files + RENDER_GRACE_FILES)
+    with time_limit(seconds, render_hung(files, 0)):
+        outputs = plan_outputs(page, folder, state.previous, keys)  # draws the changed charts (one browser)
+        written = write_outputs(outputs, folder, state.previous, keys,
                                 deadline=time.monotonic() + seconds, progress=progress_callback)
     return [{**o.to_dict(), "reused": o.path in written.reused} for o in outputs]
 
@@ -247,14 +252,17 @@ def publish(state: RunState) -> dict:
 
 
 def coverage_of(spec, figures: list[dict], folder: Path, item: dict) -> dict | None:
-    """coverage.json: every number on the report's pages against the figures just computed."""
+    """coverage.json: every number on the report's pages against the figures just computed. A
+    number that is neither covered nor excluded fails the run, as a claim that does not hold does."""
     if not spec.report.pages:
         return None
-    from infopipe.coverage import check_coverage
+    from infopipe.coverage import check_coverage, uncovered_problems
     from infopipe.data.published import read_pages
 
     pages = read_pages(folder / "inputs" / item["path"], spec.report.pages, spec.report.file)
     result = check_coverage(spec, figures, pages, {"file": spec.report.file, "sha256": item["sha256"]})
+    if not result["ok"]:
+        raise InfopipeError("coverage", uncovered_problems(result))
     write_json(folder / "coverage.json", result)
     return result
 

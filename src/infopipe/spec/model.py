@@ -31,7 +31,8 @@ from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, check_template
-from infopipe.concepts.rules import FILTERS, RULES, describe_rule
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
+from infopipe.spec.charts import ChartSpec, check_chart
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
 # spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
@@ -172,6 +173,9 @@ class Period(Model):
         return self
 
 
+RULE_PARAMETERS = ("part",)  # rule keys that only some rule types take (RuleType.needs says which)
+
+
 class Rule(Model):
     type: str
     dataset: str
@@ -229,6 +233,7 @@ class FigureSpec(Model):
     note: Text | None = None
     sentence: Text | None = None
     breakdown: Breakdown | None = None
+    chart: ChartSpec | None = None
     panel: bool = True
     accepted_difference: Text | None = None
     _line: int = PrivateAttr(0)
@@ -394,8 +399,15 @@ class Exclusion(Model):
     pages: tuple[int, ...] = ()  # only on these pages (default: every page checked)
     reason: Text
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
-    _texts = field_validator("text", mode="before")(classmethod(lambda cls, v: (v,) if isinstance(v, str) else v))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _one_or_many(cls, value):
+        return (value,) if isinstance(value, str) else value
 
     @field_validator("pattern")
     @classmethod
@@ -413,7 +425,7 @@ class Exclusion(Model):
             raise _fail("spec-shape", "an exclusion names either 'text' (as printed) or 'pattern' "
                         "(a regular expression over a line)")
         if not self.reason.strip():
-            raise _fail("spec-type", "an exclusion needs its reason, in words")
+            raise _fail("reason-missing", "an exclusion needs its reason, in words")
         return self
 
 
@@ -426,7 +438,10 @@ class Report(Model):
     pages: tuple[int, ...] = ()
     exclude: tuple[Exclusion, ...] = Field((), max_length=500)
 
-    _pages = field_validator("pages", mode="before")(classmethod(lambda cls, v: _pages_field(v)))
+    @field_validator("pages", mode="before")
+    @classmethod
+    def _pages(cls, value):
+        return _pages_field(value)
 
     @field_validator("file")
     @classmethod
@@ -814,7 +829,14 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
         if ids.count(fig.id) > 1 and ids.index(fig.id) != i:
             fail("duplicate-id", f"figure id '{fig.id}' is used twice", here + ("id",))
         problems += _check_rule(spec, fig.rule, f"figure '{fig.id}'", here + ("rule",), doc, shown)
-        if fig.published is None and fig.breakdown is None:
+        if fig.chart is not None:
+            check_chart(fig.chart, fig.rule, spec.datasets, fail, here + ("chart",))
+            for j, mark in enumerate(fig.chart.marks):
+                try:
+                    parse_claim(mark.published, fig.tolerance)
+                except ClaimError as err:
+                    fail("claim", str(err), here + ("chart", "marks", j, "published"))
+        if fig.published is None and fig.breakdown is None and fig.chart is None:
             fail("published-missing", f"figure '{fig.id}' has no published value: write the number "
                  "the report printed, as printed (e.g. \"£1m\", \"more than 40\")", here)
         for text, key in ((fig.published, "published"), *((p.published, ("breakdown", "parts", j, "published"))
@@ -841,6 +863,8 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
                  "where its number goes", here + ("sentence",))
         if fig.breakdown:
             problems += _check_breakdown(spec, fig, here, doc, shown, all_ids)
+        if fig.chart is not None and fig.breakdown is not None:
+            fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         for check, message, key in KINDS[fig.kind].check(fig):
             fail(check, message, here + key)
     return problems
@@ -883,10 +907,11 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
                  f"{ds.columns[rule.column].type} column", loc + ("column",), rule.column)
     elif rule.column is not None:
         fail("spec-shape", f"rule of {what}: {rule.type} takes no 'column'", loc + ("column",), rule.column)
-    if rule.type == "share" and not rule.part:
-        fail("required", f"rule of {what}: share needs 'part', the filters that pick the share", loc)
-    if rule.part and rule.type != "share":
-        fail("spec-shape", f"rule of {what}: 'part' belongs to share rules", loc + ("part",))
+    for key in RULE_PARAMETERS:  # the parameters some rule types take of their own
+        if kind.takes(key) and not getattr(rule, key):
+            fail("required", f"rule of {what}: {rule.type} needs '{key}', {kind.needs[key]}", loc)
+        if getattr(rule, key) and not kind.takes(key):
+            fail("spec-shape", f"rule of {what}: '{key}' belongs to {' and '.join(taking(key))} rules", loc + (key,))
     for key in ("where", "part"):
         problems += _check_filters(ds, getattr(rule, key), what, loc + (key,), doc, shown)
     for col in rule.distinct_on:
