@@ -53,7 +53,7 @@ def test_panel_svg_carries_its_meaning(page, panel):
     assert len(by_class(root, "icon")) == (1 if panel.icon else 0)
     for text in root.iter(f"{SVG}text"):
         assert text.get("font-family") == page.theme.font_family
-        assert text.get("class") and text.get("id", "").startswith(f"panel-{panel.id}.")
+        assert text.get("class") and text.get("id", "").startswith(f"panel-{panel.id}--")
 
 
 def test_number_panel_has_value_label_and_note_in_that_order():

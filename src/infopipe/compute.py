@@ -12,8 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from infopipe.concepts.claims import Claim, parse_claim
+from infopipe.concepts.claims import Claim, ClaimError, parse_claim
 from infopipe.concepts.dates import is_date
+from infopipe.concepts.verdicts import meaningful, shown, verdict
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.concepts.rules import apply_rule, plain_value, rule_columns, select
@@ -78,6 +79,10 @@ class FigureResult:
         if self.chart_notes:
             out["chart_notes"] = list(self.chart_notes)
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
+        out["value"] = meaningful(self.value)  # what people read; the exact float is kept beside it
+        if out["value"] != self.value:
+            out["value_exact"] = self.value
+        out["verdict"] = verdict(self).name
         return out
 
 
@@ -184,6 +189,30 @@ def filled(note: str, printed: dict[str, str]) -> str:
     return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
+def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
+    """What the page says that holds each figure, in words: a sentence figure's sentence, a number's
+    "15 recruits", a part's "6 online workshops"; a figure drawn only inside another's sentence or
+    note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
+    said: dict[str, str] = {}
+    figures = compile_spec(spec).figures
+    for fig in figures:
+        decl = fig.decl
+        own = filled(decl.sentence, printed) if decl.sentence else f"{printed[fig.id]} {fig.label}".strip()
+        if decl.note and not decl.sentence:
+            own += f", {filled(decl.note, printed)}"
+        said[fig.id] = own
+        for part in fig.parts:
+            said[part.id] = f"{printed[part.id]} {part.label}".strip()
+    hidden = {f.id for f in figures if not f.decl.panel}
+    for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
+        for text in (fig.decl.sentence, fig.decl.note):
+            for ref in FIGURE_REF.findall(text or ""):
+                if ref in hidden and fig.decl.panel:
+                    hidden.discard(ref)
+                    said[ref] = said[fig.id]
+    return said
+
+
 def check_claims(spec: Spec, results: list[FigureResult]) -> None:
     """Fail when a value does not satisfy what the report printed, or the page would print
     something untrue, unless the spec accepts the difference with a reason."""
@@ -194,14 +223,14 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         if r.claim_holds is False:
             problems.append(Problem(
                 str(spec.path), "published-mismatch",
-                f"figure '{r.id}' computes to {_show(r.value)}, which does not satisfy what the report "
+                f"figure '{r.id}' computes to {shown(r.value)}, which does not satisfy what the report "
                 f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
                 "accepted_difference with the reason", line=r.line, value=r.printed))
         elif r.printed_holds is False:
             problems.append(Problem(
                 str(spec.path), "printed-false",
                 f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
-                f"{_show(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
+                f"{shown(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
                 "of '{floor:10}')", line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
@@ -215,11 +244,7 @@ def stale_differences(spec_file: str, figures: list) -> list[Problem]:
         f = f if isinstance(f, FigureResult) else FigureResult.from_dict(f)
         if f.difference_stale:
             out.append(Problem(spec_file, "accepted-difference-stale", f"figure '{f.id}' now computes to "
-                               f"{_show(f.value)}, which satisfies what the report printed, {f.published!r}: "
+                               f"{shown(f.value)}, which satisfies what the report printed, {f.published!r}: "
                                f"the accepted difference ({f.accepted_difference!r}) no longer applies; "
                                "remove accepted_difference", line=f.line or None))
     return out
-
-
-def _show(value) -> str:
-    return f"{value:,}" if isinstance(value, (int, float)) else str(value)

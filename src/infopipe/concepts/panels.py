@@ -30,6 +30,7 @@ class Part:
     label: str  # "videos"
     printed: str  # "30" (already formatted text)
     value: float  # 30 (for proportional drawing)
+    id: str = ""  # the part's figure id from the spec ("events_online"); its SVG group's id
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Segment:
 
     text: str
     is_figure: bool
+    figure: str = ""  # the figure's id, for a figure (its <tspan> gets an id naming it)
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
     for m in FIGURE_REF.finditer(template):
         if m.start() > at:
             pieces.append(Segment(template[at:m.start()], False))
-        pieces.append(Segment(printed[m.group(1)], True))
+        pieces.append(Segment(printed[m.group(1)], True, m.group(1)))
         at = m.end()
     if at < len(template):
         pieces.append(Segment(template[at:], False))
@@ -170,15 +172,13 @@ def _needs_sentence(fig) -> list[tuple[str, str, tuple]]:
 
 def _breakdown_body(fig, figures: Figures) -> dict:
     r = figures.by_id[fig.id]
-    parts = tuple(Part(p.label, p.printed, float(p.value)) for p in figures.parts_of(fig.id))
-    total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
+    parts = tuple(Part(p.label, p.printed, float(p.value), p.id) for p in figures.parts_of(fig.id))
+    # the label heads the parts; the total, when the report printed one, is said once, under them
+    total = f"{r.printed} in total" if fig.breakdown.show_total else ""
     listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
     alt = f"{fig.label}: {listed}" if fig.label else listed
-    body = {"parts": parts, "total": total, "note": r.note or "",
-            "alt": alt + (f"; {total} in total" if total else "")}
-    if not fig.breakdown.show_total:  # the report printed no total: the label heads the parts
-        body["headline"] = ""
-    return body
+    return {"parts": parts, "total": total, "note": r.note or "", "headline": "",
+            "alt": alt + (f"; {total}" if total else "")}
 
 
 def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:

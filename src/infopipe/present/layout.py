@@ -27,12 +27,23 @@ ICON_PATH = re.compile(r"^[MLHVCSQTAZmlhvcsqtaz0-9.,\seE+-]*$")
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of text in a line; bold/fill/cls are set only where they differ from the block."""
+    """A run of text in a line; bold/fill/cls are set only where they differ from the block; `id`
+    names a figure inside a sentence (on its first piece only, so ids stay unique)."""
 
     text: str
     bold: bool = False
     fill: str = ""
     cls: str = ""
+    id: str = ""
+
+
+def sub_id(parent: str, name: str) -> str:
+    """The id of a part of `parent` ("panel-partners--value"): letters, digits, '-' and '_' only,
+    so it works unescaped in CSS selectors (`#panel-partners--value`), where a '.' would not."""
+    return f"{parent}--{name}"
+
+
+FIGURE_TAG = ":"  # a run's tag "value:partners" is the class "value" and the figure "partners"
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,10 @@ def check_panel(panel: Panel) -> None:
     if panel.kind not in KINDS:
         raise InfopipeError("render", [Problem(where, "panel-kind", f"unknown panel kind {panel.kind!r}; "
                                                f"known: {', '.join(KINDS)}")])
+    named = [p.id for p in panel.parts if p.id] + [s.figure for s in panel.segments if s.figure]
+    if any(not isinstance(n, str) or not PANEL_ID.match(n) for n in named):
+        raise InfopipeError("render", [Problem(where, "panel-id", "a part's or a sentence figure's id may "
+                                               "hold only letters, digits, '_' and '-'")])
     if not ICON_PATH.match(panel.icon):
         raise InfopipeError("render", [Problem(where, "icon", "icon path data may hold only path "
                                                "letters, numbers, spaces and commas")])
@@ -153,9 +168,17 @@ def scales(minimum: float) -> list[float]:
     return out + [minimum]
 
 
-def _pieces(line: Line, fills: dict[str, str], block_bold: bool) -> tuple[Piece, ...]:
-    return tuple(Piece(r.text, bold=r.bold and not block_bold, fill=fills.get(r.tag, ""), cls=r.tag)
-                 for r in line)
+def _pieces(line: Line, fills: dict[str, str], block_bold: bool, prefix: str, named: set) -> tuple[Piece, ...]:
+    """A line's pieces; a figure's first piece gets the id `<panel>--figure-<figure id>`."""
+    out = []
+    for r in line:
+        cls, _, figure = r.tag.partition(FIGURE_TAG)
+        piece_id = ""
+        if figure and figure not in named:
+            named.add(figure)
+            piece_id = sub_id(prefix, f"figure-{figure}")
+        out.append(Piece(r.text, bold=r.bold and not block_bold, fill=fills.get(cls, ""), cls=cls, id=piece_id))
+    return tuple(out)
 
 
 @dataclass
@@ -192,10 +215,10 @@ class Stack:
         else:
             at = {"middle": self.cx, "start": self.left, "end": self.left + self.width}[anchor]
             xs = [at if x is None else x] * len(lines)
-        top = self.y
+        top, named = self.y, set()
         placed = tuple(TextLine(xs[i], top + face.ascent * size + i * pitch * size,
-                                _pieces(line, fills or {}, bold)) for i, line in enumerate(lines))
-        block = TextBlock(f"{self.prefix}.{name}", cls, size, fill, bold, anchor, placed)
+                                _pieces(line, fills or {}, bold, self.prefix, named)) for i, line in enumerate(lines))
+        block = TextBlock(sub_id(self.prefix, name), cls, size, fill, bold, anchor, placed)
         self.y = top + (len(lines) - 1) * pitch * size + face.line_height(size)
         self.items.append(block)
         return block
@@ -221,7 +244,7 @@ def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: floa
 
 
 def _icon(stack: Stack, panel: Panel, size: float, fill: str) -> None:
-    stack.items.append(Icon(f"{stack.prefix}.icon", panel.icon, stack.cx - size / 2, stack.y, size, fill))
+    stack.items.append(Icon(sub_id(stack.prefix, "icon"), panel.icon, stack.cx - size / 2, stack.y, size, fill))
     stack.y += size
 
 
@@ -299,9 +322,10 @@ def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float,
         _icon(stack, panel, 56 * k * s, accent)
         stack.y += 14 * k * s
     runs, first = [], True
-    for seg in panel.segments or (Segment(panel.headline, True),):
+    for seg in panel.segments or (Segment(panel.headline, True, panel.id),):
         if seg.is_figure:
-            runs.append(Run(seg.text, True, "value" if first else "figure"))
+            tag = "value" if first else "figure"
+            runs.append(Run(seg.text, True, f"{tag}{FIGURE_TAG}{seg.figure}" if seg.figure else tag))
             first = False
         else:
             runs.append(Run(seg.text))
@@ -325,7 +349,7 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
     size, bar_h = 15 * k * s, 7 * k * s
     for i, part in enumerate(panel.parts, start=1):
         stack.gap((12 if i == 1 else 8) * k * s)
-        row = Stack(stack.fonts, f"{stack.prefix}.part-{i}", stack.cx, stack.left, stack.width, stack.y)
+        row = Stack(stack.fonts, sub_id(stack.prefix, f"part-{part.id or i}"), stack.cx, stack.left, stack.width, stack.y)
         value_w = stack.fonts.bold.width(part.printed, size)
         row.text("value", "part-value", [Run(part.printed, True)], size, text, bold=True, anchor="end")
         row.y = stack.y
@@ -335,16 +359,16 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
         stack.lines["parts"] = max(stack.lines.get("parts", 0), row.lines.get("label", 0))
         row.y += 4 * k * s
         length = stack.width * part.value / biggest if biggest and part.value > 0 else 0
-        row.items.append(Box(f"{row.prefix}.track", "bar-track", stack.left, row.y, stack.width, bar_h, track,
+        row.items.append(Box(sub_id(row.prefix, "track"), "bar-track", stack.left, row.y, stack.width, bar_h, track,
                              rx=bar_h / 2))
         if length:
-            row.items.append(Box(f"{row.prefix}.bar", "bar", stack.left, row.y, max(length, bar_h), bar_h,
+            row.items.append(Box(sub_id(row.prefix, "bar"), "bar", stack.left, row.y, max(length, bar_h), bar_h,
                                  accent, rx=bar_h / 2))
         stack.items.append(Group(row.prefix, "part", tuple(row.items)))
         stack.y = row.y + bar_h
     if panel.total:
         stack.gap(10 * k * s)
-        stack.items.append(Box(f"{stack.prefix}.total-rule", "total-rule", stack.left, stack.y, stack.width,
+        stack.items.append(Box(sub_id(stack.prefix, "total-rule"), "total-rule", stack.left, stack.y, stack.width,
                                max(1.0, k), mix(muted, theme.panel_background, 0.5)))
         stack.y += 6 * k * s
         stack.text("total", "total", [Run(panel.total, True)], 16 * k * s, text, bold=True, anchor="start",
@@ -459,12 +483,12 @@ def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | N
     k = min(lay.panel_width, lay.panel_height) / BASE
     if KINDS[panel.kind].drawn_by != "template":
         markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
-        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+        content = (Embedded(sub_id(f"panel-{panel.id}", "body"), "body", 0, 0, markup),)
     else:
         stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon, cap)
         content = tuple(_shift(i, top) for i in stack.items)
     stroke = 3 * k
-    frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
+    frame = Box(sub_id(f"panel-{panel.id}", "frame"), "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
                 lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
                 stroke, 12 * k)
     title = panel_title(panel)

@@ -28,7 +28,7 @@ from infopipe.files import sha256_file
 from infopipe.run.paths import Paths, project_names  # noqa: F401  (the run's addresses, imported from here)
 from infopipe.run.plan import make_plan
 from infopipe.run.provenance import append_log
-from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, project_lock, staging_folder
+from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
 from infopipe.run.steps import RECORD, SPEC, STEPS
 from infopipe.run.work import WORK, RunState, now, time_limit  # noqa: F401
 from infopipe.spec.model import load_spec
@@ -145,10 +145,32 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
         "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
     }
+    page = write_failure_page(paths, entry, problems[:200])
+    if page is not None:
+        entry["review_page"] = paths.shown(page)
+        if isinstance(err, InfopipeError):
+            err.review_page = page
     try:
         append_log(paths.log_file, entry)
     except OSError:
         pass  # the output folder itself is unwritable; the raised error already says so
+
+
+def write_failure_page(paths: Paths, entry: dict, problems: list[Problem]) -> Path | None:
+    """outputs/<project>/failed/<run-id>.html: a failed run has no run folder, but its reviewer
+    still gets a page. None when it cannot be written (a full disk: the error already says why)."""
+    from infopipe.files import inside
+    from infopipe.present.report import render_failure_page
+
+    latest = latest_run(paths.project_out)
+    try:
+        folder = paths.project_out / "failed"
+        folder.mkdir(parents=True, exist_ok=True)
+        page = inside(folder, f"{entry['run_id']}.html")
+        page.write_text(render_failure_page(entry, problems, latest.name if latest else None), encoding="utf-8")
+        return page
+    except (OSError, InfopipeError):
+        return None
 
 
 def status(paths: Paths) -> dict:
