@@ -28,7 +28,7 @@ from infopipe.files import sha256_file
 from infopipe.run.paths import Paths, project_names  # noqa: F401  (the run's addresses, imported from here)
 from infopipe.run.plan import make_plan
 from infopipe.run.provenance import append_log, check_log
-from infopipe.run.publish import check_latest, commit_run, discard_run, project_lock, recover, staging_folder
+from infopipe.run.publish import check_latest, commit_run, discard_run, latest_run, project_lock, recover, staging_folder
 from infopipe.run.steps import RECORD, SPEC, STEPS
 from infopipe.run.work import WORK, RunState, now, time_limit  # noqa: F401
 from infopipe.spec.model import load_spec
@@ -144,6 +144,11 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
         Problem(step, type(err).__name__, str(err) or type(err).__name__)]
     entry = _failure_entry(paths, run_id, started.isoformat(), err.step if isinstance(err, InfopipeError) else step,
                            step, str(err).splitlines()[0] if str(err) else type(err).__name__, problems, inputs)
+    page = write_failure_page(paths, entry, problems[:200])
+    if page is not None:
+        entry["review_page"] = paths.shown(page)
+        if isinstance(err, InfopipeError):
+            err.review_page = page
     try:
         append_log(paths.log_file, entry)
     except (OSError, InfopipeError):
@@ -159,6 +164,23 @@ def _failure_entry(paths: Paths, run_id: str, started: str, failed_step: str, st
         "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
         "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
     }
+
+
+def write_failure_page(paths: Paths, entry: dict, problems: list[Problem]) -> Path | None:
+    """outputs/<project>/failed/<run-id>.html: a failed run has no run folder, but its reviewer
+    still gets a page. None when it cannot be written (a full disk: the error already says why)."""
+    from infopipe.files import inside
+    from infopipe.present.report import render_failure_page
+
+    latest = latest_run(paths.project_out)
+    try:
+        folder = paths.project_out / "failed"
+        folder.mkdir(parents=True, exist_ok=True)
+        page = inside(folder, f"{entry['run_id']}.html")
+        page.write_text(render_failure_page(entry, problems, latest.name if latest else None), encoding="utf-8")
+        return page
+    except (OSError, InfopipeError):
+        return None
 
 
 def status(paths: Paths) -> dict:

@@ -161,20 +161,38 @@ def _same_process(server: Server, pid: int) -> bool:
 def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> str:
     """Make sure a server answers on the address; start one if nothing does. Returns what happened:
     'running' (reused) or 'started'. Raises InfopipeError with the reason when it cannot."""
-    if healthy(server):
+    if healthy(server) and started_here(server):
         return "running"
     with _start_lock(server):
-        pid = recorded_pid(server)
+        pid = started_here(server)
         if pid is not None:  # ours, still starting (or stuck): wait for it within the same bound
             _wait_healthy(server, pid, timeout)
             return "running"
         if healthy(server):
-            return "running"
+            raise not_ours(server)
         if port_in_use(server):
             raise _problem(server, "port-in-use", f"port {server.port} is in use by something that is not "
                            f"a Prefect server; set PREFECT_PORT to another port")
         start(server, timeout, ui)
         return "started"
+
+
+def started_here(server: Server) -> int | None:
+    """The pid of the server this checkout started (its home's pid file and recorded identity) on
+    this server's port, or None. Only that one is reused: a server another checkout started on the
+    same port answers health checks too, but keeps its own database, flows and outputs' paths."""
+    pid = recorded_pid(server)
+    if pid is None:
+        return None
+    command = (identity(pid) or {}).get("cmdline", [])
+    return pid if str(server.port) in command else None
+
+
+def not_ours(server: Server) -> InfopipeError:
+    return _problem(server, "server-not-ours", f"a Prefect server answers at {server.url}, but this "
+                    f"checkout did not start it (no server of {server.home} on port {server.port}): "
+                    f"set PREFECT_PORT to a free port to start this checkout's own, or "
+                    f"PREFECT_API_URL={server.api_url} to use that one on purpose")
 
 
 def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True, env: dict | None = None) -> int:
@@ -222,7 +240,7 @@ def stop(server: Server, grace: float = 10.0) -> bool:
 
 
 def status(server: Server) -> dict:
-    pid = recorded_pid(server)
+    pid = started_here(server)
     return {"url": server.url, "api_url": server.api_url, "home": str(server.home), "pid": pid,
             "healthy": healthy(server), "started_here": pid is not None, "log": str(server.log_file)}
 

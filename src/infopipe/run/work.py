@@ -137,7 +137,7 @@ def compute(state: RunState) -> dict:
     """figures.json and lineage/<figure>.parquet (the records behind each figure, with the fields its
     rule used) in the run folder; figures the plan reuses are linked from the previous run. Every
     claim is checked."""
-    from infopipe.compute import FigureResult, check_claims, compute_figure, filled
+    from infopipe.compute import FigureResult, check_claims, compute_figure, filled, statements
     from infopipe.data.validate import describe_checks
     from infopipe.marks import check_unique_ids
 
@@ -153,7 +153,8 @@ def compute(state: RunState) -> dict:
             for i in unit.ids:
                 old = plan.old_figures[i]
                 reuse_file(previous / old["lineage"]["path"], inside(folder, old["lineage"]["path"], COMPUTE.name))
-                entries.append({**old, "note": fig.decl.note if i == fig.id else None})
+                # a reused figure takes this spec's line: an edit that only moves lines changes nothing else
+                entries.append({**old, "note": fig.decl.note if i == fig.id else None, "line": fig.line})
             continue
         computed += unit.ids
         for result in compute_figure(fig, tables, str(spec.path)):
@@ -164,9 +165,11 @@ def compute(state: RunState) -> dict:
                             "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
     check_unique_ids(entries, str(spec.path))
     printed = {e["id"]: e["printed"] for e in entries}
+    said = statements(spec, printed)
     for e in entries:
         if e["note"]:
             e["note"] = filled(e["note"], printed)
+        e["statement"] = said.get(e["id"], "")
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
@@ -209,7 +212,7 @@ def publish(state: RunState) -> dict:
     import pandas as pd
 
     from infopipe.concepts.rules import plain_value
-    from infopipe.present.report import write_report
+    from infopipe.present.report import write_figures_csv, write_report
 
     paths, plan, folder, previous = state.paths, state.plan, state.staging, state.previous
     spec = load_spec(paths.spec_file)
@@ -245,6 +248,7 @@ def publish(state: RunState) -> dict:
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
+    write_figures_csv(folder, record["figures"])
     write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
     return record
 
