@@ -100,7 +100,7 @@ def test_every_mark_is_a_figure_with_lineage_and_words(built: Path):
     countries = {m["mark"]["code"] for m in by_chart["visits_by_country"] if not m["mark"]["apart"]}
     assert countries == {"GBR", "FRA", "DEU", "USA", "IND", "BRA", "JPN", "NGA", "ESP"}
     report = (folder / "report.html").read_text()
-    assert "not printed by the report" in report and "Mark of visitors_by_year" in report
+    assert "no claim" in report and "mark of <code>visitors_by_year</code>" in report
 
 
 @needs_browser
@@ -128,11 +128,11 @@ def test_chart_files_record_their_renderer_and_the_plot_is_inside_the_panel(buil
     plot = (folder / "panels/02-visitors_by_year.plot.svg").read_text()
     panel = (folder / "panels/02-visitors_by_year.svg").read_text()
     page = (folder / "page.svg").read_text()
-    assert 'id="panel-visitors_by_year.plot"' in panel and "<title" in panel
+    assert 'id="panel-visitors_by_year--plot"' in panel and "<title" in panel
     # plotly's random per-plot id is gone: every clip id is derived from the panel, unique on the page
     from infopipe.present.chart_export import id_token
 
-    token = id_token("panel-visitors_by_year.plot")
+    token = id_token("panel-visitors_by_year--plot")
     assert f'id="defs-{token}"' in plot and f"clip{token}" in page
     clip_ids = [i for i in __import__("re").findall(r'id="(clip[^"]+)"', page)]
     assert len(clip_ids) == len(set(clip_ids)) > 4
@@ -194,7 +194,8 @@ def test_typographic_change_starts_no_browser_and_a_chart_change_redraws_that_ch
     rec = record(root)
     assert all(o["reused"] for o in rec["rendered"] if o["renderer"] == "plotly+kaleido")
     assert set(rec["redone"]["files"]) == {"panels/01-visits.svg", "panels/01-visits.png", "panels/01-visits@2x.png",
-                                           "page.svg", "page.png", "page.pdf", "alt-text.json", "index.html"}
+                                           "panels/01-visits.pdf", "page.svg", "page.png", "page.pdf",
+                                           "alt-text.json", "embed.html", "index.html"}
 
     spec.write_text(spec.read_text().replace("label: Who visits", "label: Who visits\n    note: by kind of group")
                     .replace("kind: share\n      by: {column: kind}", "kind: share\n      by: {column: kind}\n      style: bar"))
@@ -203,8 +204,8 @@ def test_typographic_change_starts_no_browser_and_a_chart_change_redraws_that_ch
     assert launches(log) == 2, "a changed chart is drawn in one browser"
     redone = set(record(root)["redone"]["files"])
     stem = "panels/03-visits_by_kind"
-    assert redone == {f"{stem}.plot.svg", f"{stem}.svg", f"{stem}.png", f"{stem}@2x.png", f"{stem}.html",
-                      "page.svg", "page.png", "page.pdf"}
+    assert redone == {f"{stem}.plot.svg", f"{stem}.svg", f"{stem}.png", f"{stem}@2x.png", f"{stem}.pdf",
+                      f"{stem}.html", "page.svg", "page.png", "page.pdf", "embed.html"}
 
 
 # ---------------------------------------------------------------- the spec says what the data must show

@@ -78,12 +78,13 @@ def test_unreadable_claims_are_refused(text):
     ("around {round}", 249, "around 250"),
     ("nearly {above}", 94, "nearly 95"),
     ("{money:£}", 1_000_000, "£1m"),
-    ("{money:£}", 1_250_000, "£1.2m"),
+    ("{money:£}", 1_250_000, "£1.3m"),  # half up: "£1.2m" reads as [1.15m, 1.25m), which 1.25m is not in
+    ("{money:£}", 1_240_000, "£1.2m"),
     ("{money:£}", 250_000, "£250k"),
     ("{money:£}", 999, "£999"),
     ("{money:$}", 2_300_000_000, "$2.3bn"),
     ("nearly {money:£,above}", 2_940_000, "nearly £3m"),
-    ("{percent:1}", 45.25, "45.2%"),
+    ("{percent:1}", 45.25, "45.3%"),  # half up, as "45.2%" reads as [45.15, 45.25)
     ("{ordinal}", 23, "23rd"),
     ("{ordinal}", 11, "11th"),
     ("{scale}", 30, "dozens"),

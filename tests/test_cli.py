@@ -199,8 +199,9 @@ def test_summary_table_and_rows(tmp_path):
     (tmp_path / "page.png").write_bytes(b"png")
     rows = progress.figure_rows(tmp_path)
     assert rows == [
-        {"figure": "recruits", "printed": "15", "claim": "15", "computed": 15, "match": "yes"},
-        {"figure": "events", "printed": "40+", "claim": "more than 40 (more_than)", "computed": 38, "match": "NO"},
+        {"figure": "recruits", "printed": "15", "claim": "15", "computed": "15", "verdict": "holds"},
+        {"figure": "events", "printed": "40+", "claim": "more than 40 (more_than)", "computed": "38",
+         "verdict": "does not hold"},
     ]
     console, out = terminal()
     progress.Display(console).summary(tmp_path)

@@ -15,11 +15,11 @@ from infopipe.run.provenance import read_log
 
 PANELS = ["01-institutions", "02-funding_bodies", "03-research_investment", "04-recruits",
           "05-action_research_collective", "06-pilot_projects", "07-arc_projects"]
-PAGE = {"page.svg", "page.png", "page.pdf", "alt-text.json", "index.html"}
+PAGE = {"page.svg", "page.png", "page.pdf", "alt-text.json", "embed.html", "index.html"}
 
 
 def panel_files(*stems: str) -> set[str]:
-    return {f"panels/{s}{ext}" for s in stems for ext in (".svg", ".png", "@2x.png")}
+    return {f"panels/{s}{ext}" for s in stems for ext in (".svg", ".png", "@2x.png", ".pdf")}
 
 
 def record(folder: Path) -> dict:
@@ -102,7 +102,7 @@ def test_a_theme_edit_redraws_every_panel(built):
     folder = run(paths)
     redone = record(folder)["redone"]
     assert (redone["datasets"], redone["figures"]) == ([], [])
-    assert set(redone["files"]) == panel_files(*PANELS) | {"page.svg", "page.png", "page.pdf"}
+    assert set(redone["files"]) == panel_files(*PANELS) | {"page.svg", "page.png", "page.pdf", "embed.html"}
 
 
 def test_a_column_type_change_revalidates_and_serves_the_new_type(built):
@@ -132,4 +132,6 @@ def test_explain_and_diff_read_the_runs_own_copies(built):
     assert (info["value"], info["recount"]) == (1000000, 1000000)
     change = diff(paths, first.name, second.name)["figures_changed"]
     assert change == [{"figure": "research_investment", "before": "£1m", "after": "£1.4m",
-                       "records_added": [], "records_removed": [], "records_changed": ["AW-TOTAL"]}]
+                       "value_before": 1000000, "value_after": 1400000,
+                       "records_added": [], "records_removed": [], "records_changed": ["AW-TOTAL"],
+                       "fields_changed": {"AW-TOTAL": {"amount_gbp": ["1000000.0", "1400000.0"]}}}]

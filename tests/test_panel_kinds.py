@@ -59,7 +59,7 @@ def test_every_batch_kind_has_a_drawer_and_its_samples_draw_in_one_page():
         group = root.find(f".//{SVG}g[@id='panel-{sample.id}']")
         assert group.find(f"{SVG}desc").text == sample.alt
         assert f"panel-{sample.kind}" in group.get("class").split()
-        assert group.find(f".//{SVG}g[@id='panel-{sample.id}.body']") is not None
+        assert group.find(f".//{SVG}g[@id='panel-{sample.id}--body']") is not None
 
 
 def test_kind_is_inferred_as_before_and_can_be_written(project_root):
@@ -104,7 +104,7 @@ def test_a_kind_drawn_in_one_batch_is_wrapped_in_the_panel_frame(monkeypatch):
     assert calls == [["a", "b"]]
     widths = [r.get("width") for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
     assert widths == ["10", "20"]
-    body = root.find(f".//{SVG}g[@id='panel-b.body']")
+    body = root.find(f".//{SVG}g[@id='panel-b--body']")
     assert body is not None and body.getparent().get("id") == "panel-b"
 
 

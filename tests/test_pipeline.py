@@ -34,7 +34,7 @@ def test_prefect_flow_builds_every_figure_as_published(project_root, good_root, 
         assert figures[fig.id]["matches"] is True
     panels = [f for f in spec.figures if f.panel]
     names = sorted(p.name for p in (folder / "panels").iterdir())
-    assert len(names) == 3 * len(panels)
+    assert len(names) == 4 * len(panels)
     for ext in ("svg", "png", "pdf"):
         assert (folder / f"page.{ext}").stat().st_size > 1000
     record = json.loads((folder / "provenance.json").read_text())
@@ -47,7 +47,7 @@ def test_prefect_flow_builds_every_figure_as_published(project_root, good_root, 
 def test_svg_text_stays_editable_text(good_root):
     svg = (good_root / "outputs" / PROJECT / "latest" / "panels" / "03-research_investment.svg").read_text()
     assert ">£1m<" in svg and "research investment" in svg
-    assert 'id="panel-research_investment.value"' in svg
+    assert 'id="panel-research_investment--value"' in svg
 
 
 def test_png_sizes_follow_the_spec(good_root):

@@ -81,3 +81,19 @@ def test_each_key_covers_the_code_of_its_step_and_no_more(tmp_path, monkeypatch)
     last, _ = keys()
     assert last["validate"] != after["validate"] and last["compute"] != after["compute"]
     steps.code_version.cache_clear()
+
+
+def test_the_code_a_key_covers_is_every_module_its_step_imports():
+    """The closure read by pattern equals the one `ast` finds (tests/test_structure.py's walk)."""
+    from test_structure import imported, modules
+
+    known = modules()
+    for declared in steps.STEPS.values():
+        seen, todo = set(), list(declared.code)
+        while todo:
+            name = todo.pop()
+            if name in known and name not in seen:
+                seen.add(name)
+                todo += [m for m in imported(known[name]) if m in known and m != "infopipe"]
+        found = {p for p in steps._closure(declared.code) if p.suffix == ".py"}
+        assert found == {known[m] for m in seen}, declared.name

@@ -219,8 +219,8 @@ def test_deployment_on_two_workers_runs_each_project_one_at_a_time(prefect_api, 
             assert len(versions(f"infopipe-{PROJECT}-figures")) == 2
             assert len(versions(f"infopipe-{PROJECT}-run")) == 2
             table = json.loads(versions(f"infopipe-{SECOND}-figures")[0].data)
-            assert [row["match"] for row in table] == ["yes"] * 8
-            assert {"figure", "printed", "claim", "computed", "match"} == set(table[0])
+            assert [row["verdict"] for row in table] == ["holds"] * 8
+            assert {"figure", "printed", "claim", "computed", "verdict"} == set(table[0])
             assert {row["figure"]: row["printed"] for row in table}["research_investment"] == "£1m"
             note = versions(f"infopipe-{SECOND}-run")[0].data
             latest = (root / "outputs" / SECOND / "latest").resolve()
@@ -450,6 +450,24 @@ def test_server_status_reuse_and_stop(prefect_api):
     assert prefect_server.stop(other) is False and prefect_server.healthy(prefect_api)
 
 
+def test_a_server_another_checkout_started_is_not_adopted(prefect_api, capsys, monkeypatch):
+    """`make run` from a second checkout, on the port the first one's server holds: refused, naming
+    PREFECT_PORT, never adopted; `server status` does not call it this checkout's."""
+    from infopipe.cli import main
+
+    elsewhere = prefect_api.home.parent / "second-checkout"
+    with pytest.raises(InfopipeError) as caught:
+        prefect_server.ensure(prefect_server.Server(elsewhere, prefect_api.port))
+    problem = caught.value.problems[0]
+    assert problem.check == "server-not-ours" and "PREFECT_PORT" in problem.message
+    assert not (elsewhere / "server.pid").exists()  # nothing started, nothing recorded
+    monkeypatch.setenv("PREFECT_HOME", str(elsewhere))
+    monkeypatch.setenv("PREFECT_PORT", str(prefect_api.port))
+    assert main(["server", "status"]) == 1
+    assert "answering, but not started by this checkout" in capsys.readouterr().out
+    assert prefect_server.ensure(prefect_api) == "running"  # the checkout that started it reuses it
+
+
 def test_the_ui_calls_the_api_on_the_servers_own_port(prefect_api):
     """The UI in the browser asks /ui-settings where the API is; Prefect's default says port 4200."""
     import urllib.request
@@ -458,3 +476,92 @@ def test_the_ui_calls_the_api_on_the_servers_own_port(prefect_api):
         assert json.loads(reply.read())["api_url"] == prefect_api.api_url
     with urllib.request.urlopen(prefect_api.url, timeout=10) as reply:
         assert b"<!DOCTYPE html>" in reply.read(200)
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1: records every POST body it gets."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        bodies = self.bodies = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+def test_a_failed_scheduled_run_calls_the_webhook_and_logs_its_problems(prefect_api, tmp_path):
+    """`schedule --notify URL` on a real server; the printed worker command run from a fresh shell
+    (no venv on PATH); a run whose data is bad fails; the automation POSTs to the receiver; the
+    run's log says the located problems, with no traceback."""
+    root = copy_project(tmp_path / "root")
+    receiver = Receiver()
+    env = prefect_env(prefect_api)
+    done = subprocess.run([sys.executable, "-m", "infopipe.cli", "--root", str(root), "schedule", PROJECT,
+                           "--pool", "infopipe-notify", "--notify", receiver.url],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"Failed runs POST to {receiver.url}" in done.stdout
+    start = next(line for line in done.stdout.splitlines() if line.startswith("Start a worker:"))
+    command = start.removeprefix("Start a worker:").strip()
+    assert command.startswith(f"cd {ROOT} && PREFECT_API_URL={prefect_api.api_url} /")  # an absolute prefect
+    assert command.endswith(" worker start --pool infopipe-notify")
+    raw = root / "data" / "raw" / PROJECT / "events.csv"
+    raw.write_bytes((Path(__file__).parent / "bad_inputs" / "19-future-date" / "raw" / "events.csv").read_bytes())
+    fresh = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DO_NOT_TRACK": "1", "COLUMNS": "300",
+             "PREFECT_WORKER_QUERY_SECONDS": "1"}
+    log = open(tmp_path / "worker.log", "wb")
+    worker = subprocess.Popen(["bash", "-c", command], env=fresh,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        with client_for(prefect_api) as client:
+            deployment = client.read_deployment_by_name(f"build-infographic/{PROJECT}")
+            run_ = client.create_flow_run_from_deployment(deployment.id)
+            deadline = time.monotonic() + 240
+            while (not client.read_flow_run(run_.id).state.is_final() and time.monotonic() < deadline
+                   and worker.poll() is None):
+                time.sleep(1)
+            state = client.read_flow_run(run_.id).state
+            assert state.is_failed(), (state, (tmp_path / "worker.log").read_text()[-6000:])
+            while not receiver.bodies and time.monotonic() < deadline:
+                time.sleep(1)
+            assert len(receiver.bodies) == 1, "the automation did not call the webhook"
+            note = json.loads(receiver.bodies[0])
+            assert note["flow_run_id"] == str(run_.id) and note["state"] == "Failed"
+            assert note["deployment"] == PROJECT and "validate failed" in note["message"]
+            from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_.id])))
+            text = "\n".join(entry.message for entry in logs)
+            assert "[future-date]" in text or "future" in text, text[-2000:]
+            assert "events.csv, row" in text and "Traceback" not in text, text[-3000:]
+    finally:
+        stop_all([worker])
+        receiver.close()
+
+
+def test_artifacts_link_the_outputs_and_an_up_to_date_run_says_so(flows, project_root, prefect_api):
+    first = Path(flows.build_infographic(PROJECT, root=str(project_root)))
+    again = Path(flows.build_infographic(PROJECT, root=str(project_root)))  # nothing changed
+    assert again == first
+    with client_for(prefect_api) as client:
+        latest = {a.key: a for a in client.read_latest_artifacts() if a.key and PROJECT in a.key}
+    assert latest[f"infopipe-{PROJECT}-review"].data.endswith(f"({(first / 'report.html').as_uri()})")
+    assert latest[f"infopipe-{PROJECT}-gallery"].data.endswith(f"({(first / 'index.html').as_uri()})")
+    note = latest[f"infopipe-{PROJECT}-run"].data
+    assert "**Up to date**: nothing changed since this run" in note and first.name in note
+    assert "every claim holds" in note

@@ -91,8 +91,8 @@ def overlap(a, b) -> float:
 def test_every_kind_and_every_sample_was_measured(measured):
     kinds = {t["panel"].split("-", 1)[1] for t in measured["texts"]}
     assert {p.id for page in PAGES.values() for p in page.panels} <= kinds
-    classes = {t["id"].split(".", 1)[1] for t in measured["texts"]}
-    assert {"value", "label", "note", "sentence", "part-1.label", "part-1.value", "total"} <= classes
+    classes = {t["id"].split("--", 1)[1] for t in measured["texts"]}
+    assert {"value", "label", "note", "sentence", "part-1--label", "part-1--value", "total"} <= classes
     assert len(measured["pages"]) == len(PAGES)
 
 
@@ -113,9 +113,9 @@ def test_no_two_text_boxes_in_a_panel_overlap(measured):
 
 def test_long_text_was_wrapped_or_shrunk_not_left_on_one_line(measured):
     long = {t["id"]: t for t in measured["texts"] if t["doc"] == "long/page"}
-    assert long["panel-long_sentence.sentence"]["lines"] >= 5
-    assert long["panel-long_number.label"]["lines"] >= 3
-    assert long["panel-long_number.label"]["size"] < 22
+    assert long["panel-long_sentence--sentence"]["lines"] >= 5
+    assert long["panel-long_number--label"]["lines"] >= 3
+    assert long["panel-long_number--label"]["size"] < 22
 
 
 def test_page_title_and_credit_stay_in_their_bands(measured):

@@ -37,9 +37,10 @@ def test_plan_names_every_file_in_order_with_its_renderer(tmp_path):
     expected = []
     for i, p in enumerate(page.panels, start=1):
         expected += [(f"panels/{i:02d}-{p.id}.svg", p.id, "template"), (f"panels/{i:02d}-{p.id}.png", p.id, "resvg"),
-                     (f"panels/{i:02d}-{p.id}@2x.png", p.id, "resvg")]
+                     (f"panels/{i:02d}-{p.id}@2x.png", p.id, "resvg"), (f"panels/{i:02d}-{p.id}.pdf", p.id, "cairosvg")]
     expected += [("page.svg", "page", "template"), ("page.png", "page", "resvg"), ("page.pdf", "page", "cairosvg"),
-                 ("alt-text.json", "page", "template"), ("index.html", "page", "template")]
+                 ("alt-text.json", "page", "template"), ("embed.html", "page", "template"),
+                 ("index.html", "page", "template")]
     assert [(o.path, o.owner, o.renderer) for o in outputs] == expected
     assert len({o.key for o in outputs}) == len(outputs)  # 1x and 2x PNG of one SVG differ in key
     assert list(tmp_path.iterdir()) == []  # planning writes nothing
@@ -51,7 +52,7 @@ def test_plan_names_every_file_in_order_with_its_renderer(tmp_path):
 def test_files_are_written_with_the_right_sizes_and_alt_text(tmp_path):
     page = every_kind_page()
     written = write_outputs(plan_outputs(page, tmp_path), tmp_path)
-    assert written.reused == [] and len(written.rendered) == 3 * len(page.panels) + 5
+    assert written.reused == [] and len(written.rendered) == 4 * len(page.panels) + 6
     assert png_size(tmp_path / "panels" / "01-volunteers.png") == (300, 300)
     assert png_size(tmp_path / "panels" / "01-volunteers@2x.png") == (600, 600)
     assert png_size(tmp_path / "page.png") == page.size()
@@ -99,7 +100,7 @@ def test_unchanged_files_are_copied_from_the_earlier_run_and_only_changed_ones_d
     after = plan_outputs(relabelled, tmp_path / "two")
     done = write_outputs(after, tmp_path / "two", reuse_from=tmp_path / "one", reuse_keys=keys)
     assert done.rendered == ["panels/02-recruits.svg", "panels/02-recruits.png", "panels/02-recruits@2x.png",
-                             "page.svg", "page.png", "page.pdf"]
+                             "panels/02-recruits.pdf", "page.svg", "page.png", "page.pdf", "embed.html"]
     assert set(done.reused) == {o.path for o in after} - set(done.rendered)
     fresh = tmp_path / "three"
     write_outputs(after, fresh)

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from infopipe.errors import InfopipeError
-from infopipe.present.layout import layout_panel
+from infopipe.present.layout import layout_panel, shared_headline_size
 from panel_samples import every_kind_page, jam_page, long_text_page
 from infopipe.present.panels import Layout, Page, Panel, Part, Segment, Theme
 from infopipe.present.render import render_page_svg, render_panel_svg
@@ -53,7 +53,7 @@ def test_panel_svg_carries_its_meaning(page, panel):
     assert len(by_class(root, "icon")) == (1 if panel.icon else 0)
     for text in root.iter(f"{SVG}text"):
         assert text.get("font-family") == page.theme.font_family
-        assert text.get("class") and text.get("id", "").startswith(f"panel-{panel.id}.")
+        assert text.get("class") and text.get("id", "").startswith(f"panel-{panel.id}--")
 
 
 def test_number_panel_has_value_label_and_note_in_that_order():
@@ -125,7 +125,9 @@ def test_page_groups_each_panel_under_its_id_with_the_same_markup():
     assert [g.get("id") for g in groups] == [f"panel-{p.id}" for p in page.panels]
     for i, (group, panel) in enumerate(zip(groups, page.panels)):
         assert group.get("transform") == "translate({} {})".format(*page.panel_origin(i))
-        alone = parse(render_panel_svg(panel, page.theme, page.layout)).find(f"{SVG}g")
+        icons = any(p.icon for p in page.panels)
+        shared = shared_headline_size(page, icons)  # number panels share the page's headline size
+        alone = parse(render_panel_svg(panel, page.theme, page.layout, icons, shared)).find(f"{SVG}g")
         inner = [etree.tostring(e) for e in group if e.tag not in (f"{SVG}title", f"{SVG}desc")]
         assert inner == [etree.tostring(e) for e in alone]
         assert group.find(f"{SVG}desc").text == panel.alt

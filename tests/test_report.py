@@ -78,11 +78,21 @@ def test_claim_columns_show_each_figures_claim():
              "record_count": 1, "input": {"path": "x.csv"}}
     html = render_report({**base, "figures": [new, broken, total]}, {}, [])
     doc = lxml.html.fromstring(html)
-    table = next(t for t in doc.iter("table") if "claim holds" in t.text_content())
+    table = next(t for t in doc.iter("table") if "verdict" in t.text_content())
     header = [th.text_content() for th in table.iter("th")]
-    rows = [[td.text_content() for td in tr.iter("td")] for tr in table.iter("tr")][1:]
+    rows = [[td for td in tr.iter("td")] for tr in table.iter("tr")][1:]
     column = {name: i for i, name in enumerate(header)}
-    assert [r[column["claim"]] for r in rows] == ["more_thana lower bound: the value must be above 2,000"] * 2 + ["—"]
-    assert [r[column["claim holds"]] for r in rows] == ["yes", "no", "—"]
-    assert rows[0][column["printed"]] == "over 2000value 2031" and rows[2][column["printed"]] == "21"
+    text = [[td.text_content() for td in r] for r in rows]
+    assert [r[column["claim"]] for r in text] == ["a lower bound: the value must be above 2,000more_than"] * 2 + ["—"]
+    # one verdict, no false alarm: a figure without a claim is neither red nor "no"
+    assert [r[column["verdict"]] for r in text] == ["holds", "does not hold", "no claim"]
+    assert [r[column["verdict"]].get("class") for r in rows] == ["ok", "fail", "none"]
+    assert text[0][column["printed"]] == "over 2000value 2,031" and text[2][column["printed"]] == "21"
+    assert [r[column["figure"]] for r in text] == ["onlineregistered participants", "brokenregistered participants",
+                                                 "fevents"]  # named by id and statement (or label)
+    first = doc.find(".//p")
+    assert first.get("class").split() == ["verdict", "bad"]
+    assert first.text_content() == "3 figures, 2 checked against the report: 1 do not hold (broken)"
     assert "(uncommitted changes)" in html and html.count("<details>") == 3
+    summaries = [s.text_content() for s in doc.iter("summary")]
+    assert summaries[0].startswith("online: registered participants (2 records from events.csv")

@@ -117,3 +117,40 @@ def test_json_schema_describes_the_spec():
     schema = json_schema()
     assert {"datasets", "figures", "page", "theme", "period"} <= set(schema["properties"])
     assert "print" in schema["$defs"]["FigureSpec"]["properties"]
+
+
+def test_every_spec_problem_comes_in_one_round_with_lines_and_suggestions(project_root):
+    """Shape (an unknown key, an unknown rule type), names (a filter's column) and colours (contrast,
+    with the theme line) are reported together, each with a 'did you mean' where one is close."""
+    from infopipe.spec.model import load_spec
+
+    spec = project_root / "projects" / "jam-and-justice" / "spec.yaml"
+    lines = spec.read_text(encoding="utf-8").splitlines(keepends=True)
+    edits = {"    label: institutions\n": "    lable: institutions\n",
+             "    rule: {type: count_distinct, dataset: funders, column: funder_id}\n":
+             "    rule: {type: count_distinc, dataset: funders, column: funder_id}\n",
+             "        - {column: kind, equals: pilot}\n": "        - {column: kinds, equals: pilot}\n",
+             '  muted: "#6d5d4b"\n': '  muted: "#bbbbbb"\n'}
+    at = {}
+    for old, new in edits.items():
+        at[new] = lines.index(old) + 1
+        lines[at[new] - 1] = new
+    spec.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(InfopipeError) as caught:
+        load_spec(spec)
+    found = {(p.line, p.check): p.message for p in caught.value.problems if not p.message.startswith("subtitle")}
+    assert len(caught.value.problems) == 5  # muted also fails on the page background: one problem more
+    new = list(edits.values())
+    assert set(found) == {(at[new[0]], "unknown-key"), (at[new[1]], "unknown-rule"),
+                          (at[new[2]], "unknown-column"), (at[new[3]], "contrast")}
+    assert found[(at[new[0]], "unknown-key")].endswith("did you mean 'label'?")
+    assert found[(at[new[1]], "unknown-rule")].endswith("did you mean 'count_distinct'?")
+    assert "did you mean 'kind'? (columns: project_id, name, kind," in found[(at[new[2]], "unknown-column")]
+    assert found[(at[new[3]], "contrast")].startswith("muted #bbbbbb on panel_background #ffffff: 1.91:1")
+
+
+def test_an_unknown_project_names_the_near_miss_and_the_projects(project_root):
+    from infopipe.spec.model import load_spec
+
+    with pytest.raises(InfopipeError, match=r"did you mean 'jam-and-justice'\? \(projects: jam-and-justice\)"):
+        load_spec(project_root / "projects" / "jam-and-justic" / "spec.yaml")

@@ -55,14 +55,20 @@ class Unavailable(Exception):
 def main(argv: list[str] | None = None) -> int:
     try:
         result = app.meta(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()  # in a pipe, output is buffered: a reader that left shows up here, not at exit
     except CycloptsError:
         return 1  # already printed, one line
     except InfopipeError as err:
         print(err, file=sys.stderr)
+        if getattr(err, "review_page", None):
+            print(f"Review page: {err.review_page}", file=sys.stderr)
         return 1
     except Unavailable as err:
         print(f"infopipe: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `infopipe verify | head`: the reader left; that is not an error of ours
+        quiet_stdout()
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         print("infopipe: interrupted (the run was logged as failed; nothing was published)", file=sys.stderr)
         return 128 + signal.SIGINT
@@ -89,6 +95,16 @@ def _launcher(*tokens: Annotated[str, Parameter(show=False, allow_leading_hyphen
     """
     OPTIONS.root = root
     return app(tokens)
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush does not fail a second time on the
+    closed pipe (the recipe of Python's signal module documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def write_traceback(err: BaseException) -> Path:
@@ -191,8 +207,19 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
         else:
             folder = run_pipeline(paths, step=progress.wrap(call), lock_wait=wait, force=force)
         display.summary(folder)
+    _warn_stale(folder, paths.spec_file)
     print(f"Outputs: {folder}")
+    print(f"Gallery: {folder / 'index.html'}")  # what a designer opens first (the review page is beside it)
     return 0
+
+
+def _warn_stale(folder: Path, spec_file: Path) -> None:
+    """Say each accepted difference that no longer differs (from the run's own figures.json)."""
+    from infopipe.compute import stale_differences
+
+    record = json.loads((Path(folder) / "figures.json").read_text(encoding="utf-8"))
+    for warning in stale_differences(str(spec_file), record["figures"]):
+        print(f"WARNING {warning}", file=sys.stderr)
 
 
 @app.command(name="build-all")
@@ -271,7 +298,11 @@ def validate(project: str | None = None, /, *, raw: Path | None = None) -> int:
     """
     from infopipe.run.pipeline import validate_only
 
+    from infopipe.compute import stale_differences
+
     result = validate_only(_paths(project, raw))
+    for warning in stale_differences(result["spec"], result["figures"]):
+        print(f"WARNING {warning}", file=sys.stderr)
     for ds in result["datasets"]:
         print(f"ok  {ds['file']}: {ds['rows']} rows")
     print(f"Valid: {result['spec']} and {len(result['datasets'])} datasets")
@@ -436,33 +467,23 @@ def diff(*args: str, json_: Annotated[bool, Parameter(name="--json")] = False,
          project: Annotated[str | None, Parameter(show=False)] = None) -> int:
     """Figures, records and input files that changed between two runs.
 
-    Usage: infopipe diff [PROJECT] RUN_A RUN_B [--json].
+    Usage: infopipe diff [PROJECT] RUN_A RUN_B [--json]. A run is its id, `latest` or `previous`
+    (the run before latest); with no runs named, `previous latest`.
 
     Parameters
     ----------
     args
         [PROJECT] RUN_A RUN_B.
     """
-    from infopipe.review import diff as diff_runs
+    from infopipe.review import diff as diff_runs, diff_text
+    from infopipe.run.pipeline import project_names
 
-    given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
+    if len(args) <= 1 and (not args or args[0] in project_names(OPTIONS.root)):
+        given, (run_a, run_b) = (args[0] if args else None), ("previous", "latest")
+    else:
+        given, (run_a, run_b) = _split(args, 2, "RUN_A RUN_B")
     result = diff_runs(_paths(given or project), run_a, run_b)
-    if json_:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return 0
-    print(f"{result['run_a']} -> {result['run_b']}")
-    print("input files changed: " + (", ".join(result["input_files_changed"]) or "none"))
-    if result["report_reissued"]:
-        r = result["report_reissued"]
-        print(f"the published report was reissued: {r['file']} SHA-256 {r['before'][:12]}… -> {r['after'][:12]}…")
-    for c in result["figures_changed"]:
-        if c.get("removed"):
-            print(f"  {c['figure']}: removed")
-            continue
-        print(f"  {c['figure']}: {c['before']} -> {c['after']}; added {c['records_added'] or '-'}; "
-              f"removed {c['records_removed'] or '-'}; changed {c['records_changed'] or '-'}")
-    if not result["figures_changed"]:
-        print("no figure changed")
+    print(json.dumps(result, indent=2, ensure_ascii=False, default=str) if json_ else diff_text(result))
     return 0
 
 
@@ -509,7 +530,7 @@ def coverage(project: str | None = None, /, *, pdf: Path | None = None, pages: s
 
 @app.command
 def schedule(project: str | None = None, /, *, cron: str | None = None, pool: str = "infopipe",
-             name: str | None = None, port: int | None = None) -> int:
+             name: str | None = None, port: int | None = None, notify: str | None = None) -> int:
     """Create or update a deployment of the flow on a process work pool; a worker runs it.
 
     After this, `prefect worker start --pool POOL` (here, or on any machine that sees the project
@@ -527,17 +548,37 @@ def schedule(project: str | None = None, /, *, cron: str | None = None, pool: st
         Deployment name (default: the project's name).
     port
         Port of the local Prefect server (default: PREFECT_PORT or 4200).
+    notify
+        A URL that gets a JSON POST whenever a run of this deployment fails (a Prefect automation
+        calling a webhook; Slack, Teams and most chat tools accept one).
     """
     paths = _paths(project)
+    if notify is not None and not notify.startswith(("http://", "https://")):
+        raise InfopipeError("schedule", [Problem("--notify", "bad-url", f"{notify!r} is not a web address "
+                            "(http:// or https://)")])
     api_url = _connect(port)
     with _prefect(api_url) as flows:
         _check_cron(cron)
         deployment = flows.deploy(paths.project, paths.root, pool, cron, name)
+        automation = flows.notify_on_failure(deployment, notify) if notify else None
     when = f"on cron {cron!r}" if cron else "with no schedule (run it from the UI or `prefect deployment run`)"
     print(f"Deployment {deployment} on work pool {pool!r}, {when}.")
-    print(f"Start a worker:  PREFECT_API_URL={api_url} prefect worker start --pool {pool}")
-    print(f"Run it now:      PREFECT_API_URL={api_url} prefect deployment run '{deployment}'")
+    if automation:
+        print(f"Failed runs POST to {notify} (automation {automation!r}).")
+    prefect = worker_command(api_url)
+    print(f"Start a worker:  {prefect} worker start --pool {pool}")
+    print(f"Run it now:      {prefect} deployment run '{deployment}'")
     return 0
+
+
+def worker_command(api_url: str) -> str:
+    """The `prefect` command as it works from a fresh shell: from this checkout's folder, with the
+    server's address and this environment's own prefect (a fresh shell has no venv on its PATH)."""
+    import shlex
+
+    exe = Path(sys.executable).parent / "prefect"
+    prefect = shlex.quote(str(exe)) if exe.is_file() else f"{shlex.quote(sys.executable)} -m prefect"
+    return f"cd {shlex.quote(str(CODE_ROOT))} && PREFECT_API_URL={api_url} {prefect}"
 
 
 @app.command
@@ -614,6 +655,10 @@ def server_status(*, port: int | None = None) -> int:
     from infopipe.run import prefect_server
 
     info = prefect_server.status(_local_server(port))
+    if info["healthy"] and not info["started_here"]:
+        print(f"Prefect server at {info['url']}: answering, but not started by this checkout (its home "
+              f"would be {info['home']}); set PREFECT_PORT to another port for this checkout's own server")
+        return 1
     state = "answering" if info["healthy"] else "not answering"
     print(f"Prefect server at {info['url']}: {state}; pid {info['pid'] or '-'}; home {info['home']}; "
           f"log {info['log']}")
@@ -635,6 +680,7 @@ def _connect(port: int | None) -> str:
 
     if os.environ.get("PREFECT_API_URL"):
         api_url = os.environ["PREFECT_API_URL"].rstrip("/")
+        prefect_server.check_api(api_url)
         print(f"Prefect API: {api_url}")
         return api_url
     server = _local_server(port)

@@ -13,10 +13,12 @@ from typing import Any
 import pandas as pd
 
 from infopipe.concepts.claims import Claim, ClaimError, parse_claim
+from infopipe.concepts.dates import is_date
+from infopipe.concepts.verdicts import meaningful, shown, verdict
 from infopipe.errors import InfopipeError, Problem
-from infopipe.concepts.formats import FormatError, render_template
-from infopipe.concepts.rules import apply_rule, rule_columns
-from infopipe.spec.compile import CompiledFigure, compile_spec
+from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
+from infopipe.concepts.rules import apply_rule, plain_value, rule_columns, select
+from infopipe.spec.compile import CompiledFigure, Filter, compile_spec
 from infopipe.spec.model import FIGURE_REF, Spec
 
 SAMPLE = 20  # record ids kept in figures.json; all of them go to lineage/<figure>.parquet
@@ -61,48 +63,54 @@ class FigureResult:
         """The page prints exactly what the report printed."""
         return self.printed == self.published
 
+    @property
+    def difference_stale(self) -> bool:
+        """An accepted difference whose claim and printed text now both hold: its reason is no
+        longer true, and the spec should drop it (a warning, not a failure)."""
+        return bool(self.accepted_difference) and self.claim_holds is not False and self.printed_holds is not False
+
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in (
             "id", "label", "value", "printed", "published", "matches", "claim_kind", "claim_meaning",
-            "claim_holds", "printed_holds", "accepted_difference", "note", "panel", "kind", "parent",
+            "claim_holds", "printed_holds", "accepted_difference", "difference_stale", "note", "panel", "kind", "parent",
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
         if self.mark is not None:
             out["mark"] = self.mark
         if self.chart_notes:
             out["chart_notes"] = list(self.chart_notes)
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
+        out["value"] = meaningful(self.value)  # what people read; the exact float is kept beside it
+        if out["value"] != self.value:
+            out["value_exact"] = self.value
+        out["verdict"] = verdict(self).name
         return out
 
 
-def _claim(text: str | None, tolerance: float) -> Claim | None:
-    return parse_claim(text, tolerance) if text is not None else None
-
-
-def _printed_holds(printed: str, value, tolerance: float) -> bool | None:
-    try:
-        return parse_claim(printed, tolerance).holds(value)
-    except ClaimError:
-        return None  # free text around the number: nothing to check it against
+def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False) -> Claim | None:
+    return parse_claim(text, tolerance, locale, dates, nouns=True) if text is not None else None
 
 
 def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
     decl, rule = fig.decl, fig.rule
-    result = apply_rule(rule, tables, rule.primary_key, rule.period)
+    result = apply_rule(rule, tables, rule.primary_key, rule.period, rule.via_period)
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])
-    claim = _claim(fig.published, decl.tolerance)
-    template = (decl.print_as if fig.parent is None else None) or (claim.print_template if claim else "{comma}")
+    claim = _claim(fig.published, decl.tolerance, fig.locale, fig.dates)
+    plain = ("{dates}" if isinstance(result.value, tuple) else "{date}") if is_date(result.value) else "{comma}"
+    template = (decl.print_as if fig.parent is None else None) or (claim.print_template if claim else plain)
     try:
-        printed = render_template(template, result.value)
+        printed = render_template(template, result.value, fig.locale)
+        printed_holds = check_printed(template, result.value, decl.tolerance, fig.locale)
     except FormatError as err:
-        raise InfopipeError("compute", [Problem(source, "print-format", f"figure '{fig.id}': {err}",
+        check = "print-unchecked" if isinstance(err, UncheckedPrint) else "print-format"
+        raise InfopipeError("compute", [Problem(source, check, f"figure '{fig.id}': {err}",
                                                 line=fig.line, value=str(result.value))]) from None
     return FigureResult(
         id=fig.id, label=fig.label, value=result.value, printed=printed, published=fig.published,
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
-        printed_holds=_printed_holds(printed, result.value, decl.tolerance),
+        printed_holds=printed_holds,
         accepted_difference=decl.accepted_difference if fig.parent is None else None,  # the figure's reason
         note=decl.note if fig.parent is None else None,
         panel=decl.panel and fig.parent is None, kind=fig.kind,
@@ -116,16 +124,47 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
 
 
 def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
-    """A figure's result, then one result per breakdown part or chart mark."""
-    out = [_result(one, tables, source) for one in (fig, *fig.parts)]
+    """A figure's result, then one result per breakdown part (a ranking's parts found in the data)
+    or chart mark."""
+    parts = ranked(fig, tables, source) if any(p.rank for p in fig.parts) else fig.parts
+    out = [_result(one, tables, source) for one in (fig, *parts)]
     if fig.decl.chart is not None:
         from infopipe.marks import compute_chart
 
         marks, notes = compute_chart(fig, tables, out[0], source)
         out = [replace(out[0], chart_notes=tuple(notes)), *(FigureResult(
-            **{k: v for k, v in m.items() if k != "checked"},
-            printed_holds=_printed_holds(m["printed"], m["checked"], fig.decl.tolerance) if m["published"] else None)
-            for m in marks)]
+            **{k: v for k, v in m.items() if k not in ("checked", "template")},
+            printed_holds=_mark_printed_holds(fig, m, source)) for m in marks)]
+    return out
+
+
+def _mark_printed_holds(fig: CompiledFigure, mark: dict, source: str) -> bool:
+    """A chart mark's printed text read back against what it is checked against (as a figure's)."""
+    try:
+        return check_printed(mark["template"], mark["checked"], fig.decl.tolerance, fig.locale)
+    except FormatError as err:
+        check = "print-unchecked" if isinstance(err, UncheckedPrint) else "print-format"
+        raise InfopipeError("compute", [Problem(source, check, f"mark '{mark['id']}' of figure '{fig.id}': "
+                                                f"{err}", line=fig.line)]) from None
+
+
+def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigure]:
+    """A ranking's parts: the breakdown column's most frequent values among the figure's records
+    (ties in the order of the value), each a figure narrowed to its value and labelled by it. A
+    value the report named at a place that the data ranks differently fails the run."""
+    column = fig.decl.breakdown.column
+    chosen = select(fig.rule, tables, fig.rule.period, fig.rule.via_period)[column].dropna()
+    counts = sorted(chosen.value_counts().items(), key=lambda kv: (-kv[1], str(kv[0])))
+    out = []
+    for part, (value, _) in zip(fig.parts, counts):
+        value = plain_value(value)
+        if part.expected is not None and str(part.expected) != str(value):
+            raise InfopipeError("compute", [Problem(source, "ranking-differs", f"figure '{fig.id}': the report "
+                                                    f"puts {part.expected!r} at place {part.rank}, the data puts "
+                                                    f"{value!r} there", line=fig.line)])
+        narrowed = Filter(column, "equals", value)
+        out.append(replace(part, label=part.label or str(value),
+                           rule=replace(part.rule, where=part.rule.where + (narrowed,))))
     return out
 
 
@@ -150,6 +189,30 @@ def filled(note: str, printed: dict[str, str]) -> str:
     return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
+def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
+    """What the page says that holds each figure, in words: a sentence figure's sentence, a number's
+    "15 recruits", a part's "6 online workshops"; a figure drawn only inside another's sentence or
+    note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
+    said: dict[str, str] = {}
+    figures = compile_spec(spec).figures
+    for fig in figures:
+        decl = fig.decl
+        own = filled(decl.sentence, printed) if decl.sentence else f"{printed[fig.id]} {fig.label}".strip()
+        if decl.note and not decl.sentence:
+            own += f", {filled(decl.note, printed)}"
+        said[fig.id] = own
+        for part in fig.parts:
+            said[part.id] = f"{printed[part.id]} {part.label}".strip()
+    hidden = {f.id for f in figures if not f.decl.panel}
+    for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
+        for text in (fig.decl.sentence, fig.decl.note):
+            for ref in FIGURE_REF.findall(text or ""):
+                if ref in hidden and fig.decl.panel:
+                    hidden.discard(ref)
+                    said[ref] = said[fig.id]
+    return said
+
+
 def check_claims(spec: Spec, results: list[FigureResult]) -> None:
     """Fail when a value does not satisfy what the report printed, or the page would print
     something untrue, unless the spec accepts the difference with a reason."""
@@ -160,18 +223,28 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         if r.claim_holds is False:
             problems.append(Problem(
                 str(spec.path), "published-mismatch",
-                f"figure '{r.id}' computes to {_show(r.value)}, which does not satisfy what the report "
+                f"figure '{r.id}' computes to {shown(r.value)}, which does not satisfy what the report "
                 f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
                 "accepted_difference with the reason", line=r.line, value=r.printed))
         elif r.printed_holds is False:
             problems.append(Problem(
                 str(spec.path), "printed-false",
                 f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
-                f"{_show(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
+                f"{shown(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
                 "of '{floor:10}')", line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
 
 
-def _show(value) -> str:
-    return f"{value:,}" if isinstance(value, (int, float)) else str(value)
+def stale_differences(spec_file: str, figures: list) -> list[Problem]:
+    """Warnings for accepted differences that no longer differ: said by `validate` and `run`,
+    marked on the review page; the run goes on."""
+    out = []
+    for f in figures:
+        f = f if isinstance(f, FigureResult) else FigureResult.from_dict(f)
+        if f.difference_stale:
+            out.append(Problem(spec_file, "accepted-difference-stale", f"figure '{f.id}' now computes to "
+                               f"{shown(f.value)}, which satisfies what the report printed, {f.published!r}: "
+                               f"the accepted difference ({f.accepted_difference!r}) no longer applies; "
+                               "remove accepted_difference", line=f.line or None))
+    return out

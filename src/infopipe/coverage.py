@@ -298,7 +298,7 @@ def _label_before(text: str, start: int) -> str:
 
 
 def _unique_id(words: str, taken: set[str]) -> str:
-    base = re.sub(r"[^a-z0-9_]", "", words.lower().replace("-", "_"))[:50].strip("_") or "figure"
+    base = "_".join(re.findall(r"[a-z0-9]+", words.lower()))[:50].strip("_") or "figure"
     fid, n = base, 2
     while fid in taken:
         fid, n = f"{base}_{n}", n + 1

@@ -46,6 +46,7 @@ class InfopipeError(Exception):
     def __init__(self, step: str, problems: list[Problem]):
         self.step = step
         self.problems = list(problems)
+        self.review_page = None  # a failed run's page (outputs/<project>/failed/<run>.html), once written
         super().__init__(self.summary())
 
     def __reduce__(self):  # rebuilt from its parts when it crosses a process (the raster workers)

@@ -226,7 +226,7 @@ def compute_chart(fig: CompiledFigure, tables, whole, source: str) -> tuple[list
                 "code": group.code, "apart": group.apart, "filters": [f.to_dict() for f in group.filters]}
         checked = value  # what a printed claim is checked against: the value, or a share's percent
         claimed = claims.pop((group.key, group.series), None)
-        claim = parse_claim(claimed.published, decl.tolerance) if claimed else None
+        claim = parse_claim(claimed.published, decl.tolerance, fig.locale, nouns=True) if claimed else None
         template = claim.print_template if claim else (chart.print_as or (SHARE_PRINT if chart.kind == "share" else "{comma}"))
         if chart.kind == "share":
             total = whole.value or 0
@@ -234,7 +234,7 @@ def compute_chart(fig: CompiledFigure, tables, whole, source: str) -> tuple[list
             if template.startswith("{percent"):
                 checked = mark["share"]
         try:
-            printed = render_template(template, checked)
+            printed = render_template(template, checked, fig.locale)
         except FormatError as err:
             raise InfopipeError("compute", [Problem(source, "print-format", f"mark '{group.key}' of "
                                                     f"figure '{fig.id}': {err}", line=fig.line)]) from None
@@ -244,7 +244,7 @@ def compute_chart(fig: CompiledFigure, tables, whole, source: str) -> tuple[list
         fid = mark_id(fig, group.key, group.series)
         results.append(dict(
             id=fid, label=group.label + (f" ({group.series})" if group.series else ""), value=value,
-            printed=printed, published=claimed.published if claimed else None,
+            printed=printed, template=template, published=claimed.published if claimed else None,
             claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
             claim_holds=claim.holds(checked) if claim else None, checked=checked,
             accepted_difference=claimed.accepted_difference if claimed else None, note=None, panel=False,

@@ -20,12 +20,16 @@ from infopipe.run.pipeline import Paths, run
 from infopipe.run.provenance import entry_hash, find_entry, read_log, verify_chain
 from infopipe.run.publish import latest_run
 from infopipe.concepts.rules import plain_value, recount
+from infopipe.concepts.verdicts import shown, verdict
 from infopipe.spec.model import load_spec
 
 
 def resolve_run(paths: Paths, run_id: str | None) -> Path:
-    """A run folder from its id (or 'latest' when none is given)."""
-    folder = latest_run(paths.project_out) if run_id in (None, "latest") else paths.project_out / "runs" / run_id
+    """A run folder from its id, or 'latest' (the default), or 'previous' (the run before latest)."""
+    folder = latest_run(paths.project_out) if run_id in (None, "latest", "previous") else paths.project_out / "runs" / run_id
+    if run_id == "previous" and folder is not None and (folder / "provenance.json").is_file():
+        before = load_record(folder).get("previous_run")
+        folder = paths.project_out / "runs" / before if before else None
     if folder is None or not (folder / "provenance.json").is_file():
         raise InfopipeError("review", [Problem(str(paths.project_out), "no-run",
                             f"no complete run {run_id or 'latest'} here; runs: "
@@ -196,11 +200,16 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         whole = next(f for f in record["figures"] if f["id"] == figure["parent"])
         share = recount_share(rule, frame, figure_rule(spec, whole["id"]), lineage_frame(folder, whole))
     page = frame.iloc[max(offset, 0): max(offset, 0) + max(limit, 0)]
+    read = set(rule.reads)
+    judged = verdict(figure)
     return {
         "run_id": record["run_id"], "figure": figure_id, "label": figure["label"],
-        "printed": figure["printed"], "value": figure["value"], "published": figure["published"],
+        "statement": figure.get("statement") or f"{figure['printed']} {figure['label']}".strip(),
+        "printed": figure["printed"], "value": figure["value"], "value_shown": shown(figure["value"]),
+        "published": figure["published"],
         "matches": figure["matches"], "claim_kind": figure.get("claim_kind"),
         "claim_meaning": figure.get("claim_meaning"), "claim_holds": figure.get("claim_holds"),
+        "verdict": judged.name, "verdict_words": judged.words,
         "accepted_difference": figure.get("accepted_difference"),
         "rule": figure["rule"], "rule_in_words": figure["rule_in_words"],
         "explanation": figure["explanation"], "record_count": len(frame),
@@ -208,24 +217,28 @@ def explain(paths: Paths, figure_id: str, run_id: str | None = None, limit: int 
         "offset": offset, "limit": limit,
         "records": [{c: plain_value(v) for c, v in row.items()} for row in page.to_dict("records")],
         "input": figure["input"], "lineage": figure["lineage"],
-        "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]],
+        "inputs": [{k: i[k] for k in ("path", "sha256")} for i in record["inputs"]
+                   if i.get("dataset", figure["dataset"]) in read],
     }
 
 
+WIDEST = 60  # a records column wider than this is cut, except the source, which is the evidence
+
+
 def explain_text(info: dict) -> str:
+    claim = (f"the report printed {info['published']!r}" + (f", {info['claim_meaning']}" if info.get("claim_meaning") else "")
+             if info.get("published") is not None else "the report did not print this value")
     lines = [
-        f"{info['printed']} {info['label']}   (run {info['run_id']})",
-        f"  value {info['value']}; " + (f"the report printed {info['published']!r}" if info["published"] is not None
-                                         else "the report did not print this value")
-        + (f" ({info['claim_kind']}: {info['claim_meaning']}): "
-           f"{'holds' if info['claim_holds'] else 'DOES NOT HOLD'}" if info.get("claim_kind") else "")
-        + (f"; printed text {'the same' if info['matches'] else 'different'}" if info["published"] is not None
-           else "; the report did not print this value"),
-        *([f"  accepted difference: {info['accepted_difference']}"] if info.get("accepted_difference") else []),
+        f"{info['figure']}: {info['statement']}   (run {info['run_id']})",
+        f"  printed {info['printed']!r}; value {info['value_shown']}; {claim}",
+        f"  verdict: {info['verdict_words']}"
+        + (f" ({info['accepted_difference']})" if info.get("accepted_difference") else "")
+        + f"; printed text {'the same as the report' if info['matches'] else 'differs from the report'}"
+        if info.get("published") is not None else f"  verdict: {info['verdict_words']}",
         f"  rule: {info['rule_in_words']}",
         f"        {json.dumps(info['rule'], ensure_ascii=False)}",
         f"  counting decision: {info['explanation']}",
-        f"  recount from all {info['record_count']} records: {info['recount']}"
+        f"  recount from all {info['record_count']} records: {shown(info['recount'])}"
         + (f" ({info['share_recount']:.4g}% of the chart's whole; recorded {info['share']:.4g}%)"
            if info.get("share") is not None else ""),
         f"  records {info['offset'] + 1}-{info['offset'] + len(info['records'])} of {info['record_count']}"
@@ -233,11 +246,13 @@ def explain_text(info: dict) -> str:
     ]
     if info["records"]:
         columns = list(info["records"][0])
-        widths = {c: min(60, max(len(c), *(len(str(r[c])) for r in info["records"]))) for c in columns}
-        lines.append("  " + "  ".join(c.ljust(widths[c]) for c in columns))
-        for r in info["records"]:
-            lines.append("  " + "  ".join(str(r[c])[: widths[c]].ljust(widths[c]) for c in columns))
-    lines += ["", "  input files:"]
+        cells = [{c: "" if r[c] is None else str(r[c]) for c in columns} for r in info["records"]]
+        widths = {c: max(len(c), *(len(r[c]) for r in cells)) for c in columns}
+        widths = {c: w if c == "source" else min(WIDEST, w) for c, w in widths.items()}
+        lines.append("  " + "  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+        for r in cells:
+            lines.append("  " + "  ".join(r[c][: widths[c]].ljust(widths[c]) for c in columns).rstrip())
+    lines += ["", "  input files it read:"]
     lines += [f"    {i['path']}  sha256 {i['sha256']}" for i in info["inputs"]]
     return "\n".join(lines)
 
@@ -266,14 +281,57 @@ def diff(paths: Paths, run_a: str, run_b: str) -> dict:
         left, right = left.set_index(key).astype(str), right.set_index(key).astype(str)
         ids_a, ids_b = set(left.index), set(right.index)
         both = sorted(ids_a & ids_b)
-        right = right.reindex(columns=left.columns)
-        edited = [i for i in both if not left.loc[i].equals(right.loc[i])]
-        if fa["printed"] != fb["printed"] or ids_a != ids_b or edited:
+        columns = list(dict.fromkeys([*left.columns, *right.columns]))
+        left, right = left.reindex(columns=columns), right.reindex(columns=columns)
+        old, new = left.loc[both].map(_cell), right.loc[both].map(_cell)
+        differs = old.ne(new) & ~(old.isna() & new.isna())
+        fields = {str(i): {c: [old.at[i, c], new.at[i, c]] for c in columns if differs.at[i, c]}
+                  for i in differs.index[differs.any(axis=1)]}  # only the edited records are looked at
+        value_changed = fa.get("value_exact", fa.get("value")) != fb.get("value_exact", fb.get("value"))
+        if fa["printed"] != fb["printed"] or value_changed or ids_a != ids_b or fields:
             changes.append({"figure": fa["id"], "before": fa["printed"], "after": fb["printed"],
+                            "value_before": fa.get("value"), "value_after": fb.get("value"),
                             "records_added": sorted(ids_b - ids_a),
-                            "records_removed": sorted(ids_a - ids_b), "records_changed": edited})
+                            "records_removed": sorted(ids_a - ids_b), "records_changed": sorted(fields),
+                            "fields_changed": fields})
+    added = [f["id"] for f in b["figures"] if f["id"] not in {fa["id"] for fa in a["figures"]}]
+    changes += [{"figure": fid, "added": True} for fid in added]
     return {"run_a": a["run_id"], "run_b": b["run_id"], "input_files_changed": changed_files,
             "report_reissued": reissued, "figures_changed": changes}
+
+
+def _cell(value) -> str | None:
+    """A lineage cell as text, every kind of missing value as None (astype(str) spells them three ways)."""
+    return None if pd.isna(value) or value in ("<NA>", "nan", "NaT", "None") else str(value)
+
+
+def diff_text(result: dict) -> str:
+    """The diff for a person: each changed figure with its printed text and value, before and after,
+    the records added and removed, and each edited record's fields (old -> new)."""
+    lines = [f"{result['run_a']} -> {result['run_b']}",
+             "input files changed: " + (", ".join(result["input_files_changed"]) or "none")]
+    if result.get("report_reissued"):
+        r = result["report_reissued"]
+        lines.append(f"the published report was reissued: {r['file']} SHA-256 {r['before'][:12]}… -> {r['after'][:12]}…")
+    for c in result["figures_changed"]:
+        if c.get("removed") or c.get("added"):
+            lines.append(f"  {c['figure']}: {'removed' if c.get('removed') else 'added'}")
+            continue
+        printed = (f"printed {c['before']!r} -> {c['after']!r}" if c["before"] != c["after"]
+                   else f"printed {c['after']!r} (unchanged)")
+        value = (f"value {shown(c['value_before'])} -> {shown(c['value_after'])}"
+                 if c["value_before"] != c["value_after"] else f"value {shown(c['value_after'])}")
+        lines.append(f"  {c['figure']}: {printed}; {value}")
+        if c["records_added"]:
+            lines.append(f"    records added: {', '.join(c['records_added'])}")
+        if c["records_removed"]:
+            lines.append(f"    records removed: {', '.join(c['records_removed'])}")
+        for rid, edits in c["fields_changed"].items():
+            said = "; ".join(f"{col} {old!r} -> {new!r}" for col, (old, new) in edits.items())
+            lines.append(f"    record {rid} changed: {said}")
+    if not result["figures_changed"]:
+        lines.append("no figure changed")
+    return "\n".join(lines)
 
 
 def report_pdf(paths: Paths, spec, pdf: Path | None) -> tuple[Path, str]:

@@ -8,6 +8,7 @@ relative luminance of sRGB, ratio (L1 + 0.05) / (L2 + 0.05). The spec reads colo
 
 from __future__ import annotations
 
+import math
 import re
 
 import webcolors
@@ -59,3 +60,53 @@ def contrast_ratio(foreground: str, background: str) -> float:
     lighter, darker = sorted((luminance(parse_colour(foreground)), luminance(parse_colour(background))),
                              reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def _shown(ratio: float) -> str:
+    """Two decimals, rounded down, so a ratio just under 4.5 never prints as '4.50'."""
+    return f"{math.floor(ratio * 100) / 100:.2f}:1"
+
+
+def text_pairs(theme, panels) -> list[tuple[str, str, str, str, tuple]]:
+    """Every (name, text colour, background name, background colour, where the text colour is set
+    in the spec: ("theme", "text") or ("theme", "palette", i)) that the drawing uses."""
+    pairs = [
+        ("text", theme.text, "panel_background", theme.panel_background, ("theme", "text")),
+        ("muted", theme.muted, "panel_background", theme.panel_background, ("theme", "muted")),
+    ]
+    seen: dict[str, list[str]] = {}
+    for panel in panels:
+        seen.setdefault(hex_colour(panel.color), []).append(panel.id)
+    palette = [hex_colour(c) if _parses(c) else c for c in theme.palette]
+    for colour, ids in seen.items():
+        where = ("theme", "palette", palette.index(colour)) if colour in palette else ("theme", "palette")
+        pairs.append((f"accent (panels {', '.join(ids)})", colour, "panel_background", theme.panel_background, where))
+    pairs += [
+        ("title text", theme.text, "background", theme.background, ("theme", "text")),
+        ("subtitle and credit muted", theme.muted, "background", theme.background, ("theme", "muted")),
+    ]
+    return pairs
+
+
+def _parses(colour: str) -> bool:
+    try:
+        parse_colour(colour)
+        return True
+    except ValueError:
+        return False
+
+
+def low_contrast(theme, panels) -> list[tuple[tuple, str]]:
+    """(where in the spec, message) for each text/background pair below WCAG AA 4.5:1."""
+    out = []
+    for name, fg, bg_name, bg, where in text_pairs(theme, panels):
+        ratio = contrast_ratio(fg, bg)
+        if ratio < AA_TEXT:
+            out.append((where, f"{name} {hex_colour(fg)} on {bg_name} {hex_colour(bg)}: {_shown(ratio)}, "
+                               f"below {AA_TEXT}:1"))
+    return out
+
+
+def contrast_problems(theme, panels) -> list[str]:
+    """One line per text/background pair below WCAG AA 4.5:1, naming both colours and the ratio."""
+    return [message for _, message in low_contrast(theme, panels)]

@@ -280,6 +280,18 @@ def _one_number(text: str):
     return value
 
 
+def localised_money(column, pattern: str):
+    """A money column written in a locale's style ("1 000 000,50 €") rewritten in the style the
+    money parser reads ("1000000.50"); a cell that does not match `pattern` becomes one the parser
+    refuses, so a UK-style "1,000.50" is not read in a French spec. By hand because Babel's
+    parse_decimal reads one string at a time; this stays columnar (pyarrow compute)."""
+    text = pc.cast(column, pa.string())
+    ok = pc.or_(pc.match_substring_regex(text, pattern), pc.equal(pc.utf8_trim_whitespace(text), ""))
+    plain = pc.replace_substring_regex(text, r"[ \x{a0}\x{202f}€]", "")
+    plain = pc.replace_substring(plain, ",", ".")
+    return pc.if_else(pc.fill_null(ok, True), plain, pa.scalar("not money", pa.string()))
+
+
 def _one_money(text: str):
     if text == "":
         return None

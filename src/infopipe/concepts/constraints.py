@@ -15,7 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-NUMERIC = frozenset({"integer", "number", "money"})
+from infopipe.concepts.rules import NUMERIC  # the column types that hold numbers: declared once
+
 
 
 @dataclass(frozen=True)

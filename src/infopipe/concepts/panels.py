@@ -30,6 +30,7 @@ class Part:
     label: str  # "videos"
     printed: str  # "30" (already formatted text)
     value: float  # 30 (for proportional drawing)
+    id: str = ""  # the part's figure id from the spec ("events_online"); its SVG group's id
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Segment:
 
     text: str
     is_figure: bool
+    figure: str = ""  # the figure's id, for a figure (its <tspan> gets an id naming it)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Panel:
     kind: str  # a key of KINDS
     headline: str  # printed headline: "15", "£1m", "more than 40", "dozens"
     label: str = ""  # number/subcount/breakdown: the words under the number
+    lead: str = ""  # number/subcount: the words before the number ("partnerships with")
+    own_size: bool = False  # number/subcount: keep its own headline size, not the page's shared one
     note: str = ""  # small text under the label (subcount: contains the sub-figure)
     note_figure: str = ""  # subcount: the printed sub-figure inside note, to emphasise ("50")
     segments: tuple[Segment, ...] = ()  # sentence: the whole statement, figures marked
@@ -96,6 +100,7 @@ class Figures:
 
     by_id: dict[str, Any]  # figure id -> its result (value, printed, label, note, parent)
     printed: dict[str, str]
+    locale: str = "en_GB"  # the spec's: the words that join a list
 
     def parts_of(self, figure_id: str) -> list:
         return [r for r in self.by_id.values() if getattr(r, "parent", None) == figure_id]
@@ -116,6 +121,7 @@ class PanelKind:
     sample: Callable[[], Panel]
     check: Callable[[Any], list[tuple[str, str, tuple]]] = lambda fig: []
     drawn_by: str = "template"  # "template": stacked text blocks (present/layout.py); else a batch drawer
+    shares_headline: bool = False  # its big number takes the page's one headline size
 
 
 def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
@@ -123,7 +129,7 @@ def _segments(template: str, printed: dict[str, str]) -> tuple[Segment, ...]:
     for m in FIGURE_REF.finditer(template):
         if m.start() > at:
             pieces.append(Segment(template[at:m.start()], False))
-        pieces.append(Segment(printed[m.group(1)], True))
+        pieces.append(Segment(printed[m.group(1)], True, m.group(1)))
         at = m.end()
     if at < len(template):
         pieces.append(Segment(template[at:], False))
@@ -134,13 +140,22 @@ def _number_body(fig, figures: Figures) -> dict:
     r = figures.by_id[fig.id]
     note = r.note or ""
     refs = FIGURE_REF.findall(fig.note or "")
-    return {"note": note, "note_figure": figures.printed[refs[0]] if refs else "",
-            "alt": f"{r.printed} {fig.label}" + (f", {note}" if note else "")}
+    return {"note": note, "note_figure": figures.printed[refs[0]] if refs else "", "lead": fig.lead or "",
+            "own_size": fig.own_headline_size,
+            "alt": " ".join(t for t in (fig.lead, r.printed, fig.label) if t) + (f", {note}" if note else "")}
 
 
 def _needs_label(fig) -> list[tuple[str, str, tuple]]:
     if fig.panel and not fig.label:
         return [("required", f"figure '{fig.id}' needs a 'label' (or a 'sentence')", ())]
+    return []
+
+
+def _no_lead(fig) -> list[tuple[str, str, tuple]]:
+    """A lead-in ("partnerships with") stands before a big number: number panels only."""
+    if fig.lead is not None:
+        return [("spec-shape", f"figure '{fig.id}': 'lead' belongs to a number panel (kind number or "
+                 "subcount)", ("lead",))]
     return []
 
 
@@ -152,24 +167,43 @@ def _sentence_body(fig, figures: Figures) -> dict:
 
 
 def _needs_sentence(fig) -> list[tuple[str, str, tuple]]:
-    return [] if fig.sentence else [("required", f"figure '{fig.id}' needs a 'sentence'", ())]
+    return _no_lead(fig) + ([] if fig.sentence else [("required", f"figure '{fig.id}' needs a 'sentence'", ())])
 
 
 def _breakdown_body(fig, figures: Figures) -> dict:
     r = figures.by_id[fig.id]
-    parts = tuple(Part(p.label, p.printed, float(p.value)) for p in figures.parts_of(fig.id))
-    total = f"{r.printed} {fig.label}".strip() if fig.breakdown.show_total else ""
+    parts = tuple(Part(p.label, p.printed, float(p.value), p.id) for p in figures.parts_of(fig.id))
+    # the label heads the parts; the total, when the report printed one, is said once, under them
+    total = f"{r.printed} in total" if fig.breakdown.show_total else ""
     listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
     alt = f"{fig.label}: {listed}" if fig.label else listed
-    body = {"parts": parts, "total": total, "note": r.note or "",
-            "alt": alt + (f"; {total} in total" if total else "")}
-    if not fig.breakdown.show_total:  # the report printed no total: the label heads the parts
-        body["headline"] = ""
-    return body
+    return {"parts": parts, "total": total, "note": r.note or "", "headline": "",
+            "alt": alt + (f"; {total}" if total else "")}
 
 
 def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:
-    return [] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())]
+    return _no_lead(fig) + ([] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())])
+
+
+def _list_body(fig, figures: Figures) -> dict:
+    """A breakdown said as one statement: "30 videos, 45 blog posts, 9 reports and 3 exhibitions",
+    each part's printed figure marked, joined by the locale's list words (Babel, CLDR); led by the
+    total ("84 outputs: ...") with `show_total`."""
+    from babel.lists import format_list
+
+    r, parts = figures.by_id[fig.id], figures.parts_of(fig.id)
+    joined = format_list([f"\x00{i}\x00" for i in range(len(parts))], locale=figures.locale)
+    pieces = []
+    if fig.breakdown.show_total:
+        pieces += [Segment(r.printed, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
+    for k, text in enumerate(joined.split("\x00")):
+        if k % 2:  # a part's place in the list
+            pieces += [Segment(parts[int(text)].printed, True), Segment(f" {parts[int(text)].label}", False)]
+        elif text:
+            pieces.append(Segment(text, False))
+    note = r.note or ""
+    return {"segments": tuple(pieces), "note": note,
+            "alt": "".join(p.text for p in pieces) + (f". {note}" if note else "")}
 
 
 def _chart_body(fig, figures: Figures) -> dict:
@@ -238,18 +272,26 @@ KINDS: dict[str, PanelKind] = {k.name: k for k in (
               sample=lambda: Panel(id="outputs", kind="breakdown", headline="84", label="outputs",
                                    parts=(Part("videos", "30", 30), Part("reports", "24", 24)),
                                    total="84 outputs in total", alt="outputs: 30 videos, 24 reports; 84 outputs in total")),
+    PanelKind("list", "a breakdown as one sentence, \"30 videos, 45 blog posts and 9 reports\": each part "
+              "a figure in bold, joined by the locale's words; led by the total when `show_total`",
+              ("breakdown", "label", "note"), lambda d: False, _list_body, check=_needs_breakdown,
+              sample=lambda: Panel(id="outputs", kind="list", headline="84",
+                                   segments=(Segment("30", True), Segment(" videos and ", False),
+                                             Segment("54", True), Segment(" reports", False)),
+                                   alt="30 videos and 54 reports")),
     PanelKind("sentence", "a statement with its figures in bold (`{figure}` where each number goes)",
               ("sentence", "note"), lambda d: bool(d.get("sentence")), _sentence_body, check=_needs_sentence,
               sample=lambda: Panel(id="events", kind="sentence", headline="6",
                                    segments=(Segment("6", True), Segment(" workshops", False)), alt="6 workshops")),
     PanelKind("subcount", "a number whose note names another figure (`selected from {applicants} "
-              "applicants`), drawn in bold", ("label", "note"), lambda d: _has_ref(d.get("note")),
-              _number_body, check=_needs_label,
+              "applicants`), drawn in bold", ("label", "note", "lead", "own_headline_size"),
+              lambda d: _has_ref(d.get("note")), _number_body, check=_needs_label, shares_headline=True,
               sample=lambda: Panel(id="recruits", kind="subcount", headline="15", label="recruits",
                                    note="selected from 50 applicants", note_figure="50",
                                    alt="15 recruits, selected from 50 applicants")),
-    PanelKind("number", "a big number, its label, and a smaller note", ("label", "note"), lambda d: True,
-              _number_body, check=_needs_label,
+    PanelKind("number", "a big number, its label, and a smaller note; `lead` words before the number "
+              "(\"partnerships with\")", ("label", "note", "lead", "own_headline_size"), lambda d: True,
+              _number_body, check=_needs_label, shares_headline=True,
               sample=lambda: Panel(id="partners", kind="number", headline="more than 40", label="partners",
                                    alt="more than 40 partners")),
 )}

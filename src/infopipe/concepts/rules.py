@@ -164,9 +164,44 @@ def _number(value) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _share(frame: pd.DataFrame, rule) -> float:
+def _extreme(frame: pd.DataFrame, column: str, how: str):
+    """The smallest or largest value: a number, or for a date column the date (a Python date)."""
+    import pandas as pd
+
+    value = getattr(frame[column].dropna(), how)()
+    if value is None or pd.isna(value):
+        return None  # no records
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from a date column
+        return value.date()
+    return _number(value)
+
+
+def _date_range(frame: pd.DataFrame, rule):
+    """The first and last date of a date column, as a pair ("4–9 May 2021")."""
+    first, last = _extreme(frame, rule.column, "min"), _extreme(frame, rule.column, "max")
+    return None if first is None else (first, last)
+
+
+DAYS = {"day": 1, "week": 7, "month": 365.25 / 12, "year": 365.25}
+
+
+def _rate(frame: pd.DataFrame, rule) -> float:
+    """Rows per day, week, month or year over the reporting period (its days, both ends counted)."""
+    _, start, end = rule.period
+    return len(frame) / (((end - start).days + 1) / DAYS[rule.per])
+
+
+def _change(frame: pd.DataFrame, rule) -> float | None:
+    """The percentage change in the rows from the earlier period to the reporting period."""
+    column, start, end = rule.period
+    now = int(FILTERS["between"].mask(frame[column], (start, end)).sum())
+    before = int(FILTERS["between"].mask(frame[column], rule.base_period[1:]).sum())
+    return None if before == 0 else 100.0 * (now - before) / before
+
+
+def _share(frame: pd.DataFrame, rule) -> float | None:
     if len(frame) == 0:
-        return 0.0
+        return None  # a share of nothing is undefined, not 0 %: refused like the mean of no records
     kept = select_mask(frame, rule.part)
     return 100.0 * float(kept.sum()) / len(frame)
 
@@ -201,14 +236,23 @@ RULES: dict[str, RuleType] = {r.name: r for r in (
              lambda r: f"count the distinct values of {r.dataset}.{r.column}", distinct=True),
     RuleType("sum", NUMERIC, lambda f, r: _number(_numeric(f, r.column).sum()),
              lambda r: f"add up {r.dataset}.{r.column}"),
-    RuleType("min", NUMERIC, lambda f, r: _number(_numeric(f, r.column).min()),
-             lambda r: f"the smallest {r.dataset}.{r.column}"),
-    RuleType("max", NUMERIC, lambda f, r: _number(_numeric(f, r.column).max()),
-             lambda r: f"the largest {r.dataset}.{r.column}"),
+    RuleType("min", ORDERED, lambda f, r: _extreme(f, r.column, "min"),
+             lambda r: f"the smallest (or earliest) {r.dataset}.{r.column}"),
+    RuleType("max", ORDERED, lambda f, r: _extreme(f, r.column, "max"),
+             lambda r: f"the largest (or latest) {r.dataset}.{r.column}"),
+    RuleType("date_range", frozenset({"date"}), _date_range,
+             lambda r: f"the first and last {r.dataset}.{r.column}"),
     RuleType("mean", NUMERIC, lambda f, r: _number(_numeric(f, r.column).mean()),
              lambda r: f"the mean of {r.dataset}.{r.column}"),
     RuleType("median", NUMERIC, lambda f, r: _number(_numeric(f, r.column).median()),
              lambda r: f"the median of {r.dataset}.{r.column}"),
+    RuleType("rate", None, _rate,
+             lambda r: f"the rows of {r.dataset} per {getattr(r, 'per', None) or 'day'} over the reporting period",
+             needs={"per": "the unit of time: day, week, month or year"}),
+    RuleType("change", None, _change,
+             lambda r: f"the percentage change in the rows of {r.dataset} from the period it is compared with "
+                       "(compared_with) to the reporting period",
+             needs={"compared_with": "the earlier period, {start, end}"}),
     RuleType("share", None, _share,
              lambda r: f"the percentage of the rows of {r.dataset} where "
                        + " and ".join(FILTERS[f.op].words(f.column, f.value) for f in r.part),
@@ -234,19 +278,27 @@ def select_mask(frame: pd.DataFrame, filters) -> pd.Series:
     return mask
 
 
-def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
-    """The records a rule counts: filters, the reporting period, a link through a reference."""
+def select(rule, tables: dict[str, pd.DataFrame], period=None, via_period=None) -> pd.DataFrame:
+    """The records a rule counts: filters, the reporting period (its own dataset's, or through
+    `via` the linked dataset's), a link through a reference."""
     import pandas as pd
 
     frame = tables[rule.dataset]
     mask = select_mask(frame, rule.where)
     if period is not None:
         column, start, end = period
-        mask &= FILTERS["between"].mask(frame[column], (start, end))
+        in_period = FILTERS["between"].mask(frame[column], (start, end))
+        base = getattr(rule, "base_period", None)  # a change counts its earlier period too
+        if base is not None:
+            in_period |= FILTERS["between"].mask(frame[base[0]], (base[1], base[2]))
+        mask &= in_period
     if rule.via is not None:
         target, target_column = rule.via.target, rule.via.target_column  # a compiled rule (spec/compile.py)
         linked = tables[target]
-        keep = linked.loc[select_mask(linked, rule.via.where), target_column].dropna()
+        linked_mask = select_mask(linked, rule.via.where)
+        if via_period is not None:
+            linked_mask &= FILTERS["between"].mask(linked[via_period[0]], (via_period[1], via_period[2]))
+        keep = linked.loc[linked_mask, target_column].dropna()
         mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
     chosen = frame[mask]
     if rule.distinct_on:
@@ -258,22 +310,27 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None) -> pd.DataFrame:
     return chosen
 
 
-def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None) -> RuleResult:
+def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
     """Evaluate one rule over the typed tables."""
-    chosen = select(rule, tables, period)
+    chosen = select(rule, tables, period, via_period)
     value = RULES[rule.type].aggregate(chosen, rule)
     return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
 
 
-def describe_rule(rule, via_target: str | None = None, period=None) -> str:
-    """A rule in words: what it counts, where, in which period, and what it counts once."""
+def describe_rule(rule, via_target: str | None = None, period=None, via_period=None) -> str:
+    """A rule in words: what it counts, where, in which period (its own dataset's, or through
+    `via` the linked dataset's), and what it counts once."""
     what = RULES[rule.type].words(rule)
     conditions = [FILTERS[f.op].words(f.column, f.value) for f in rule.where]
     if rule.via and via_target:
-        linked = " and ".join(FILTERS[f.op].words(f.column, f.value) for f in rule.via.where) or "any"
-        conditions.append(f"{rule.via.column} names a row of {via_target} where {linked}")
+        linked = [FILTERS[f.op].words(f.column, f.value) for f in rule.via.where]
+        if via_period:
+            linked.append(f"{via_period[0]} in the reporting period {via_period[1]} to {via_period[2]}")
+        conditions.append(f"{rule.via.column} names a row of {via_target} where {' and '.join(linked) or 'any'}")
     if period:
-        conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}")
+        base = getattr(rule, "base_period", None)
+        conditions.append(f"{period[0]} in the reporting period {period[1]} to {period[2]}"
+                          + (f" or in {base[1]} to {base[2]}" if base else ""))
     if conditions:
         what += " where " + " and ".join(conditions)
     if rule.distinct_on:
@@ -297,7 +354,9 @@ def plain_value(value):
     import numpy as np
     import pandas as pd
 
-    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
+    if isinstance(value, (list, tuple)):
+        return [plain_value(v) for v in value]  # a date range
+    if value is None or (not isinstance(value, np.ndarray) and pd.isna(value)):
         return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()

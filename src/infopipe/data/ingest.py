@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
+from infopipe.data.workbook_cells import column_letter
 from infopipe.errors import InfopipeError, Problem
 from infopipe.files import is_pattern, matching_files, raw_file, sha256_file, sha256_files
 from infopipe.spec.model import DatasetSpec, Spec
@@ -736,13 +737,60 @@ def read_workbook(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Sh
     letters = [column_letter(first_col + j) for j in range(width)]
     header_row = first_row + header_at + 1
     problems = _check_header(header, shown, ds, None, [f"{c}{header_row}" for c in letters], sheet_name)
+    if problems:
+        problems += _title_row_hint(rows, header_at, first_row, first_col, shown, ds, sheet_name)
     if not problems and not data:
         problems.append(Problem(shown, "no-rows", "has a header but no data rows", sheet=sheet_name))
+    problems += _odd_cell_problems(path, shown, sheet_name, grid, first_row, first_col, header)
     if problems:
         raise InfopipeError("ingest", problems)
     table = pa.table({name: pa.array([r[j] for _, r in data], pa.string()) for j, name in enumerate(header)})
     sheet_rows = np.array([first_row + i + 1 for i, _ in data], dtype=np.int64)
     return table, SheetCells(sheet_name, sheet_rows, dict(zip(header, letters)))
+
+
+def _title_row_hint(rows, header_at: int, first_row: int, first_col: int, shown: str, ds: DatasetSpec,
+                    sheet: str) -> list[Problem]:
+    """A title above the header is a common layout: say where the header is, once."""
+    wanted = set(ds.columns)
+    for i, row in rows[1:20]:
+        if wanted <= {c.strip() for c in row}:
+            return [Problem(shown, "header-not-first", f"row {first_row + i + 1} holds the column names, "
+                    f"below row {first_row + header_at + 1}: the header must be the first row of the "
+                    "sheet; delete the rows above it (a title, notes)", sheet=sheet,
+                    cell=f"{column_letter(first_col)}{first_row + header_at + 1}")]
+    return []
+
+
+ODD_CELLS = {
+    "error": ("cell-error", "is an error cell ({value}): correct the formula or type the value; an error "
+              "is never read as an empty cell"),
+    "formula-no-value": ("cell-formula", "holds a formula with no saved result (the program that wrote "
+                         "the workbook did not calculate it): open and save it in a spreadsheet program, "
+                         "or type the value"),
+    "serial-60": ("impossible-date", "holds 1900-02-29, a day that never was (Excel counts 1900 as a "
+                  "leap year): type the real date"),
+}
+
+
+def _odd_cell_problems(path: Path, shown: str, sheet: str, grid: list, first_row: int, first_col: int,
+                       header: list[str]) -> list[Problem]:
+    """Cells calamine would read as empty or as another day (see workbook_cells)."""
+    import datetime as dt
+
+    from infopipe.data.workbook_cells import odd_cells
+
+    problems = []
+    for odd in odd_cells(path, sheet):
+        r, c = odd.row - first_row - 1, odd.col - first_col
+        if odd.kind == "serial-60" and not (0 <= r < len(grid) and 0 <= c < len(grid[r])
+                                            and isinstance(grid[r][c], dt.date)):
+            continue  # the number 60, not a date
+        check, message = ODD_CELLS[odd.kind]
+        column = header[c] if 0 <= c < len(header) else None
+        problems.append(Problem(shown, check, message.format(value=odd.value), sheet=sheet, cell=odd.cell,
+                                column=column or None))
+    return problems
 
 
 def _cell_text(value) -> str:
@@ -763,13 +811,3 @@ def _cell_text(value) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: the column's name in A1 notation."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

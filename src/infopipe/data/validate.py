@@ -26,8 +26,9 @@ import pandas as pd
 import pyarrow as arrow
 import pyarrow.compute as pc
 
-from infopipe.concepts.columns import RE2_SPACE, TYPES, offset_type
+from infopipe.concepts.columns import RE2_SPACE, TYPES, CellError, localised_money, offset_type
 from infopipe.concepts.constraints import Declared, declared_on
+from infopipe.concepts.words import DEFAULT_LOCALE, language
 from infopipe.errors import InfopipeError, Problem
 from infopipe.data.ingest import RawTable
 from infopipe.spec.model import ColumnSpec, DatasetSpec, Spec
@@ -63,7 +64,7 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     typed: dict[str, pd.DataFrame] = {}
     for name, table in raw.items():
         ds = spec.datasets[name]
-        frame, found, failed = parse_table(ds, table)
+        frame, found, failed = parse_table(ds, table, spec.locale)
         found += [f for f in check_schema(ds, table, frame, today)  # a cell that failed to parse
                   if f[2] is None or f[3] not in failed or not failed[f[3]][f[2]]]  # is not re-reported
         problems += table.problems(_listed(found))
@@ -74,19 +75,25 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     return {name: ValidTable(spec.datasets[name], typed[name], raw[name]) for name in raw}
 
 
-def parse_table(ds: DatasetSpec, table: RawTable) -> tuple[pd.DataFrame, list[Found], dict[str, np.ndarray]]:
+def parse_table(ds: DatasetSpec, table: RawTable, locale: str = DEFAULT_LOCALE
+                ) -> tuple[pd.DataFrame, list[Found], dict[str, np.ndarray]]:
     """Every column at once by its type: the typed frame, the failing cells (worded by the type's
-    cell parser) and, per column, which rows failed."""
+    cell parser) and, per column, which rows failed. Money follows the locale's style."""
     ahead = table.typed_ahead.take() if table.typed_ahead is not None else {}
+    lang = language(locale)
 
     def parse(col: ColumnSpec):
         kind = TYPES[col.type]
-        parsed = ahead.get(col.name) or kind.parse(table.table.column(col.name))
+        local_money = col.type == "money" and bool(lang.money_input)
+        if local_money:
+            parsed = kind.parse(localised_money(table.table.column(col.name), lang.money_input))
+        else:
+            parsed = ahead.get(col.name) or kind.parse(table.table.column(col.name))
         found = []
         failed = np.flatnonzero(parsed.failed)
         for row in failed[:LISTED].tolist():
             text = table.text(row, col.name)
-            err = kind.explain(text)
+            err = kind.explain(text) if not local_money else CellError(lang.money_words, "type:money")
             found.append((err.check, str(err), row, col.name, text))
         if len(failed) > LISTED:  # the rest are not worded one by one
             found.append(_more(kind.check, col.name, len(failed) - LISTED))

@@ -109,7 +109,7 @@ def layout_chart_panel(panel: Panel, theme: Theme, lay: Layout) -> tuple:
     bottom = round(lay.panel_height - pad - foot.y - (gap if foot.items else 0))
     width = round(lay.panel_width - 2 * pad)
     figure = chart_figure(panel.id, panel.chart, theme, width, bottom - top, max(9.0, 12 * k * s))
-    plot = Plot(f"panel-{panel.id}.plot", "plot", pad, top, width, bottom - top, figure)
+    plot = Plot(f"panel-{panel.id}--plot", "plot", pad, top, width, bottom - top, figure)
     return (*head.items, plot, *(_shift(i, bottom + (gap if foot.items else 0)) for i in foot.items))
 
 

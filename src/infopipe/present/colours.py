@@ -4,47 +4,12 @@
 
 from __future__ import annotations
 
-import math
-
-from infopipe.concepts.colours import AA_TEXT, contrast_ratio, hex_colour, mix, parse_colour  # noqa: F401
+from infopipe.concepts.colours import (AA_TEXT, contrast_problems, contrast_ratio, hex_colour, low_contrast,  # noqa: F401
+                                       mix, parse_colour, text_pairs)
 from infopipe.errors import InfopipeError, Problem
 from infopipe.present.panels import Page, Theme
 
 AA_GRAPHICS = 3.0  # WCAG 1.4.11: the marks of a chart against their background
-
-
-def _shown(ratio: float) -> str:
-    """Two decimals, rounded down, so a ratio just under 4.5 never prints as '4.50'."""
-    return f"{math.floor(ratio * 100) / 100:.2f}:1"
-
-
-def text_pairs(theme: Theme, panels) -> list[tuple[str, str, str, str]]:
-    """Every (name, text colour, background name, background colour) that the drawing uses."""
-    pairs = [
-        ("text", theme.text, "panel_background", theme.panel_background),
-        ("muted", theme.muted, "panel_background", theme.panel_background),
-    ]
-    seen: dict[str, list[str]] = {}
-    for panel in panels:
-        seen.setdefault(hex_colour(panel.color), []).append(panel.id)
-    for colour, ids in seen.items():
-        pairs.append((f"accent (panels {', '.join(ids)})", colour, "panel_background", theme.panel_background))
-    pairs += [
-        ("title text", theme.text, "background", theme.background),
-        ("subtitle and credit muted", theme.muted, "background", theme.background),
-    ]
-    return pairs
-
-
-def contrast_problems(theme: Theme, panels) -> list[str]:
-    """One line per text/background pair below WCAG AA 4.5:1, naming both colours and the ratio."""
-    out = []
-    for name, fg, bg_name, bg in text_pairs(theme, panels):
-        ratio = contrast_ratio(fg, bg)
-        if ratio < AA_TEXT:
-            out.append(f"{name} {hex_colour(fg)} on {bg_name} {hex_colour(bg)}: {_shown(ratio)}, "
-                       f"below {AA_TEXT}:1")
-    return out
 
 
 def colour_problems(theme: Theme, panels) -> list[str]:

@@ -1,7 +1,8 @@
 """The run's gallery (index.html): every panel and the page, their alt text and download links.
 
 A static page from a Jinja2 template with autoescape: no scripts, a strict Content-Security-Policy,
-and only relative links to the run's own files, so it opens anywhere, even from a zip.
+and only relative links to the run's own files, so it opens anywhere, even from a zip. It also links
+the data (figures.csv, figures.json), the review page and the web embed with its <iframe> snippet.
 """
 
 from __future__ import annotations
@@ -40,11 +41,21 @@ def render_gallery(page: Page, drawn: DrawnPage, outputs) -> str:
             id=panel.id, kind=panel.kind, alt=panel.alt or panel_title(panel),
             image=files.get("PNG", ""), image_2x=files.get("PNG 2x", ""), width=page.layout.panel_width,
             height=page.layout.panel_height,
-            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x", "Interactive HTML") if f in files)))
+            downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PNG 2x", "PDF", "Interactive HTML") if f in files)))
     files = by_owner.get("page", {})
     whole = GalleryItem(id="page", kind="page", alt=f"{page.title}. {drawn.desc}".strip(),
                         image=files.get("PNG", ""), image_2x="", width=drawn.width, height=drawn.height,
                         downloads=tuple((f, files[f]) for f in ("SVG", "PNG", "PDF") if f in files))
     made_by = [(out.path, out.renderer) for out in outputs] + [("index.html", "template")]
     return templates().get_template("gallery.html.j2").render(
-        page=page, whole=whole, items=items, made_by=made_by, background=page.theme.background)
+        page=page, whole=whole, items=items, made_by=made_by, background=page.theme.background,
+        iframe=iframe_snippet(page.title, drawn.width, drawn.height))
+
+
+def iframe_snippet(title: str, width: int, height: int) -> str:
+    """The copy-paste HTML that puts embed.html in a web page: as wide as its column, the page's
+    proportions kept (aspect-ratio), no border; the address is where embed.html is published."""
+    from html import escape
+
+    return (f'<iframe src="embed.html" title="{escape(title, quote=True)}" loading="lazy" '
+            f'style="width:100%;aspect-ratio:{width}/{height};border:0"></iframe>')

@@ -27,12 +27,23 @@ ICON_PATH = re.compile(r"^[MLHVCSQTAZmlhvcsqtaz0-9.,\seE+-]*$")
 
 @dataclass(frozen=True)
 class Piece:
-    """A run of text in a line; bold/fill/cls are set only where they differ from the block."""
+    """A run of text in a line; bold/fill/cls are set only where they differ from the block; `id`
+    names a figure inside a sentence (on its first piece only, so ids stay unique)."""
 
     text: str
     bold: bool = False
     fill: str = ""
     cls: str = ""
+    id: str = ""
+
+
+def sub_id(parent: str, name: str) -> str:
+    """The id of a part of `parent` ("panel-partners--value"): letters, digits, '-' and '_' only,
+    so it works unescaped in CSS selectors (`#panel-partners--value`), where a '.' would not."""
+    return f"{parent}--{name}"
+
+
+FIGURE_TAG = ":"  # a run's tag "value:partners" is the class "value" and the figure "partners"
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,10 @@ def check_panel(panel: Panel) -> None:
     if panel.kind not in KINDS:
         raise InfopipeError("render", [Problem(where, "panel-kind", f"unknown panel kind {panel.kind!r}; "
                                                f"known: {', '.join(KINDS)}")])
+    named = [p.id for p in panel.parts if p.id] + [s.figure for s in panel.segments if s.figure]
+    if any(not isinstance(n, str) or not PANEL_ID.match(n) for n in named):
+        raise InfopipeError("render", [Problem(where, "panel-id", "a part's or a sentence figure's id may "
+                                               "hold only letters, digits, '_' and '-'")])
     if not ICON_PATH.match(panel.icon):
         raise InfopipeError("render", [Problem(where, "icon", "icon path data may hold only path "
                                                "letters, numbers, spaces and commas")])
@@ -153,9 +168,17 @@ def scales(minimum: float) -> list[float]:
     return out + [minimum]
 
 
-def _pieces(line: Line, fills: dict[str, str], block_bold: bool) -> tuple[Piece, ...]:
-    return tuple(Piece(r.text, bold=r.bold and not block_bold, fill=fills.get(r.tag, ""), cls=r.tag)
-                 for r in line)
+def _pieces(line: Line, fills: dict[str, str], block_bold: bool, prefix: str, named: set) -> tuple[Piece, ...]:
+    """A line's pieces; a figure's first piece gets the id `<panel>--figure-<figure id>`."""
+    out = []
+    for r in line:
+        cls, _, figure = r.tag.partition(FIGURE_TAG)
+        piece_id = ""
+        if figure and figure not in named:
+            named.add(figure)
+            piece_id = sub_id(prefix, f"figure-{figure}")
+        out.append(Piece(r.text, bold=r.bold and not block_bold, fill=fills.get(cls, ""), cls=cls, id=piece_id))
+    return tuple(out)
 
 
 @dataclass
@@ -170,6 +193,7 @@ class Stack:
     y: float = 0.0
     items: list = field(default_factory=list)
     lines: dict = field(default_factory=dict)  # block name -> number of lines drawn
+    headline_cap: float | None = None  # the page's shared headline size (number panels), if any
 
     def gap(self, height: float) -> None:
         if self.items:
@@ -191,10 +215,10 @@ class Stack:
         else:
             at = {"middle": self.cx, "start": self.left, "end": self.left + self.width}[anchor]
             xs = [at if x is None else x] * len(lines)
-        top = self.y
+        top, named = self.y, set()
         placed = tuple(TextLine(xs[i], top + face.ascent * size + i * pitch * size,
-                                _pieces(line, fills or {}, bold)) for i, line in enumerate(lines))
-        block = TextBlock(f"{self.prefix}.{name}", cls, size, fill, bold, anchor, placed)
+                                _pieces(line, fills or {}, bold, self.prefix, named)) for i, line in enumerate(lines))
+        block = TextBlock(sub_id(self.prefix, name), cls, size, fill, bold, anchor, placed)
         self.y = top + (len(lines) - 1) * pitch * size + face.line_height(size)
         self.items.append(block)
         return block
@@ -203,6 +227,8 @@ class Stack:
 def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: float, fill: str) -> None:
     """The headline at `base * s`, shrunk to the width on one line; below `base * min_scale`, two lines."""
     face, size, floor = stack.fonts.bold, base * s, base * min_scale
+    if stack.headline_cap is not None:
+        size, floor = min(size, stack.headline_cap), min(floor, stack.headline_cap)
     natural = face.width(panel.headline, size)
     if natural <= stack.width or natural * floor / size <= stack.width:
         fitted = size if natural <= stack.width else size * stack.width / natural
@@ -218,7 +244,7 @@ def _headline(stack: Stack, panel: Panel, base: float, s: float, min_scale: floa
 
 
 def _icon(stack: Stack, panel: Panel, size: float, fill: str) -> None:
-    stack.items.append(Icon(f"{stack.prefix}.icon", panel.icon, stack.cx - size / 2, stack.y, size, fill))
+    stack.items.append(Icon(sub_id(stack.prefix, "icon"), panel.icon, stack.cx - size / 2, stack.y, size, fill))
     stack.y += size
 
 
@@ -273,6 +299,10 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
     if icon and panel.icon:
         _icon(stack, panel, 72 * k * s, accent)
         stack.y += 6 * k * s
+    if panel.lead:
+        stack.text("lead", "lead", [Run(panel.lead)], 22 * k * s, hex_colour(theme.text),
+                   max_lines=cut.get("lead"))
+        stack.gap(6 * k * s)
     _headline(stack, panel, 64 * k, s, theme.min_text_scale, accent)
     if panel.label:
         stack.gap(4 * k * s)
@@ -284,7 +314,7 @@ def build_number(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, i
                    max_lines=cut.get("note"), fills={"sub-value": hex_colour(theme.text)})
 
 
-@draws("sentence")
+@draws("sentence", "list")
 def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float, icon: bool, cut: dict):
     """sentence: the statement wrapped, its figures bold in the accent colour (first one = value)."""
     accent = hex_colour(panel.color)
@@ -292,9 +322,10 @@ def build_sentence(stack: Stack, panel: Panel, theme: Theme, k: float, s: float,
         _icon(stack, panel, 56 * k * s, accent)
         stack.y += 14 * k * s
     runs, first = [], True
-    for seg in panel.segments or (Segment(panel.headline, True),):
+    for seg in panel.segments or (Segment(panel.headline, True, panel.id),):
         if seg.is_figure:
-            runs.append(Run(seg.text, True, "value" if first else "figure"))
+            tag = "value" if first else "figure"
+            runs.append(Run(seg.text, True, f"{tag}{FIGURE_TAG}{seg.figure}" if seg.figure else tag))
             first = False
         else:
             runs.append(Run(seg.text))
@@ -318,7 +349,7 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
     size, bar_h = 15 * k * s, 7 * k * s
     for i, part in enumerate(panel.parts, start=1):
         stack.gap((12 if i == 1 else 8) * k * s)
-        row = Stack(stack.fonts, f"{stack.prefix}.part-{i}", stack.cx, stack.left, stack.width, stack.y)
+        row = Stack(stack.fonts, sub_id(stack.prefix, f"part-{part.id or i}"), stack.cx, stack.left, stack.width, stack.y)
         value_w = stack.fonts.bold.width(part.printed, size)
         row.text("value", "part-value", [Run(part.printed, True)], size, text, bold=True, anchor="end")
         row.y = stack.y
@@ -328,23 +359,23 @@ def build_breakdown(stack: Stack, panel: Panel, theme: Theme, k: float, s: float
         stack.lines["parts"] = max(stack.lines.get("parts", 0), row.lines.get("label", 0))
         row.y += 4 * k * s
         length = stack.width * part.value / biggest if biggest and part.value > 0 else 0
-        row.items.append(Box(f"{row.prefix}.track", "bar-track", stack.left, row.y, stack.width, bar_h, track,
+        row.items.append(Box(sub_id(row.prefix, "track"), "bar-track", stack.left, row.y, stack.width, bar_h, track,
                              rx=bar_h / 2))
         if length:
-            row.items.append(Box(f"{row.prefix}.bar", "bar", stack.left, row.y, max(length, bar_h), bar_h,
+            row.items.append(Box(sub_id(row.prefix, "bar"), "bar", stack.left, row.y, max(length, bar_h), bar_h,
                                  accent, rx=bar_h / 2))
         stack.items.append(Group(row.prefix, "part", tuple(row.items)))
         stack.y = row.y + bar_h
     if panel.total:
         stack.gap(10 * k * s)
-        stack.items.append(Box(f"{stack.prefix}.total-rule", "total-rule", stack.left, stack.y, stack.width,
+        stack.items.append(Box(sub_id(stack.prefix, "total-rule"), "total-rule", stack.left, stack.y, stack.width,
                                max(1.0, k), mix(muted, theme.panel_background, 0.5)))
         stack.y += 6 * k * s
         stack.text("total", "total", [Run(panel.total, True)], 16 * k * s, text, bold=True, anchor="start",
                    max_lines=cut.get("total"))
 
 
-CUT_ORDER = ("note", "parts", "label", "sentence", "total")  # which block loses lines first, on a tie
+CUT_ORDER = ("note", "parts", "label", "lead", "sentence", "total")  # which block loses lines first, on a tie
 
 
 # --- fitting ----------------------------------------------------------------------------------------
@@ -357,28 +388,32 @@ def _shift(item, dy: float):
     return replace(item, y=item.y + dy)
 
 
-def _build(panel: Panel, theme: Theme, lay: Layout, fonts: Fonts, s: float, icon: bool, cut: dict) -> Stack:
+def _build(panel: Panel, theme: Theme, lay: Layout, fonts: Fonts, s: float, icon: bool, cut: dict,
+           cap: float | None = None) -> Stack:
     k = min(lay.panel_width, lay.panel_height) / BASE
     pad = 24 * k
-    stack = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad)
+    stack = Stack(fonts, f"panel-{panel.id}", lay.panel_width / 2, pad, lay.panel_width - 2 * pad,
+                  headline_cap=cap)
     BUILDERS[panel.kind](stack, panel, theme, k, s, icon, cut)
     return stack
 
 
-def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool) -> tuple[Stack, float]:
-    """The largest drawing of the panel that fits its frame, and the y where its stack starts."""
+def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool,
+              cap: float | None = None) -> tuple[Stack, float]:
+    """The largest drawing of the panel that fits its frame, and the y where its stack starts;
+    `cap`: the largest headline size allowed (the page's shared size)."""
     fonts = fonts_for(theme.first_family())
     k = min(lay.panel_width, lay.panel_height) / BASE
     pad = 24 * k
     room = lay.panel_height - 2 * pad
     stack = None
     for s in scales(theme.min_text_scale):
-        stack = _build(panel, theme, lay, fonts, s, True, {})
+        stack = _build(panel, theme, lay, fonts, s, True, {}, cap)
         if stack.y <= room:
             break
     else:
         s, cut = theme.min_text_scale, {}
-        stack = _build(panel, theme, lay, fonts, s, False, cut)
+        stack = _build(panel, theme, lay, fonts, s, False, cut, cap)
         while stack.y > room:
             longest = max(CUT_ORDER, key=lambda n: (stack.lines.get(n, 0), -CUT_ORDER.index(n)))
             have = stack.lines.get(longest, 0)
@@ -393,14 +428,14 @@ def fit_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool) -> tu
                         "block: make the panel larger or the text shorter")])
             else:
                 cut[longest] = have - 1
-            stack = _build(panel, theme, lay, fonts, s, False, cut)
+            stack = _build(panel, theme, lay, fonts, s, False, cut, cap)
     top = pad + (room - stack.y) / 2
     if panel.kind in ("number", "subcount"):
         # Keep headlines level across a row: put the baseline where a one-line label, no note and
         # (when the page has icons) an icon would put it; move up only as far as longer text needs.
-        stand_in = replace(panel, headline="0", label="x" if panel.label else "", note="",
+        stand_in = replace(panel, headline="0", label="x" if panel.label else "", note="", lead="",
                            icon=panel.icon or ("M0 0 Z" if reserve_icon else ""))
-        ref = _build(stand_in, theme, lay, fonts, 1.0, True, {})
+        ref = _build(stand_in, theme, lay, fonts, 1.0, True, {}, cap)
         ref_top = pad + max(0.0, (room - ref.y) / 2)
         top = ref_top + _baseline(ref) - _baseline(stack)
         top = max(pad, min(top, pad + room - stack.y))
@@ -420,27 +455,40 @@ def _baseline(stack: Stack) -> float:
 def panel_title(panel: Panel) -> str:
     if panel.kind == "sentence":
         return panel.sentence_text() or panel.headline
-    return " ".join(t for t in (panel.headline, panel.label) if t)
+    return " ".join(t for t in (panel.lead, panel.headline, panel.label) if t)
+
+
+def shared_headline_size(page: Page, reserve_icon: bool) -> float | None:
+    """One headline size for every number panel of the page: the smallest that fits any of them
+    alone (a panel with `own_size` keeps its own and does not count)."""
+    sizes = []
+    for panel in page.panels:
+        if KINDS[panel.kind].shares_headline and not panel.own_size:
+            stack, _ = fit_panel(panel, page.theme, page.layout, reserve_icon)
+            sizes.append(min(b.size for b in stack.items if isinstance(b, TextBlock) and b.cls == "value"))
+    return min(sizes) if len(sizes) > 1 else None
 
 
 def layout_panel(panel: Panel, theme: Theme, lay: Layout, reserve_icon: bool | None = None,
-                 batch: dict[str, str] | None = None) -> DrawnPanel:
+                 batch: dict[str, str] | None = None, headline_size: float | None = None) -> DrawnPanel:
     """The panel's frame and content, fitted, in its own coordinates (0, 0)-(width, height).
 
     `reserve_icon`: place the headline as if the panel had an icon (so that on a page where some
     panels have icons, every headline sits at the same height); default: when it has one.
     `batch`: bodies already drawn by batch drawers (drawn here for this panel alone when missing).
+    `headline_size`: the page's shared headline size, for kinds that share it, unless the panel keeps its own.
     """
     check_panel(panel)
+    cap = headline_size if KINDS[panel.kind].shares_headline and not panel.own_size else None
     k = min(lay.panel_width, lay.panel_height) / BASE
     if KINDS[panel.kind].drawn_by != "template":
         markup = (batch if batch and panel.id in batch else drawn_in_batches((panel,), theme, lay))[panel.id]
-        content = (Embedded(f"panel-{panel.id}.body", "body", 0, 0, markup),)
+        content = (Embedded(sub_id(f"panel-{panel.id}", "body"), "body", 0, 0, markup),)
     else:
-        stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon)
+        stack, top = fit_panel(panel, theme, lay, bool(panel.icon) if reserve_icon is None else reserve_icon, cap)
         content = tuple(_shift(i, top) for i in stack.items)
     stroke = 3 * k
-    frame = Box(f"panel-{panel.id}.frame", "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
+    frame = Box(sub_id(f"panel-{panel.id}", "frame"), "frame", stroke / 2, stroke / 2, lay.panel_width - stroke,
                 lay.panel_height - stroke, hex_colour(theme.panel_background), hex_colour(panel.color),
                 stroke, 12 * k)
     title = panel_title(panel)
@@ -506,7 +554,8 @@ def layout_page(page: Page) -> DrawnPage:
         raise InfopipeError("render", [Problem("page", "panel-id", f"panel ids must be unique: {', '.join(dup)}")])
     icons = any(p.icon for p in page.panels)
     batch = drawn_in_batches(page.panels, page.theme, page.layout)
-    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, batch))
+    size = shared_headline_size(page, icons)
+    panels = tuple((*page.panel_origin(i), layout_panel(p, page.theme, page.layout, icons, batch, size))
                    for i, p in enumerate(page.panels))
     desc = " ".join(_sentence(p.alt or panel_title(p)) for p in page.panels)
     return DrawnPage(width=width, height=height, title=page.title, desc=desc,

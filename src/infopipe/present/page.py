@@ -14,7 +14,7 @@ from infopipe.spec.model import Spec
 
 def panels_for(spec: Spec, results: list[FigureResult]) -> list[Panel]:
     """One panel per figure shown, its kind chosen by the spec, with alt text built from the claim."""
-    figures = Figures({r.id: r for r in results}, {r.id: r.printed for r in results})
+    figures = Figures({r.id: r for r in results}, {r.id: r.printed for r in results}, spec.locale)
     palette = spec.theme.palette
     panels = []
     for fig in (f for f in spec.figures if f.panel):

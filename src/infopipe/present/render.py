@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 from contextlib import closing
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
@@ -44,17 +45,57 @@ def svg_from_drawn(drawn: DrawnPanel, theme: Theme) -> str:
     return templates().get_template("panel.svg.j2").render(p=drawn, family=theme.font_family)
 
 
-def render_panel_svg(panel: Panel, theme: Theme, layout: Layout, reserve_icon: bool | None = None) -> str:
+def render_panel_svg(panel: Panel, theme: Theme, layout: Layout, reserve_icon: bool | None = None,
+                     headline_size: float | None = None) -> str:
     """One panel as a standalone SVG file's text.
 
-    `reserve_icon=True` places the headline as on a page where other panels have icons (what
-    plan_outputs does, so a panel file matches its group in page.svg); default: only if it has one.
+    `reserve_icon=True` places the headline as on a page where other panels have icons, and
+    `headline_size` sizes it as the page's other number panels (what plan_outputs does, so a panel
+    file matches its group in page.svg); default: only if it has one, and its own size.
     """
-    return svg_from_drawn(layout_panel(panel, theme, layout, reserve_icon), theme)
+    return svg_from_drawn(layout_panel(panel, theme, layout, reserve_icon, headline_size=headline_size), theme)
 
 
-def svg_from_drawn_page(drawn: DrawnPage, theme: Theme) -> str:
-    return templates().get_template("page.svg.j2").render(page=drawn, family=theme.font_family)
+@dataclass(frozen=True)
+class Paper:
+    """The page drawn on paper: its size in mm, and the viewBox that centres the page on it (the
+    background colour filling the margins the paper's other proportions leave)."""
+
+    width_mm: float
+    height_mm: float
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def paper_for(drawn: DrawnPage, size: str | None) -> Paper | None:
+    if size is None:
+        return None
+    from infopipe.spec.model import paper_mm
+
+    width_mm, height_mm = paper_mm(size)
+    ratio = width_mm / height_mm
+    width, height = drawn.width, drawn.height
+    if width / height > ratio:
+        view_w, view_h = width, width / ratio
+    else:
+        view_w, view_h = height * ratio, height
+    return Paper(width_mm, height_mm, -(view_w - width) / 2, -(view_h - height) / 2, view_w, view_h)
+
+
+def svg_from_drawn_page(drawn: DrawnPage, theme: Theme, paper: Paper | None = None) -> str:
+    """The page's SVG; with `paper`, sized in millimetres for print (what page.pdf is drawn from)."""
+    return templates().get_template("page.svg.j2").render(page=drawn, family=theme.font_family, paper=paper)
+
+
+def inline_svg(page_svg: str) -> str:
+    """The page's SVG for inside an HTML page: no XML declaration, and as wide as its container
+    (the viewBox keeps its proportions), so the embed is responsive."""
+    body = page_svg.split("?>", 1)[1].lstrip() if page_svg.startswith("<?xml") else page_svg
+    head, rest = body.split(">", 1)
+    head = re.sub(r' (width|height)="[^"]*"', "", head, count=2)
+    return f'{head} style="display:block;width:100%;height:auto">{rest}'
 
 
 def render_page_svg(page: Page) -> str:
@@ -193,8 +234,8 @@ def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
     """Every file of the page, in a fixed order, each with its content key; nothing is written
     (except that changed charts are drawn by kaleido here: a panel's SVG holds its plot).
 
-    Panels: panels/NN-<id>.svg, .png, @2x.png (charts also .plot.svg and .html); then page.svg,
-    page.png, page.pdf, alt-text.json and the gallery index.html. SVG, JSON and HTML text is made
+    Panels: panels/NN-<id>.svg, .png, @2x.png, .pdf (charts also .plot.svg and .html); then page.svg,
+    page.png, page.pdf, alt-text.json, the web embed embed.html and the gallery index.html. SVG, JSON and HTML text is made
     here (it is what the keys hash).
     """
 
@@ -211,15 +252,20 @@ def plan_outputs(page: Page, folder: Path, reuse_from: Path | None = None,
         outputs += [o for o in charts if o.owner == panel.id and o.renderer == chart_export.KALEIDO]
         outputs += [_output(f"{stem}.svg", panel.id, TEMPLATE, svg, theme),
                     _output(f"{stem}.png", panel.id, RESVG, svg, theme),
-                    _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2)]
+                    _output(f"{stem}@2x.png", panel.id, RESVG, svg, theme, zoom=2),
+                    _output(f"{stem}.pdf", panel.id, CAIROSVG, svg, theme, title=drawn_panel.title)]
         outputs += [o for o in charts if o.owner == panel.id and o.renderer != chart_export.KALEIDO]
     outputs += [o for o in charts if o.owner == "page"]
     page_svg = svg_from_drawn_page(drawn, page.theme)
+    paper = paper_for(drawn, page.layout.print_size)
+    print_svg = page_svg if paper is None else svg_from_drawn_page(drawn, page.theme, paper)
     outputs += [_output("page.svg", "page", TEMPLATE, page_svg, theme),
                 _output("page.png", "page", RESVG, page_svg, theme),
-                _output("page.pdf", "page", CAIROSVG, page_svg, theme, title=page.title)]
+                _output("page.pdf", "page", CAIROSVG, print_svg, theme, title=page.title)]
     alt = json.dumps({p.id: p.alt for p in page.panels}, ensure_ascii=False, indent=2) + "\n"
     outputs.append(_output("alt-text.json", "page", TEMPLATE, alt, theme))
+    embed = templates().get_template("embed.html.j2").render(page=page, drawn=drawn, svg=inline_svg(page_svg))
+    outputs.append(_output("embed.html", "page", TEMPLATE, embed, theme))
     outputs.append(_output("index.html", "page", TEMPLATE, render_gallery(page, drawn, outputs), theme))
     for out in outputs:
         inside(folder, out.path)

@@ -13,6 +13,8 @@ install; flows/build_infographic.py is the few-line entry point that deployments
 from __future__ import annotations
 
 import contextvars
+import json
+import logging
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +30,7 @@ os.environ.setdefault("DO_NOT_TRACK", "1")  # Prefect's SDK telemetry: no networ
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from prefect import flow, get_run_logger, task  # noqa: E402  (PREFECT_HOME must be set before Prefect loads)
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.client.orchestration import get_client  # noqa: E402
 from prefect.concurrency.sync import concurrency  # noqa: E402
@@ -39,9 +41,33 @@ from infopipe.errors import InfopipeError, Problem  # noqa: E402
 from infopipe.run import progress  # noqa: E402
 from infopipe.run.pipeline import Paths, project_names, run  # noqa: E402
 from infopipe.run.steps import STEPS, Step  # noqa: E402
+from infopipe.run.publish import latest_run  # noqa: E402
 
 LOCK_WAIT = 3600.0  # how long a queued flow run waits for a plain CLI run holding the project's flock
+# A run holds its project's slot under a lease it renews while alive; if its worker dies, the server
+# frees the slot when the lease runs out (Prefect's repossessor), so a slot is never held forever.
+SLOT_LEASE_SECONDS = float(os.environ.get("INFOPIPE_SLOT_LEASE_SECONDS", "300"))
 SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them
+
+
+# --- the run's log: bad input in one line per problem, not a traceback ---------------------------
+
+class ProblemsNotTracebacks(logging.Filter):
+    """On Prefect's flow-run and task-run loggers: a record carrying an InfopipeError (bad input,
+    already located) says its problems, one line each, instead of the task engine's traceback. A
+    reviewer opening a failed run in the UI reads what to fix. Other errors keep their traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        err = record.exc_info[1] if record.exc_info else None
+        if isinstance(err, InfopipeError):
+            record.msg, record.args = str(err), ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _name in ("prefect.flow_runs", "prefect.task_runs"):
+    if not any(isinstance(f, ProblemsNotTracebacks) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(ProblemsNotTracebacks())
 
 
 # --- tasks ---------------------------------------------------------------------------------------
@@ -106,7 +132,8 @@ def project_slot(project: str, wait: float | None):
     name = limit_name(project)
     ensure_limit(name)
     # a timeout raises TimeoutError on entry; the flow turns it into the CLI's 'locked' error
-    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5))
+    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5),
+                       lease_duration=SLOT_LEASE_SECONDS)
 
 
 def _locked(name: str) -> InfopipeError:
@@ -122,17 +149,22 @@ def artifact_key(project: str, kind: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"infopipe-{project}-{kind}".lower())).strip("-")
 
 
-def run_markdown(project: str, folder: Path, root: Path, rows: list[dict]) -> str:
-    misses = [r["figure"] for r in rows if r["match"] != "yes"]
+def run_markdown(project: str, folder: Path, root: Path, up_to_date: bool = False) -> str:
+    from infopipe.concepts.verdicts import summary
+
+    figures = json.loads((folder / "figures.json").read_text(encoding="utf-8"))["figures"]
     verify = f"infopipe --root {root} verify {project} {folder.name}"
+    state = ("**Up to date**: nothing changed since this run (spec, raw files, code, renderers), so "
+             "nothing was rebuilt and its outputs are still current.\n\n" if up_to_date else "")
     return "\n".join([
         f"# {project}: run `{folder.name}`",
         "",
+        state + f"**{summary(figures)}**",
+        "",
         f"- **Run folder**: `{folder}`",
+        f"- **Gallery**: `{folder / 'index.html'}`",
         f"- **Page image**: `{folder / 'page.png'}`",
         f"- **Review page**: `{folder / 'report.html'}`",
-        f"- **Figures**: {len(rows)}, " + (f"**{len(misses)} differ from the report**: {', '.join(misses)}"
-                                           if misses else "all agree with the report"),
         "",
         "Check it (hash chain, record, outputs, inputs; add `--rerun` to rebuild and compare bytes):",
         "",
@@ -148,13 +180,20 @@ def failure_markdown(project: str, err: BaseException) -> str:
     return "\n".join(lines)
 
 
-def publish_artifacts(paths: Paths, folder: Path) -> None:
+def publish_artifacts(paths: Paths, folder: Path, up_to_date: bool = False) -> None:
+    """The figures table, the run's summary (saying so when the run was up to date) and links to
+    the review page and the gallery, each under a key of its own per project."""
     rows = progress.figure_rows(folder)
     create_table_artifact(table=rows, key=artifact_key(paths.project, "figures"),
                           description=f"{paths.project}: figures of run {folder.name}")
-    create_markdown_artifact(markdown=run_markdown(paths.project, folder, paths.root, rows),
+    create_markdown_artifact(markdown=run_markdown(paths.project, folder, paths.root, up_to_date),
                              key=artifact_key(paths.project, "run"),
-                             description=f"{paths.project}: where run {folder.name} is and how to check it")
+                             description=f"{paths.project}: where run {folder.name} is and how to check it"
+                             + (" (up to date: nothing rebuilt)" if up_to_date else ""))
+    for kind, name, text in (("review", "report.html", "review page"), ("gallery", "index.html", "gallery")):
+        create_link_artifact(link=(folder / name).as_uri(), link_text=f"{paths.project} {text} ({folder.name})",
+                             key=artifact_key(paths.project, kind),
+                             description=f"{paths.project}: the {text} of run {folder.name}")
 
 
 # --- flows --------------------------------------------------------------------------------------
@@ -169,6 +208,7 @@ def build_infographic(project: str, root: str | None = None, raw: str | None = N
     try:
         with project_slot(project, wait):
             logger.info(f"{SLOT_HELD} {limit_name(project)}")
+            before = latest_run(paths.project_out)
             try:
                 folder = run(paths, step=progress.wrap(task_hook(paths.root)),
                              lock_wait=LOCK_WAIT if wait is None else wait, force=force)
@@ -181,7 +221,8 @@ def build_infographic(project: str, root: str | None = None, raw: str | None = N
         raise
     except TimeoutError as err:  # the concurrency slot was not free within `wait`
         raise _locked(limit_name(project)) from err
-    publish_artifacts(paths, folder)
+    up_to_date = before is not None and Path(folder).resolve() == before.resolve() and not force
+    publish_artifacts(paths, folder, up_to_date)
     return str(folder)
 
 
@@ -244,6 +285,37 @@ def deploy(project: str, root: Path, pool: str, cron: str | None = None, name: s
                   description=f"Build the {project} infographic", tags=["infopipe", project],
                   print_next_steps=False, ignore_warnings=True)
     return f"build-infographic/{name or project}"
+
+
+FAILED_EVENTS = ("prefect.flow-run.Failed", "prefect.flow-run.Crashed")
+WEBHOOK_PAYLOAD = ('{"deployment": "{{ deployment.name }}", "flow_run": "{{ flow_run.name }}", '
+                   '"flow_run_id": "{{ flow_run.id }}", "state": "{{ flow_run.state.name }}", '
+                   '"message": {{ flow_run.state.message | tojson }}, "url": "{{ flow_run | ui_url }}"}')
+
+
+def notify_on_failure(deployment: str, url: str) -> str:
+    """A Prefect automation: every failed or crashed run of `deployment` (flow/name) POSTs a JSON
+    note to `url` (a Webhook block the automation's CallWebhook action uses). Made again when run
+    again, so the URL can change. Returns the automation's name."""
+    from prefect.automations import Automation
+    from prefect.blocks.webhook import Webhook
+    from prefect.events.actions import CallWebhook
+    from prefect.events.schemas.automations import EventTrigger, Posture
+
+    with get_client(sync_client=True) as client:
+        target = client.read_deployment_by_name(deployment)
+    key = artifact_key(deployment.split("/", 1)[-1], "failed-webhook")
+    block_id = Webhook(method="POST", url=url, headers={"Content-Type": "application/json"}).save(key, overwrite=True)
+    name = f"infopipe: {deployment} failed"
+    try:
+        Automation.read(name=name).delete()
+    except (ValueError, ObjectNotFound):
+        pass  # none yet
+    Automation(name=name, description=f"POST to the webhook '{key}' when a run of {deployment} fails",
+               trigger=EventTrigger(expect=set(FAILED_EVENTS), posture=Posture.Reactive, threshold=1,
+                                    match_related={"prefect.resource.id": f"prefect.deployment.{target.id}"}),
+               actions=[CallWebhook(block_document_id=block_id, payload=WEBHOOK_PAYLOAD)]).create()
+    return name
 
 
 def serve(project: str, root: Path, cron: str | None = None, name: str | None = None) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from infopipe.errors import InfopipeError, Problem
 from infopipe.files import is_pattern, matching_files, resolve_inside, sha256_file, sha256_files
 from infopipe.run.paths import Paths
-from infopipe.run.publish import latest_run
+from infopipe.run.publish import committed_run, latest_run
 from infopipe.run.steps import COMPUTE, VALIDATE, Step, all_versions, content_key
 from infopipe.spec.compile import compile_spec
 from infopipe.spec.model import Spec
@@ -120,16 +120,19 @@ def dataset_keys(spec: Spec, raw: dict[str, str | None]) -> dict[str, str]:
     keys = {}
     for name, ds in spec.datasets.items():
         linked = sorted({c.references[0] for c in ds.columns.values() if c.references} - {name})
+        money = any(c.type == "money" for c in ds.columns.values())  # read in the locale's style
         keys[name] = VALIDATE.key(raw[name], ds.model_dump(mode="json"), spec.max_file_bytes,
-                                  [(t, raw.get(t), spec.datasets[t].model_dump(mode="json")) for t in linked if t in spec.datasets])
+                                  [(t, raw.get(t), spec.datasets[t].model_dump(mode="json")) for t in linked if t in spec.datasets],
+                                  *([spec.locale] if money and spec.locale != "en_GB" else []))
     return keys
 
 
 def figure_key(spec: Spec, figure_id: str, keys: dict[str, str]) -> str:
-    """A figure's key: its own declaration, the reporting period, and the tables it reads."""
+    """A figure's key: its own declaration, the reporting period, the locale it prints in, and the
+    tables it reads."""
     fig = compile_spec(spec).figure(figure_id)
     return COMPUTE.key(fig.decl.model_dump(mode="json", by_alias=True), spec.period and
-                       spec.period.model_dump(mode="json"), [keys.get(d) for d in fig.rule.reads])
+                       spec.period.model_dump(mode="json"), [keys.get(d) for d in fig.rule.reads], spec.locale)
 
 
 def run_key(spec: Spec, raw: dict[str, str | None], report: dict | None = None) -> str:
@@ -195,6 +198,7 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_b
     previous = latest_run(paths.project_out)
     record = read_record(previous) if previous else {}
     keys = dataset_keys(spec, raw)
+    why_changed = Changes(spec, previous, record, raw)
     tables = []
     for name, key in keys.items():
         cached = table_path(paths, name, key)
@@ -203,7 +207,7 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_b
         why = ("raw file missing or unreadable" if raw[name] is None else
                "up to date" if there and before and before.get("key") == key else
                "typed table cached, not yet in a run" if there else
-               "its raw file, its declaration or infopipe's code changed" if before else "never validated")
+               why_changed.dataset(name) if before else "never validated")
         tables.append(Unit(name, key, there and raw[name] is not None and not force, why, str(cached)))
     old = {f["id"]: f for f in figures_json(previous)} if previous else {}
     figures = []
@@ -216,14 +220,66 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_b
         why = ("never computed" if fig.id not in old else
                "up to date" if old[fig.id].get("key") == key and whole else
                "its lineage file is missing" if old[fig.id].get("key") == key else
-               "its rule, claim, text, data or infopipe's code changed")
+               why_changed.figure(fig.decl, fig.rule.reads))
         figures.append(Unit(fig.id, key, whole and not force, why, ids=ids))
     key = run_key(spec, raw, report)
-    current = None if force else current_run(previous, key, record)
+    current = None if force else current_run(committed_run(paths.project_out, paths.log_file), key, record)
     return Plan(paths.project, spec.sha256, raw, {n: input_path(paths.raw_dir, d) for n, d in spec.datasets.items()}, report,
                 tuple(tables), tuple(figures), key, str(previous) if previous else None,
                 str(current) if current else None, force, paths.raw_dir.name, {} if force else old,
                 {o["path"]: o.get("key") for o in record.get("outputs", [])})
+
+
+CODE_CHANGED = "infopipe's code or a package it uses changed"
+
+
+class Changes:
+    """Why a unit is stale, in words a person can act on: which raw file, which declaration in
+    the spec, which referenced table, the period, or else the code. The latest run's own copy of
+    the spec is read only when something is stale."""
+
+    def __init__(self, spec: Spec, previous: Path | None, record: dict, raw: dict):
+        self.spec, self.previous, self.raw = spec, previous, raw
+        self.recorded = {i.get("dataset"): i["sha256"] for i in record.get("inputs", []) if i.get("dataset")}
+        self._old = False
+
+    @property
+    def old_spec(self) -> Spec | None:
+        if self._old is False:
+            from infopipe.spec.model import load_spec
+
+            try:
+                self._old = load_spec(self.previous / "spec.yaml") if self.previous else None
+            except InfopipeError:
+                self._old = None  # the run's spec no longer reads under this code: the code is the change
+        return self._old
+
+    def dataset(self, name: str) -> str:
+        ds, old = self.spec.datasets[name], self.old_spec
+        if name in self.recorded and self.recorded[name] != self.raw[name]:
+            return f"its raw file changed: {ds.file}"
+        if old is not None and (name not in old.datasets or
+                                old.datasets[name].model_dump(mode="json") != ds.model_dump(mode="json")):
+            return f"its declaration in the spec changed (datasets.{name})"
+        linked = sorted({c.references[0] for c in ds.columns.values() if c.references} - {name})
+        moved = [t for t in linked if t in self.recorded and self.recorded[t] != self.raw.get(t)]
+        if moved:
+            return "a table it references changed: " + ", ".join(f"{t} ({self.spec.datasets[t].file})" for t in moved)
+        return CODE_CHANGED
+
+    def figure(self, decl, reads) -> str:
+        old = self.old_spec
+        if old is not None:
+            try:
+                before = old.figure(decl.id).model_dump(mode="json", by_alias=True)
+            except KeyError:
+                before = None
+            if before != decl.model_dump(mode="json", by_alias=True):
+                return f"its declaration in the spec changed (figure '{decl.id}')"
+            if old.period != self.spec.period:
+                return "the reporting period changed"
+        moved = [f"{d}: {self.dataset(d)}" for d in reads if d in self.spec.datasets and self.dataset(d) != CODE_CHANGED]
+        return f"a table it reads changed ({'; '.join(moved)})" if moved else CODE_CHANGED
 
 
 def current_run(previous: Path | None, key: str, record: dict) -> Path | None:

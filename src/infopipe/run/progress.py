@@ -111,14 +111,18 @@ class Display:
             return
         rows = figure_rows(folder)
         table = Table(title=f"{len(rows)} figures", title_justify="left", show_edge=False)
-        for column in ("figure", "printed", "claim", "computed", "match"):
+        from infopipe.concepts.verdicts import verdict
+
+        figures = json.loads((Path(folder) / "figures.json").read_text(encoding="utf-8"))["figures"]
+        styles = {"ok": "", "none": "dim", "note": "yellow", "fail": "bold red"}
+        for column in ("figure", "printed", "claim", "computed", "verdict"):
             table.add_column(column, justify="right" if column == "computed" else "left")
-        for row in rows:
-            style = "" if row["match"] == "yes" else "bold red"
-            table.add_row(*(str(row[c]) for c in ("figure", "printed", "claim", "computed", "match")), style=style)
+        for row, figure in zip(rows, figures):
+            table.add_row(*(str(row[c]) for c in ("figure", "printed", "claim", "computed", "verdict")),
+                          style=styles[verdict(figure).level])
         self.console.print(table)
-        for label, path in (("page", folder / "page.png"), ("review", folder / "report.html"),
-                            ("panels", folder / "panels")):
+        for label, path in (("gallery", folder / "index.html"), ("page", folder / "page.png"),
+                            ("review", folder / "report.html"), ("panels", folder / "panels")):
             if path.exists():
                 self.console.print(f"{label:>8}: {path}", highlight=False)
 
@@ -131,8 +135,10 @@ class _Count(ProgressColumn):
 
 
 def figure_rows(folder: Path) -> list[dict]:
-    """One row per figure of a run: what the page prints, the report's claim, the computed value, and
-    whether they agree (`claim_holds` for claims such as 'more than 40', else the exact match)."""
+    """One row per figure of a run: what the page prints, the report's claim, the computed value at
+    its meaningful precision, and the verdict (concepts.verdicts: the one decision every output shows)."""
+    from infopipe.concepts.verdicts import shown, verdict
+
     figures = json.loads((Path(folder) / "figures.json").read_text(encoding="utf-8"))["figures"]
     rows = []
     for f in figures:
@@ -140,9 +146,6 @@ def figure_rows(folder: Path) -> list[dict]:
         claim = str(f.get("published", ""))
         if kind and kind not in ("exact", "equals"):
             claim = f"{claim} ({kind})"
-        holds = f["claim_holds"] if f.get("claim_holds") is not None else f.get("matches")
-        match = ("—" if f.get("published") is None else "yes" if holds else
-                 "accepted difference" if f.get("accepted_difference") else "NO")
         rows.append({"figure": f["id"], "printed": f.get("printed"), "claim": claim if f.get("published")
-                     is not None else "—", "computed": f.get("value"), "match": match})
+                     is not None else "—", "computed": shown(f.get("value")), "verdict": verdict(f).words})
     return rows

@@ -13,10 +13,10 @@ Paths are written relative to the infopipe root: `projects/<project>/...`, `data
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
@@ -78,7 +78,7 @@ VALIDATE = Step("validate", "read each raw file column-wise, check every cell, c
 COMPUTE = Step("compute", "count every figure by its rule, check it against the claim the report printed, "
                "and print it from its value; keep each figure's records as Parquet",
                ("projects/<project>/spec.yaml", "data/processed/<project>/"), (RUN + "figures.json", RUN + "lineage/"),
-               ("pandas", "pyarrow", "numpy"), ("infopipe.compute",))
+               ("pandas", "pyarrow", "numpy", "babel", "num2words"), ("infopipe.compute",))
 RENDER = Step("render", "draw each panel and the page as SVG, rasterise PNGs and the PDF from that SVG, "
               "write the alt texts and the gallery (each file reused while its key is unchanged)",
               (RUN + "figures.json", "projects/<project>/spec.yaml"),
@@ -120,6 +120,10 @@ def all_versions() -> dict[str, str | None]:
     return {"infopipe": code_version(), **versions(tuple(names))}
 
 
+IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(infopipe(?:\.\w+)*)[ \t]+import[ \t]+(?:\(([^)]*)\)|([\w \t,]+))"
+                    r"|import[ \t]+(infopipe(?:\.\w+)+))", re.MULTILINE)  # every import of an infopipe module, lazy ones (indented) too
+
+
 @lru_cache(maxsize=None)
 def code_version(modules: tuple[str, ...] = ()) -> str:
     """infopipe's version and a hash of its own source, so that changed code (not only a new
@@ -128,8 +132,10 @@ def code_version(modules: tuple[str, ...] = ()) -> str:
     With `modules`, only their source and that of every infopipe module they import, transitively
     (templates with the module that loads them): an edit to the drawing does not redo the counting.
     Without, the whole package and its templates (a run's key: the run records the code it ran)."""
-    files = sorted(_closure(modules)) if modules else sorted(
-        p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".yaml") and p.is_file())
+    if modules:
+        files = sorted(_closure(modules))
+    else:
+        files = sorted(p for p in PACKAGE.rglob("*") if p.suffix in (".py", ".j2", ".yaml") and p.is_file())
     digest = hashlib.sha256()
     for path in files:
         digest.update(str(path.relative_to(PACKAGE)).encode() + b"\0" + path.read_bytes())
@@ -145,7 +151,11 @@ def _module_file(name: str) -> Path | None:
 
 
 def _closure(modules: tuple[str, ...]) -> set[Path]:
-    """The files of `modules` and of every infopipe module they import (lazy imports too)."""
+    """The files of `modules` and of every infopipe module they import (lazy imports too).
+
+    Read with a pattern, not `ast`: keys are computed in Prefect's threads too, and CPython 3.11's
+    ast.parse can fail when two threads parse at once. A docstring that looks like an import only
+    adds a file to the key, which is safe."""
     seen: set[Path] = set()
     todo = [f for f in map(_module_file, modules) if f]
     while todo:
@@ -153,11 +163,10 @@ def _closure(modules: tuple[str, ...]) -> set[Path]:
         if path in seen:
             continue
         seen.add(path)
-        if (path.parent / "templates").is_dir() and "templates" in path.read_text(encoding="utf-8"):
+        text = path.read_text(encoding="utf-8")
+        if (path.parent / "templates").is_dir() and "templates" in text:
             seen |= set((path.parent / "templates").glob("*.j2"))
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
-                     [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-                     if isinstance(node, ast.ImportFrom) and node.module and not node.level else [])
-            todo += [f for f in map(_module_file, (n for n in names if n.startswith("infopipe."))) if f]
+        for base, grouped, names, plain in IMPORT.findall(text):
+            found = [plain] if plain else [base, *(f"{base}.{n}" for n in re.split(r"[\s,]+", grouped or names) if n)]
+            todo += [f for f in map(_module_file, (n for n in found if n.startswith("infopipe."))) if f]
     return seen

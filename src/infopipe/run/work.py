@@ -142,7 +142,7 @@ def compute(state: RunState) -> dict:
     """figures.json and lineage/<figure>.parquet (the records behind each figure, with the fields its
     rule used) in the run folder; figures the plan reuses are linked from the previous run. Every
     claim is checked."""
-    from infopipe.compute import FigureResult, check_claims, compute_figure, filled
+    from infopipe.compute import FigureResult, check_claims, compute_figure, filled, statements
     from infopipe.data.validate import describe_checks
     from infopipe.marks import check_unique_ids
 
@@ -158,7 +158,8 @@ def compute(state: RunState) -> dict:
             for i in unit.ids:
                 old = plan.old_figures[i]
                 reuse_file(previous / old["lineage"]["path"], inside(folder, old["lineage"]["path"], COMPUTE.name))
-                entries.append({**old, "note": fig.decl.note if i == fig.id else None})
+                # a reused figure takes this spec's line: an edit that only moves lines changes nothing else
+                entries.append({**old, "note": fig.decl.note if i == fig.id else None, "line": fig.line})
             continue
         computed += unit.ids
         for result in compute_figure(fig, tables, str(spec.path)):
@@ -169,9 +170,11 @@ def compute(state: RunState) -> dict:
                             "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
     check_unique_ids(entries, str(spec.path))
     printed = {e["id"]: e["printed"] for e in entries}
+    said = statements(spec, printed)
     for e in entries:
         if e["note"]:
             e["note"] = filled(e["note"], printed)
+        e["statement"] = said.get(e["id"], "")
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     validation = [{"dataset": d["dataset"], "file": d["raw_file"] or d["source"], "rows": d["rows"], "status": "passed",
@@ -186,6 +189,7 @@ def render(state: RunState) -> list[dict]:
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.compute import FigureResult
     from infopipe.present.colours import check_page_colours
+    from infopipe.present.glyphs import check_page_glyphs
     from infopipe.present.page import page_for
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
     from infopipe.run.progress import progress_callback
@@ -193,6 +197,7 @@ def render(state: RunState) -> list[dict]:
     spec, folder = load_spec(state.paths.spec_file), state.staging
     page = page_for(spec, [FigureResult.from_dict(f) for f in figures_json(folder)])
     check_page_colours(page, str(spec.path))
+    check_page_glyphs(page, spec)
     keys = state.plan.file_keys()
     charts = sum(1 for p in page.panels if p.chart is not None)
     files = 3 * len(page.panels) + 2 * charts + 6  # panels' SVG and PNGs, plots and HTML, the page's
@@ -212,7 +217,7 @@ def publish(state: RunState) -> dict:
     import pandas as pd
 
     from infopipe.concepts.rules import plain_value
-    from infopipe.present.report import write_report
+    from infopipe.present.report import write_figures_csv, write_report
 
     paths, plan, folder, previous = state.paths, state.plan, state.staging, state.previous
     spec = load_spec(paths.spec_file)
@@ -251,6 +256,7 @@ def publish(state: RunState) -> dict:
     for figure in record["figures"]:
         frame = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
         evidence[figure["id"]] = [{c: plain_value(v) for c, v in row.items()} for row in frame.to_dict("records")]
+    write_figures_csv(folder, record["figures"])
     write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
     return record
 

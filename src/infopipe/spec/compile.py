@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infopipe.concepts.rules import FILTERS, describe_rule
-from infopipe.spec.model import FigureSpec, Rule, Spec, part_id
+from infopipe.spec.model import FigureSpec, Rule, Spec, part_id, yields_date
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,10 @@ class CompiledRule:
     via: Link | None = None
     distinct_on: tuple[str, ...] = ()
     period: tuple[str, dt.date, dt.date] | None = None  # (column, start, end) when the rule counts in one
+    via_period: tuple[str, dt.date, dt.date] | None = None  # the period reached through `via` (its target's)
+    period_words: str = ""  # why no reporting period applied, when none did
+    per: str | None = None  # a rate's unit of time
+    base_period: tuple[str, dt.date, dt.date] | None = None  # a change's earlier period (column, start, end)
     written: dict | None = None  # the rule as the spec wrote it (figures.json records it)
 
     @property
@@ -60,7 +64,8 @@ class CompiledRule:
         return (self.dataset,) + ((self.via.target,) if self.via else ())
 
     def describe(self) -> str:
-        return describe_rule(self, self.via.target if self.via else None, self.period)
+        return describe_rule(self, self.via.target if self.via else None, self.period, self.via_period) \
+            + self.period_words
 
     def to_dict(self) -> dict:
         out = dict(self.written or {"type": self.type, "dataset": self.dataset})
@@ -82,7 +87,11 @@ class CompiledFigure:
     label: str
     published: str | None
     kind: str  # the panel kind; "part" for a breakdown part
+    locale: str = "en_GB"  # the spec's: the claim's words, and how the value prints
+    dates: bool = False  # the value is a date or a date range (its claim is read as dates)
     parent: str | None = None
+    rank: int = 0  # a ranking's part: its place (1 = the most frequent), its value found in the data
+    expected: Any = None  # a ranking's part: the value the report named at that place, if any
     parts: tuple["CompiledFigure", ...] = ()
 
     @property
@@ -119,22 +128,33 @@ def compile_rule(spec: Spec, rule: Rule, extra: tuple = ()) -> CompiledRule:
     return CompiledRule(
         type=rule.type, dataset=rule.dataset, primary_key=ds.primary_key, column=rule.column,
         where=_filters(spec, rule.dataset, rule.where) + extra, part=_filters(spec, rule.dataset, rule.part),
-        via=via, distinct_on=rule.distinct_on, period=spec.period_for(rule),
+        via=via, distinct_on=rule.distinct_on, period=spec.period_for(rule), via_period=spec.via_period_for(rule),
+        period_words=spec.period_in_words(rule), per=rule.per,
+        base_period=(ds.period_column, rule.compared_with.start, rule.compared_with.end)
+        if rule.compared_with and ds.period_column else None,
         written=rule.model_dump(mode="json", exclude_defaults=True, exclude={"where", "part", "via"}))
 
 
 def compile_figure(spec: Spec, fig: FigureSpec) -> CompiledFigure:
     rule = compile_rule(spec, fig.rule)
     parts = ()
-    if fig.breakdown:
+    if fig.breakdown and fig.breakdown.top:
+        named = {j + 1: p for j, p in enumerate(fig.breakdown.parts)}
+        parts = tuple(CompiledFigure(
+            id=part_id(fig, named[r], r) if r in named else f"{fig.id}_{r}", decl=fig,
+            label=named[r].label if r in named else "", published=named[r].published if r in named else None,
+            kind="part", parent=fig.id, locale=spec.locale, rank=r, rule=rule,
+            expected=named[r].value if r in named else None) for r in range(1, fig.breakdown.top + 1))
+    elif fig.breakdown:
         column = spec.datasets[fig.rule.dataset].columns[fig.breakdown.column]
         parts = tuple(CompiledFigure(
             id=part_id(fig, p), decl=fig, label=p.label, published=p.published, kind="part", parent=fig.id,
+            locale=spec.locale, dates=yields_date(spec, fig.rule),
             rule=compile_rule(spec, fig.rule, (Filter(fig.breakdown.column, "equals",
                                                       FILTERS["equals"].check(p.value, column.type)),)))
             for p in fig.breakdown.parts)
     return CompiledFigure(id=fig.id, decl=fig, rule=rule, label=fig.label, published=fig.published,
-                          kind=fig.kind, parts=parts)
+                          kind=fig.kind, locale=spec.locale, dates=yields_date(spec, fig.rule), parts=parts)
 
 
 def compile_spec(spec: Spec) -> CompiledSpec:

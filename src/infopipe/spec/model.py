@@ -14,7 +14,7 @@ import hashlib
 import math
 import re
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import yaml
 from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
@@ -30,8 +30,9 @@ from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
 from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
-from infopipe.concepts.formats import FormatError, check_template
-from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
+from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
+from infopipe.concepts.rules import FILTERS, NUMERIC, RULES, describe_rule, taking
+from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 from infopipe.spec.charts import ChartSpec, check_chart
 
 # The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
@@ -40,11 +41,25 @@ COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "b
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
 MAX_SPEC_BYTES = 2_000_000
+PROBE = 30  # a value every placeholder prints (30, thirty, dozens, 30th): a print text is read back for it
+PROBE_DATE = dt.date(2020, 6, 30)  # the same for date figures
 
 Name = Annotated[str, Field(pattern=NAME)]
 Text = Annotated[str, Field(max_length=2000)]
 Pixels = Annotated[int, Field(gt=0, le=10_000)]
 Spacing = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def did_you_mean(word: Any, known, what: str = "") -> str:
+    """'; did you mean 'kind'?' for a near miss (difflib), then the known names when `what` names them."""
+    import difflib
+
+    known = [str(k) for k in known]
+    close = difflib.get_close_matches(str(word), known, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    if what and known:
+        hint += f" ({what}: {', '.join(known)})"
+    return hint
 
 
 def _fail(check: str, message: str):
@@ -79,7 +94,7 @@ class ColumnSpec(Model):
     def _known_type(cls, value: str) -> str:
         if value not in COLUMN_TYPES:
             raise _fail("unknown-type", f"column type {value!r} is not known; known types: "
-                        f"{', '.join(COLUMN_TYPES)}")
+                        f"{', '.join(COLUMN_TYPES)}" + did_you_mean(value, COLUMN_TYPES))
         return value
 
     @field_validator("references", mode="before")
@@ -195,7 +210,8 @@ class Filter(Model):
         ops = [k for k in data if k in FILTERS]
         extra = [k for k in data if k not in FILTERS and k != "column"]
         if len(ops) != 1 or extra or "column" not in data:
-            raise _fail("unknown-filter", f"a filter needs 'column' and exactly one of {', '.join(FILTERS)}")
+            raise _fail("unknown-filter", f"a filter needs 'column' and exactly one of {', '.join(FILTERS)}"
+                        + "".join(did_you_mean(k, [*FILTERS, "column"]) for k in extra))
         return {"column": data["column"], "op": ops[0], "value": data[ops[0]]}
 
 class Via(Model):
@@ -216,7 +232,7 @@ class Period(Model):
         return self
 
 
-RULE_PARAMETERS = ("part",)  # rule keys that only some rule types take (RuleType.needs says which)
+RULE_PARAMETERS = ("part", "per", "compared_with")  # rule keys that only some rule types take (RuleType.needs)
 
 
 class Rule(Model):
@@ -228,12 +244,15 @@ class Rule(Model):
     via: Via | None = None
     distinct_on: tuple[str, ...] = ()
     period: Period | bool | None = None  # None: the spec's period; false: none; or its own
+    per: Literal["day", "week", "month", "year"] | None = None  # a rate: rows per day ... over the period
+    compared_with: Period | None = None  # a change: the earlier period the reporting period is compared with
 
     @field_validator("type")
     @classmethod
     def _known_rule(cls, value: str) -> str:
         if value not in RULES:
-            raise _fail("unknown-rule", f"rule type {value!r} is not known; known: {', '.join(RULES)}")
+            raise _fail("unknown-rule", f"rule type {value!r} is not known; known: {', '.join(RULES)}"
+                        + did_you_mean(value, RULES))
         return value
 
     @field_validator("distinct_on", mode="before")
@@ -252,15 +271,16 @@ class Part(Model):
     """One category of a breakdown: the value of the breakdown column, its label, its claim."""
 
     value: Union[bool, int, float, str]
-    label: Text
-    published: str = Field(max_length=200)
+    label: Text = ""  # required, except in a ranking (`top`), where the data names each part
+    published: str | None = Field(None, max_length=200)
     id: Name | None = None
 
 
 class Breakdown(Model):
     column: str
-    parts: tuple[Part, ...] = Field(min_length=1, max_length=40)
+    parts: tuple[Part, ...] = Field((), max_length=40)
     show_total: bool = False
+    top: int | None = Field(None, ge=1, le=40)  # a ranking: the N most frequent values, labels from the data
 
 
 class FigureSpec(Model):
@@ -273,6 +293,8 @@ class FigureSpec(Model):
     print_as: str | None = Field(None, alias="print", max_length=200)
     tolerance: float = Field(DEFAULT_TOLERANCE, gt=0, lt=1)
     note: Text | None = None
+    lead: Text | None = None  # a number panel's words before the number: "partnerships with"
+    own_headline_size: bool = False  # a number panel's headline keeps its own size, not the page's
     sentence: Text | None = None
     breakdown: Breakdown | None = None
     chart: ChartSpec | None = None
@@ -320,6 +342,30 @@ class FigureSpec(Model):
         return self._line
 
 
+PAPER_MM = {"a3": (297.0, 420.0), "a4": (210.0, 297.0), "a5": (148.0, 210.0),
+            "letter": (215.9, 279.4), "legal": (215.9, 355.6), "tabloid": (279.4, 431.8)}
+PAPER_CUSTOM = re.compile(r"^(\d+(?:\.\d+)?)\s*x\s*(\d+(?:\.\d+)?)\s*mm$")
+
+
+def paper_mm(text: str) -> tuple[float, float]:
+    """A print size in millimetres, width then height: "A4", "A4 landscape", "200x250mm"."""
+    words = text.strip().lower().split()
+    landscape = len(words) == 2 and words[1] == "landscape"
+    if len(words) == 2 and words[1] not in ("landscape", "portrait"):
+        raise ValueError
+    name = words[0] if words else ""
+    if name in PAPER_MM:
+        width, height = PAPER_MM[name]
+    else:
+        match = PAPER_CUSTOM.match(name)
+        if not match or len(words) != 1:
+            raise ValueError
+        width, height = float(match.group(1)), float(match.group(2))
+        if not (0 < width <= 5000 and 0 < height <= 5000):
+            raise ValueError
+    return (height, width) if landscape else (width, height)
+
+
 class Layout(Model):
     columns: int = Field(4, ge=1, le=50)
     panel_width: Pixels = 300
@@ -328,6 +374,19 @@ class Layout(Model):
     margin: Spacing = 48
     header_height: Spacing = 130
     footer_height: Spacing = 48
+    print_size: str | None = Field(None, max_length=40)  # page.pdf's paper: "A4", "A3 landscape", "200x250mm"
+
+    @field_validator("print_size")
+    @classmethod
+    def _paper(cls, value):
+        if value is not None:
+            try:
+                paper_mm(value)
+            except ValueError:
+                raise _fail("spec-type", f"print_size {value!r} is not a paper size: write "
+                            f"{', '.join(n.upper() if n[0] == 'a' else n for n in PAPER_MM)} "
+                            "(optionally followed by 'landscape') or WIDTHxHEIGHTmm, e.g. 200x250mm") from None
+        return value
 
 
 Colour = Annotated[str, Field(max_length=30)]
@@ -463,6 +522,7 @@ class Spec(Model):
     title: Text
     subtitle: Text = ""
     credit: Text = ""
+    locale: str = Field(DEFAULT_LOCALE, max_length=40)
     max_file_bytes: int | None = Field(None, gt=0, le=2**50)
     render_seconds_per_file: float = Field(10.0, gt=0, le=3600)
     period: Period | None = None
@@ -474,6 +534,15 @@ class Spec(Model):
     report: Report | None = None
     _path: Path = PrivateAttr(Path("spec.yaml"))
     _sha256: str = PrivateAttr("")
+    _unchecked: frozenset = PrivateAttr(frozenset())  # datasets with problems of their own (cross_check)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        try:
+            return check_locale(value)
+        except LocaleError as err:
+            raise _fail("unknown-locale", str(err)) from None
 
     @field_validator("icons")
     @classmethod
@@ -510,6 +579,33 @@ class Spec(Model):
         if rule.period is True:
             period = self.period
         return (column, period.start, period.end) if period and column else None
+
+    def via_period_for(self, rule: Rule) -> tuple[str, dt.date, dt.date] | None:
+        """The reporting period reached through `via`: a dataset with no date of its own counts the
+        rows that name a row of a dated dataset in the period (target's period_column, start, end)."""
+        target = self.via_target(rule)
+        if self.period_for(rule) is not None or target is None or rule.period is False:
+            return None
+        column = self.datasets[target].period_column
+        period = rule.period if isinstance(rule.period, Period) else self.period
+        return (column, period.start, period.end) if period and column else None
+
+    def via_target(self, rule: Rule) -> str | None:
+        """The dataset a rule's `via` reaches (None without a via, or with a broken one)."""
+        ds = self.datasets.get(rule.dataset)
+        column = ds.columns.get(rule.via.column) if ds and rule.via else None
+        return column.references[0] if column and column.references and column.references[0] in self.datasets else None
+
+    def period_in_words(self, rule: Rule) -> str:
+        """Why no reporting period applied to a rule, said in its words (empty when one did)."""
+        if self.period_for(rule) or self.via_period_for(rule):
+            return ""
+        if rule.period is False:
+            return ", over all dates (period: false)"
+        if self.period is None and not isinstance(rule.period, Period):
+            return ", over all dates (the spec sets no reporting period)"
+        return (f", over all dates ({rule.dataset} has no period_column, nor a via to a dataset with "
+                "one, so the reporting period does not apply)")
 
 
 # ---------------------------------------------------------------- loading
@@ -592,13 +688,22 @@ def spec_path(projects_dir: Path, project: str) -> Path:
     return projects_dir / project / "spec.yaml"
 
 
+def _other_projects(path: Path) -> str:
+    """For a project folder that is not there: the near miss and the projects that are."""
+    projects = path.parent.parent
+    if path.parent.is_dir() or not projects.is_dir():
+        return ""
+    names = sorted(p.name for p in projects.iterdir() if (p / "spec.yaml").is_file())
+    return did_you_mean(path.parent.name, names, "projects") if names else ""
+
+
 def load_spec(path: Path) -> Spec:
     """Read and check a spec file; raise InfopipeError listing every problem with its line."""
     path = Path(path)
     shown = str(path)
     try:
         if not path.is_file():
-            raise InfopipeError("spec", [Problem(shown, "spec-missing", "no spec file here")])
+            raise InfopipeError("spec", [Problem(shown, "spec-missing", "no spec file here" + _other_projects(path))])
         if path.stat().st_size > MAX_SPEC_BYTES:
             raise InfopipeError("spec", [Problem(shown, "spec-too-large", f"a spec is at most "
                                                  f"{MAX_SPEC_BYTES:,} bytes")])
@@ -612,7 +717,8 @@ def load_spec(path: Path) -> Spec:
     try:
         spec = Spec.model_validate(doc)
     except ValidationError as err:
-        raise InfopipeError("spec", _problems_from_pydantic(err, doc, shown)) from None
+        problems = _problems_from_pydantic(err, doc, shown)
+        raise InfopipeError("spec", problems + _check_the_parts(doc, shown, problems)) from None
     problems = cross_check(spec, doc, shown)
     if problems:
         raise InfopipeError("spec", problems)
@@ -654,6 +760,33 @@ def _parse_yaml(raw: bytes, shown: str) -> Any:
         raise InfopipeError("spec", [Problem(shown, "yaml-syntax", "nested too deeply")]) from None
 
 
+def _check_the_parts(doc: Any, shown: str, found: list[Problem]) -> list[Problem]:
+    """When the spec as a whole fails its shape checks, cross-check the datasets, figures and theme
+    that pass their own, so every problem comes out in one round (not shape first, names after)."""
+    if not isinstance(doc, dict):
+        return []
+
+    def valid(model, data):
+        try:
+            return model.model_validate(data)
+        except (ValidationError, TypeError, ValueError):
+            return None
+
+    nodes = doc.get("datasets") if isinstance(doc.get("datasets"), dict) else {}
+    datasets = {n: d for n, d in ((n, valid(DatasetSpec, {**v, "name": n} if isinstance(v, dict) else v))
+                                  for n, v in nodes.items()) if d is not None}
+    figure_nodes = doc.get("figures") if isinstance(doc.get("figures"), list) else []
+    figures = [(i, f) for i, f in enumerate(valid(FigureSpec, node) for node in figure_nodes) if f is not None]
+    theme = valid(Theme, doc.get("theme", {})) or Theme(palette=("#000000",))
+    part = Spec.model_construct(datasets=datasets, figures=tuple(f for _, f in figures), theme=theme,
+                                period=None, icons={}, page=Layout())
+    all_ids = {n.get("id") for n in figure_nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
+    seen = {(p.line, p.check) for p in found}
+    more = cross_check(part, doc, shown, positions=[i for i, _ in figures],
+                       unchecked=frozenset(set(nodes) - set(datasets)), other_ids=frozenset(all_ids))
+    return [p for p in more if (p.line, p.check) not in seen]
+
+
 def json_schema() -> dict:
     """The spec's JSON Schema, for editor completion (`infopipe schema`)."""
     return Spec.model_json_schema(by_alias=True)
@@ -693,6 +826,28 @@ BUILTIN_CHECKS = {"missing": "required", "extra_forbidden": "unknown-key", "dict
                   "tuple_type": "spec-shape", "list_type": "spec-shape", "string_pattern_mismatch": "bad-name"}
 
 
+def _keys_at(loc: tuple) -> list[str]:
+    """The keys the spec allows at a path (for 'did you mean'): walk the models by field name,
+    stepping over list indexes and mapping keys (dataset and column names)."""
+    import typing
+
+    def model_in(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            return annotation
+        for arg in typing.get_args(annotation):
+            found = model_in(arg)
+            if found is not None:
+                return found
+        return None
+
+    model = Spec
+    for part in loc:
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        if isinstance(part, str) and part in fields:
+            model = model_in(fields[part].annotation) or model
+    return [f.alias or n for n, f in model.model_fields.items() if n != "name"]
+
+
 def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
     errors = err.errors(include_url=False)
@@ -708,7 +863,7 @@ def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[
         if kind == "missing":
             message = f"{_where(loc, doc)} needs '{field}'"
         elif kind == "extra_forbidden":
-            message = f"unknown key '{loc[-1]}' in {_where(loc, doc)}"
+            message = f"unknown key '{loc[-1]}' in {_where(loc, doc)}" + did_you_mean(loc[-1], _keys_at(loc[:-1]))
         elif kind == "string_pattern_mismatch":
             message = (f"'{e.get('input')}' is not allowed as {field}: use lower-case letters, digits, "
                        "- and _ only (it becomes a file name)")
@@ -723,9 +878,16 @@ def _problems_from_pydantic(err: ValidationError, doc: Any, shown: str) -> list[
     return list(problems.values())
 
 
-def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
-    """What one field cannot know alone: names that refer to each other, claims, templates."""
+def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = None,
+                unchecked: frozenset = frozenset(), other_ids: frozenset = frozenset()) -> list[Problem]:
+    """What one field cannot know alone: names that refer to each other, claims, templates.
+
+    Run on a whole spec, or on the parts of a spec that passed their own checks (so that every
+    problem comes out in one round): then `positions` gives each figure's place in the file,
+    `unchecked` names datasets that failed their own checks (not reported again as unknown), and
+    `other_ids` the ids of figures that did."""
     problems: list[Problem] = []
+    spec._unchecked = unchecked
 
     def fail(check: str, message: str, loc: tuple, column: str | None = None):
         problems.append(Problem(shown, check, message, line=line_of(doc, loc), column=column))
@@ -733,31 +895,37 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
     for name, ds in spec.datasets.items():
         base = ("datasets", name)
         if ds.primary_key not in ds.columns:
-            fail("unknown-column", f"primary key '{ds.primary_key}' is not a column of '{name}'",
+            fail("unknown-column", f"primary key '{ds.primary_key}' is not a column of '{name}'"
+                 + did_you_mean(ds.primary_key, ds.columns, "columns"),
                  base + ("primary_key",), ds.primary_key)
         if ds.period_column and (ds.period_column not in ds.columns or ds.columns[ds.period_column].type != "date"):
             fail("unknown-column", f"period_column '{ds.period_column}' must be a date column of '{name}'",
                  base + ("period_column",), ds.period_column)
-        if ds.sheet is not None and not (ds.file or "").lower().endswith((".xlsx", ".xlsm")):
-            fail("spec-shape", "'sheet' applies to .xlsx workbooks only", base + ("sheet",))
+        if ds.sheet is not None and not (ds.file or "").lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+            fail("spec-shape", "'sheet' applies to workbooks only (.xlsx, .xlsm, .xls, .ods)", base + ("sheet",))
         for col in ds.columns.values():
             here = base + ("columns", col.name)
             if col.references:
                 target, target_col = col.references
+                if target in unchecked:
+                    continue
                 if target not in spec.datasets or target_col not in spec.datasets[target].columns:
+                    known = ([f"{target}.{c}" for c in spec.datasets[target].columns] if target in spec.datasets
+                             else [f"{d}.{c}" for d in spec.datasets for c in spec.datasets[d].columns])
                     fail("unknown-reference", f"'{name}.{col.name}' references '{target}.{target_col}', "
-                         "which the spec does not define", here + ("references",), col.name)
+                         "which the spec does not define" + did_you_mean(f"{target}.{target_col}", known), here + ("references",), col.name)
             if col.not_before and col.not_before not in ds.columns:
                 fail("unknown-column", f"not_before names '{col.not_before}', which is not a column "
                      f"of '{name}'", here + ("not_before",), col.name)
-            if (col.min is not None or col.max is not None) and col.type not in ("integer", "number", "money"):
+            if (col.min is not None or col.max is not None) and col.type not in NUMERIC:
                 fail("spec-type", f"min and max apply to number columns; '{col.name}' is {col.type}",
                      here, col.name)
 
+    problems += _theme_contrast(spec, doc, shown)
     ids = [f.id for f in spec.figures]
-    all_ids = set(ids)
+    all_ids = set(ids) | set(other_ids)
     for i, fig in enumerate(spec.figures):
-        here = ("figures", i)
+        here = ("figures", positions[i] if positions else i)
         if ids.count(fig.id) > 1 and ids.index(fig.id) != i:
             fail("duplicate-id", f"figure id '{fig.id}' is used twice", here + ("id",))
         problems += _check_rule(spec, fig.rule, f"figure '{fig.id}'", here + ("rule",), doc, shown)
@@ -776,18 +944,24 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             if text is None:
                 continue
             try:
-                parse_claim(text, fig.tolerance)
+                parse_claim(text, fig.tolerance, spec.locale, yields_date(spec, fig.rule), nouns=True)
             except ClaimError as err:
                 fail("claim", str(err), here + (key if isinstance(key, tuple) else (key,)))
         if fig.print_as is not None:
             try:
                 check_template(fig.print_as)
+                probe = (PROBE_DATE if fig.rule.type != "date_range" else (PROBE_DATE, PROBE_DATE)) \
+                    if yields_date(spec, fig.rule) else PROBE
+                check_printed(fig.print_as, probe, fig.tolerance, spec.locale)  # is it readable at all?
+            except UncheckedPrint as err:
+                fail("print-unchecked", f"print of figure '{fig.id}': {err}", here + ("print",))
             except FormatError as err:
                 fail("print-format", f"print of figure '{fig.id}': {err}", here + ("print",))
         for key in ("note", "sentence"):
             for ref in FIGURE_REF.findall(getattr(fig, key) or ""):
                 if ref not in all_ids:
-                    fail("unknown-figure", f"{key} of figure '{fig.id}' names {{{ref}}}, which is not a figure",
+                    fail("unknown-figure", f"{key} of figure '{fig.id}' names {{{ref}}}, which is not a figure"
+                         + did_you_mean(ref, sorted(all_ids)),
                          here + (key,))
         if fig.sentence and not FIGURE_REF.search(fig.sentence):
             fail("spec-shape", f"the sentence of figure '{fig.id}' names no figure: put {{{fig.id}}} "
@@ -798,7 +972,34 @@ def cross_check(spec: Spec, doc: Any, shown: str) -> list[Problem]:
             fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         for check, message, key in KINDS[fig.kind].check(fig):
             fail(check, message, here + key)
+        blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
+                 *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
+        for key, text in blank:
+            if text and not text.strip():  # it would draw nothing, yet look filled in
+                fail("blank-text", f"the {key[-1]} of figure '{fig.id}' is only spaces: write the words, "
+                     "or leave it out", here + key)
     return problems
+
+
+def yields_date(spec: Spec, rule: Rule) -> bool:
+    """Whether a rule's value is a date or a date range (min/max of a date column, date_range)."""
+    ds = spec.datasets.get(rule.dataset)
+    column = ds.columns.get(rule.column) if ds and rule.column else None
+    return rule.type in ("min", "max", "date_range") and column is not None and column.type == "date"
+
+
+def _theme_contrast(spec: Spec, doc, shown: str) -> list[Problem]:
+    """Every text colour against its background (WCAG AA), with the theme line that sets it, before
+    any data is read; the panels take the palette's colours in turn, as the page draws them."""
+    from types import SimpleNamespace
+
+    from infopipe.concepts.colours import low_contrast
+
+    palette = spec.theme.palette
+    panels = [SimpleNamespace(id=f.id, color=palette[i % len(palette)])
+              for i, f in enumerate(f for f in spec.figures if f.panel)]
+    return [Problem(shown, "contrast", message, line=line_of(doc, where))
+            for where, message in low_contrast(spec.theme, panels)]
 
 
 def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> list[Problem]:
@@ -807,15 +1008,18 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
     def fail(check, message, where, column=None):
         problems.append(Problem(shown, check, message, line=line_of(doc, where), column=column))
 
+    if rule.dataset in getattr(spec, "_unchecked", ()):
+        return problems  # the dataset has problems of its own, reported already
     if rule.dataset not in spec.datasets:
         fail("unknown-dataset", f"rule of {what} counts dataset {rule.dataset!r}, which the spec does "
-             "not define", loc + ("dataset",))
+             "not define" + did_you_mean(rule.dataset, spec.datasets, "datasets"), loc + ("dataset",))
         return problems
     ds = spec.datasets[rule.dataset]
     kind = RULES[rule.type]
     if kind.column_types is not None:
         if rule.column not in ds.columns:
-            fail("unknown-column", f"rule of {what} needs a 'column' of '{rule.dataset}'", loc + ("column",), rule.column)
+            fail("unknown-column", f"rule of {what} needs a 'column' of '{rule.dataset}'"
+                 + (did_you_mean(rule.column, ds.columns, "columns") if rule.column else ""), loc + ("column",), rule.column)
         elif ds.columns[rule.column].type not in kind.column_types:
             fail("spec-type", f"rule of {what} ({rule.type}) cannot use '{rule.column}', a "
                  f"{ds.columns[rule.column].type} column", loc + ("column",), rule.column)
@@ -826,11 +1030,15 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
             fail("required", f"rule of {what}: {rule.type} needs '{key}', {kind.needs[key]}", loc)
         if getattr(rule, key) and not kind.takes(key):
             fail("spec-shape", f"rule of {what}: '{key}' belongs to {' and '.join(taking(key))} rules", loc + (key,))
+    if rule.type in ("rate", "change") and not spec.period_for(rule):
+        fail("spec-shape", f"rule of {what}: a {rule.type} is over the reporting period: the spec needs a "
+             f"period, and '{rule.dataset}' a period_column", loc)
     for key in ("where", "part"):
         problems += _check_filters(ds, getattr(rule, key), what, loc + (key,), doc, shown)
     for col in rule.distinct_on:
         if col not in ds.columns:
-            fail("unknown-column", f"distinct_on names column {col!r}, not in '{rule.dataset}'",
+            fail("unknown-column", f"distinct_on names column {col!r}, not in '{rule.dataset}'"
+                 + did_you_mean(col, ds.columns, "columns"),
                  loc + ("distinct_on",), col)
     if rule.via:
         col = ds.columns.get(rule.via.column)
@@ -840,7 +1048,8 @@ def _check_rule(spec: Spec, rule: Rule, what: str, loc: tuple, doc, shown) -> li
         elif col.references[0] in spec.datasets:
             problems += _check_filters(spec.datasets[col.references[0]], rule.via.where, what,
                                        loc + ("via", "where"), doc, shown)
-    if isinstance(rule.period, Period) and not ds.period_column:
+    dated_via = bool(spec.via_target(rule) and spec.datasets[spec.via_target(rule)].period_column)
+    if isinstance(rule.period, Period) and not ds.period_column and not dated_via:
         fail("spec-shape", f"rule of {what} sets a period, but dataset '{rule.dataset}' has no "
              "period_column", loc + ("period",))
     return problems
@@ -853,7 +1062,8 @@ def _check_filters(ds: DatasetSpec, filters, what, loc, doc, shown) -> list[Prob
         col = ds.columns.get(flt.column)
         if col is None:
             problems.append(Problem(shown, "unknown-column", f"filter in {what} names column "
-                                    f"{flt.column!r}, not in '{ds.name}'", line=line_of(doc, where + ("column",)),
+                                    f"{flt.column!r}, not in '{ds.name}'" + did_you_mean(flt.column, ds.columns, "columns"),
+                                    line=line_of(doc, where + ("column",)),
                                     column=flt.column))
             continue
         try:
@@ -873,17 +1083,36 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
     col = ds.columns.get(bd.column)
     if col is None:
         return [Problem(shown, "unknown-column", f"breakdown of figure '{fig.id}' names column "
-                        f"{bd.column!r}, not in '{ds.name}'", line=line_of(doc, here + ("breakdown", "column")),
+                        f"{bd.column!r}, not in '{ds.name}'" + did_you_mean(bd.column, ds.columns, "columns"), line=line_of(doc, here + ("breakdown", "column")),
                         column=bd.column)]
     seen = set()
+    if not bd.parts and not bd.top:
+        problems.append(Problem(shown, "required", f"breakdown of figure '{fig.id}' needs 'parts' (or 'top: N' "
+                                "for a ranking)", line=line_of(doc, here + ("breakdown",))))
+    if bd.top and len(bd.parts) > bd.top:
+        problems.append(Problem(shown, "spec-shape", f"breakdown of figure '{fig.id}' ranks the top {bd.top} but "
+                                f"lists {len(bd.parts)} parts", line=line_of(doc, here + ("breakdown", "parts"))))
     for j, part in enumerate(bd.parts):
         loc = here + ("breakdown", "parts", j)
+        if not bd.top and not part.label:
+            problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
+                                    "needs a 'label'", line=line_of(doc, loc)))
+        if not bd.top and part.published is None:
+            problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
+                                    "needs 'published'", line=line_of(doc, loc)))
         try:
-            FILTERS["equals"].check(part.value, col.type)
+            value = FILTERS["equals"].check(part.value, col.type)
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"breakdown part of figure '{fig.id}': {err}",
                                     line=line_of(doc, loc + ("value",)), column=bd.column))
-        pid = part_id(fig, part)
+        else:
+            if col.allowed and value not in col.allowed:  # it could never match a record: always 0
+                problems.append(Problem(shown, "filter-value", f"breakdown part {part.value!r} of figure "
+                                        f"'{fig.id}' is not one of the values allowed in column "
+                                        f"'{bd.column}' ({', '.join(map(str, col.allowed))}), so no record "
+                                        "could ever be counted in it", line=line_of(doc, loc + ("value",)),
+                                        column=bd.column))
+        pid = part_id(fig, part, j + 1)
         if not re.fullmatch(NAME, pid):
             problems.append(Problem(shown, "bad-name", f"breakdown part {part.value!r} of figure '{fig.id}' "
                                     "needs an 'id' (lower-case letters, digits, - and _)", line=line_of(doc, loc)))
@@ -894,5 +1123,7 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
     return problems
 
 
-def part_id(fig: FigureSpec, part: Part) -> str:
+def part_id(fig: FigureSpec, part: Part, rank: int = 0) -> str:
+    if fig.breakdown and fig.breakdown.top:
+        return part.id or f"{fig.id}_{rank}"
     return part.id or f"{fig.id}_{str(part.value).lower()}"

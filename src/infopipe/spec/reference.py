@@ -3,7 +3,9 @@ the code: `python -m infopipe.spec.reference` prints it; a test checks the READM
 
 from __future__ import annotations
 
-from infopipe.concepts.claims import KINDS, WORD_SCALES, parse_claim
+from infopipe.concepts.claims import BOUNDS, KINDS, parse_claim
+from infopipe.concepts.dates import LEADS, parse_date_claim
+from infopipe.concepts.words import LANGUAGES, spell
 from infopipe.concepts.formats import FORMATS
 from infopipe.concepts.panels import KINDS as PANELS
 from infopipe.concepts.rules import FILTERS, RULES
@@ -12,10 +14,12 @@ BEGIN, END = "<!-- reference:begin -->", "<!-- reference:end -->"
 CLAIM_EXAMPLES = {
     "more_than": ["more than 40", "over 20", "above 7"], "at_least": ["at least a dozen", "50+", "50 or more"],
     "fewer_than": ["fewer than 10", "under 5"], "up_to": ["up to 200", "at most 3"],
-    "approximate": ["around 200", "about 1,000"], "nearly": ["nearly £3 million", "almost 100"],
+    "approximate": ["around 200", "approx. 1,000", "~50"], "nearly": ["nearly £3 million", "almost 100"],
     "range": ["between 20 and 30", "20–30"], "scale": ["dozens", "hundreds"],
-    "exact": ["15", "£1m", "1,200", "45%", "a dozen"],
+    "exact": ["15", "£1m", "1,200", "45%", "a dozen", "three languages", "a third", "one in four"],
 }
+
+DATE_EXAMPLES = ["30 June 2024", "as of 30 June 2024", "May 2021", "since 2015", "4–9 May 2021", "2019–2023"]
 
 
 def _column_types() -> list[tuple[str, str]]:
@@ -33,8 +37,16 @@ def reference() -> str:
                    .replace("{low}", "X").replace("{high}", "Y"))
         shown = "; ".join(f"`{e}` ({_interval(e)})" for e in examples)
         lines.append(f"| {name} | {shown} | {meaning} |")
-    lines += ["", "Word scales (each defined once, in `claims.py`):", "", "| word | covers |", "|---|---|"]
-    lines += [f"| {word} | {low:,} to {high:,} |" for word, (low, high) in WORD_SCALES.items()]
+    lines += _claim_words()
+    lines += ["", "Dates: `published` of a `min` or `max` on a date column, or of a `date_range`, is read as "
+              "a date (`dates.py`): it covers every day it names, and prints again from the data at the "
+              "same precision.", "", "| printed | the value must be | prints again as |", "|---|---|---|"]
+    for text in DATE_EXAMPLES:
+        claim = parse_date_claim(text, "en_GB")
+        lines.append(f"| `{text}` | {claim.words().split(': ', 1)[1].replace('the value must fall ', '')} "
+                     f"| `{claim.print_template}` |")
+    lines += ["", "Words that may stand before a date: " + "; ".join(
+        f"{_NAMES[code]}: " + ", ".join(f"`{w}`" for w in words) for code, words in LEADS.items()) + "."]
     lines += ["", "#### Print placeholders: what `print` may use", "", "| placeholder | prints |", "|---|---|"]
     for fmt in FORMATS.values():
         arg = f":{fmt.argument.upper()}" if fmt.argument else ""
@@ -57,8 +69,40 @@ def reference() -> str:
     return "\n".join(lines + ["", END])
 
 
+def _claim_words() -> list[str]:
+    """Every phrase, word scale, number word and fraction each language accepts (`words.py`)."""
+    langs = list(LANGUAGES.values())
+    head = "| | " + " | ".join(f"{_NAMES[lang.code]} (`locale: {_LOCALES[lang.code]}`)" for lang in langs) + " |"
+    lines = ["", "Claim words, a table per language (`words.py`; the spec's `locale` picks one). "
+             "The number goes where `N` is:", "", head, "|---|" + "---|" * len(langs)]
+    for kind in BOUNDS:
+        cells = [", ".join(f"`{p}N`" if p == "~" else f"`{p} N`" for p in lang.before.get(kind, ()))
+                 + "".join(f", `N {p}`" if p[0].isalpha() else f", `N{p}`" for p in lang.after.get(kind, ()))
+                 for lang in langs]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    lines.append("| range | " + " | ".join(
+        f"`{lang.between[0]} N and M`".replace(" and ", f" {lang.between[1]} ") + ", "
+        + ", ".join(f"`N {w} M`" if w[0].isalpha() else f"`N{w}M`" for w in lang.range_words) for lang in langs) + " |")
+    lines.append("| scale (covers) | " + " | ".join(
+        ", ".join(f"{w} ({lo:,}–{hi:,})" for w, (lo, hi) in lang.scales.items()) for lang in langs) + " |")
+    lines.append("| number words | " + " | ".join(
+        f"{spell(0, lang.code)} to {spell(lang.words_up_to, lang.code)} (num2words); "
+        + ", ".join(f"{w} ({v:,.0f})" for w, v in lang.named.items()) + f"; {lang.dozen[2].format(n='N')}"
+        for lang in langs) + " |")
+    lines.append("| fractions (of a share, ±0.5 points) | " + " | ".join(
+        ", ".join(lang.fractions) + f"; `N {lang.one_in} M`" for lang in langs) + " |")
+    lines.append("| units | " + " | ".join(", ".join(f"`{u}`" for u in lang.units) for lang in langs) + " |")
+    lines.append("| words dropped at the end | " + " | ".join(
+        ", ".join(f"`{w}`" for w in lang.trailing) + "; what is counted (`three languages`)" for lang in langs) + " |")
+    return lines
+
+
+_NAMES = {"en": "English", "fr": "French"}
+_LOCALES = {"en": "en_GB", "fr": "fr_FR"}
+
+
 def _interval(text: str) -> str:
-    c = parse_claim(text)
+    c = parse_claim(text, nouns=True)
     low = "−∞" if c.low == float("-inf") else _num(c.low)
     high = "∞" if c.high == float("inf") else _num(c.high)
     left, right = "(" if c.low_open else "[", ")" if c.high_open else "]"
