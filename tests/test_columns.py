@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from infopipe.concepts.column_types import TYPES as DECLARED
 from infopipe.concepts.columns import MESSAGES, TYPES, CellError
 from infopipe.spec.model import ColumnSpec
 
@@ -219,13 +220,20 @@ def test_native_parquet_columns_are_taken_as_they_are():
     assert stamps.failed.tolist() == [False, True]
 
 
-def test_the_spec_knows_exactly_the_registered_types():
-    """spec.py keeps the names only (reading a spec must not import pandas); they must agree."""
+def test_the_spec_reads_the_registry_without_importing_pandas():
+    """The spec's known types are the registry's (one place), and reading it imports no pandas."""
+    import subprocess
+    import sys
+
     from infopipe.spec import model as spec
-    assert set(TYPES) == set(spec.COLUMN_TYPES)
+    assert spec.COLUMN_TYPES is DECLARED and set(TYPES) == set(DECLARED)
     col = ColumnSpec(name="x", type="money")
     from infopipe.data.validate import parse_cell
     assert parse_cell("£1,000", col) == 1000.0
+    code = ("import sys, infopipe.spec.model, infopipe.spec.schema, infopipe.spec.compile; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'hypothesis') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_spaces_are_exactly_what_python_calls_space():

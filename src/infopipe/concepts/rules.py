@@ -9,46 +9,15 @@ can recompute every figure from its listed records.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
+
+from infopipe.concepts.column_types import ANY, NUMERIC, ORDERED, TEXTUAL, coerce_value  # the types' traits
 
 if TYPE_CHECKING:
     import pandas as pd
 # pandas is imported where rules run, not when the spec is read: a run with nothing to redo only
 # reads the spec, and should not pay the ~0.8 s pandas import for it.
-
-NUMERIC = frozenset({"integer", "number", "money"})
-ORDERED = NUMERIC | {"date"}
-TEXTUAL = frozenset({"id", "text", "source"})
-
-
-# ---------------------------------------------------------------- filter values in a column's type
-
-def coerce_value(value: Any, column_type: str) -> Any:
-    """A spec value in the column's own type; ValueError says why it does not fit."""
-    if column_type in NUMERIC:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{value!r} is not a number, and the column is {column_type}")
-        if not math.isfinite(value) or abs(value) > 2**63:
-            raise ValueError(f"{value!r} is beyond what a {column_type} column holds")
-        return value
-    if column_type == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if column_type == "boolean":
-        if not isinstance(value, bool):
-            raise ValueError(f"{value!r} is not true or false, and the column is boolean")
-        return value
-    if isinstance(value, (dict, list)) or value is None:
-        raise ValueError(f"{value!r} is not text")
-    return str(value)
 
 
 def _like(column: pd.Series, value: Any) -> Any:
@@ -231,7 +200,7 @@ def taking(key: str) -> list[str]:
 
 RULES: dict[str, RuleType] = {r.name: r for r in (
     RuleType("count_rows", None, lambda f, r: len(f), lambda r: f"count the rows of {r.dataset}"),
-    RuleType("count_distinct", frozenset(TEXTUAL | ORDERED | {"boolean"}),
+    RuleType("count_distinct", ANY,
              lambda f, r: int(f[r.column].nunique(dropna=True)),
              lambda r: f"count the distinct values of {r.dataset}.{r.column}", distinct=True),
     RuleType("sum", NUMERIC, lambda f, r: _number(_numeric(f, r.column).sum()),

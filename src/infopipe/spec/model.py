@@ -31,13 +31,12 @@ from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
-from infopipe.concepts.rules import FILTERS, NUMERIC, RULES, describe_rule, taking
+from infopipe.concepts.column_types import NUMERIC
+from infopipe.concepts.column_types import TYPES as COLUMN_TYPES  # pure Python: reading a spec imports no pandas
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
 from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 from infopipe.spec.charts import ChartSpec, check_chart
 
-# The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
-# spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
-COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
 MAX_SPEC_BYTES = 2_000_000
