@@ -65,6 +65,14 @@ def _fail(check: str, message: str):
     return PydanticCustomError(check, message)
 
 
+def _known(value: str, registry, check: str, what: str, listed: str = "known", hint: bool = True) -> str:
+    """A name a registry holds (a column type, a rule type, a panel kind), or the error listing them."""
+    if value not in registry:
+        raise _fail(check, f"{what} {value!r} is not known; {listed}: {', '.join(registry)}"
+                    + (did_you_mean(value, registry) if hint else ""))
+    return value
+
+
 def _named(data: Any, key: str) -> Any:
     """Give each entry of the mapping `data[key]` its own key as `name` (a column, a dataset)."""
     if isinstance(data, dict) and isinstance(data.get(key), dict):
@@ -91,10 +99,7 @@ class ColumnSpec(Model):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if value not in COLUMN_TYPES:
-            raise _fail("unknown-type", f"column type {value!r} is not known; known types: "
-                        f"{', '.join(COLUMN_TYPES)}" + did_you_mean(value, COLUMN_TYPES))
-        return value
+        return _known(value, COLUMN_TYPES, "unknown-type", "column type", listed="known types")
 
     @field_validator("references", mode="before")
     @classmethod
@@ -249,10 +254,7 @@ class Rule(Model):
     @field_validator("type")
     @classmethod
     def _known_rule(cls, value: str) -> str:
-        if value not in RULES:
-            raise _fail("unknown-rule", f"rule type {value!r} is not known; known: {', '.join(RULES)}"
-                        + did_you_mean(value, RULES))
-        return value
+        return _known(value, RULES, "unknown-rule", "rule type")
 
     @field_validator("distinct_on", mode="before")
     @classmethod
@@ -320,9 +322,7 @@ class FigureSpec(Model):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in KINDS:
-            raise _fail("unknown-kind", f"panel kind {value!r} is not known; known: {', '.join(KINDS)}")
-        return value
+        return _known(value, KINDS, "unknown-kind", "panel kind", hint=False)
 
     @field_validator("published", mode="before")
     @classmethod
