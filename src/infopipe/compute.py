@@ -221,17 +221,18 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         if r.accepted_difference:
             continue
         if r.claim_holds is False:
-            problems.append(Problem(
-                str(spec.path), "published-mismatch",
+            check, message = "published-mismatch", (
                 f"figure '{r.id}' computes to {shown(r.value)}, which does not satisfy what the report "
                 f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
-                "accepted_difference with the reason", line=r.line, value=r.printed))
+                "accepted_difference with the reason")
         elif r.printed_holds is False:
-            problems.append(Problem(
-                str(spec.path), "printed-false",
+            check, message = "printed-false", (
                 f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
                 f"{shown(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
-                "of '{floor:10}')", line=r.line, value=r.printed))
+                "of '{floor:10}')")
+        else:
+            continue
+        problems.append(Problem(str(spec.path), check, message, line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
 
