@@ -242,3 +242,37 @@ def test_spaces_are_exactly_what_python_calls_space():
     from infopipe.concepts.columns import SPACES
 
     assert SPACES == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+def cells_of(kind: str):
+    """Valid cells of the type (its registered strategy), the same with spaces around, a stray sign or digit,
+    cells made of a valid cell's own characters, and any short text."""
+    typed = TYPES[kind].strategy()
+    return st.one_of(typed, typed.map(lambda s: f" {s} "), typed.map(lambda s: s + "%"), typed.map(lambda s: s + "5"),
+                     typed.map(lambda s: "+" + s), typed.flatmap(lambda s: st.text(s + " .,-%", max_size=10)),
+                     st.text(max_size=6), st.just(""))
+
+
+@pytest.mark.parametrize("kind", sorted(TYPES))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_every_type_reads_a_column_as_its_entry_reads_each_cell(kind, data):
+    """Any registered type, a new one included: the whole-column read (its fast path, or cell by cell)
+    gives each cell exactly what the entry's parse_one gives it, fails where it fails, and words the
+    failure as parse_one does."""
+    cells = data.draw(st.lists(cells_of(kind), min_size=1, max_size=30))
+    parsed = TYPES[kind].parse(pa.array(cells, pa.string()))
+    assert str(parsed.values.dtype) == DECLARED[kind].dtype
+    for i, text in enumerate(cells):
+        try:
+            expected = DECLARED[kind].parse_one(text)
+        except CellError as err:
+            assert parsed.failed[i] and pd.isna(parsed.values.iloc[i]), (kind, text)
+            assert str(TYPES[kind].explain(text)) == str(err)
+            continue
+        assert not parsed.failed[i], (kind, text)
+        got = parsed.values.iloc[i]
+        if expected is None:
+            assert pd.isna(got), (kind, text)
+        else:
+            assert got == (pd.Timestamp(expected) if isinstance(expected, dt.date) else expected), (kind, text, got)

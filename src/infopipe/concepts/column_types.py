@@ -225,11 +225,18 @@ def _integers():
 
 
 def _numbers():
-    return _st().builds(lambda d, f: d + f, _digits(), _st().sampled_from(["", ".5", ".25"]))
+    st = _st()
+    return st.builds(lambda s, d, f: s + d + f, st.sampled_from(["", "-"]), _digits(),
+                     st.sampled_from(["", ".5", ".25"]) | st.text("0123456789", min_size=1, max_size=3).map(".".__add__))
 
 
 def _moneys():
-    return _st().builds(lambda p, d: p + d, _st().sampled_from(["", "£"]), _digits())
+    st = _st()
+    grouped = st.builds(lambda head, groups: head + "".join("," + g for g in groups),
+                        st.text("123456789", min_size=1, max_size=3), st.lists(st.text("0123456789", min_size=3, max_size=3), max_size=3))
+    pence = st.sampled_from(["", ".5", ".50", ".05"])
+    return st.builds(lambda s, p, w, d: s + p + w + d, st.sampled_from(["", "-"]), st.sampled_from(["", "£"]),
+                     _digits() | grouped, pence)
 
 
 def _dates():
