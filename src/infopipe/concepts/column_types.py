@@ -37,6 +37,7 @@ INTEGER = re.compile(r"^-?[0-9]+$")
 NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 # Accepted money forms: 1000000, 1000000.50, £1,000,000, 1,000,000.00 (UK style only).
 MONEY = re.compile(r"^(-)?£?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$")
+PERCENT = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)%?$")  # 45, 45%, 12.5%: read as 45 and 12.5
 DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 FORMULA = re.compile(r"^(?:[=@\t\r]|[+-][^\d\s.])")
 SOURCE = re.compile(r"^(https?://\S+|reconstructed:\s*\S)")
@@ -58,6 +59,8 @@ MESSAGES = {
     "money": ("not an amount of money: write digits, optionally with '£', comma thousands separators "
               "and pence, like 1000000 or £1,000,000.00"),
     "money-range": "an amount of money too large to hold (beyond 1.8e308)",
+    "percent": "not a percentage: write digits, optionally with a decimal point and '%', like 45, 45% or 12.5%",
+    "percent-range": "a percentage too large to hold (beyond 1.8e308)",
     "date": "a date is written YYYY-MM-DD",
     "calendar": "no such date in the calendar",
     "boolean": "write yes or no",
@@ -142,6 +145,12 @@ def _one_money(text: str):
         return None
     sign, whole, pence = _shaped(text, MONEY, "money").groups()
     return _finite(float(f"{sign or ''}{whole.replace(',', '')}{pence or ''}"), "money")
+
+
+def _one_percent(text: str):
+    if text == "":
+        return None
+    return _finite(float(_shaped(text, PERCENT, "percent").group(1)), "percent")
 
 
 def _one_date(text: str):
@@ -239,6 +248,10 @@ def _moneys():
                      _digits() | grouped, pence)
 
 
+def _percents():
+    return _st().builds(lambda n, p: n + p, _numbers(), _st().sampled_from(["", "%"]))
+
+
 def _dates():
     return _st().dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat)
 
@@ -299,6 +312,8 @@ TYPES: dict[str, ColumnType] = {t.name: t for t in (
                _numbers, numeric=True, ordered=True),
     ColumnType("money", "`1000000`, `1000000.50`, `£1,000,000`, `1,000,000.00` (French style with "
                "`locale: fr_FR`)", "Float64", _one_money, _spec_number, _moneys, numeric=True, ordered=True),
+    ColumnType("percent", "a percentage, with or without `%`: `45`, `45%`, `12.5%` (read as 45, 45, 12.5)",
+               "Float64", _one_percent, _spec_number, _percents, numeric=True, ordered=True),
     ColumnType("date", "`YYYY-MM-DD`, a day in the calendar", "datetime64[s]", _one_date, _spec_date, _dates,
                ordered=True),
     ColumnType("boolean", "`yes`/`no`, `true`/`false`, `1`/`0` (any case)", "boolean", _one_boolean,
