@@ -36,6 +36,7 @@ _RE2 = {
     "integer": r"^-?[0-9]+$",
     "number": r"^-?[0-9]+(\.[0-9]+)?$",
     "money": r"^-?£?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$",
+    "percent": r"^-?[0-9]+(\.[0-9]+)?%?$",
     "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
     "formula": rf"^([=@\t\r]|[+-][^\p{{Nd}}{_RE2_SPACE}.])",
     "source": rf"^(https?://[^{_RE2_SPACE}]+|reconstructed:[{_RE2_SPACE}]*[^{_RE2_SPACE}])",
@@ -425,6 +426,8 @@ def _exact_float(kind: str):
         digits = stripped
         if kind == "money":
             digits = pc.replace_substring(pc.replace_substring(stripped, "£", ""), ",", "")
+        elif kind == "percent":
+            digits = pc.replace_substring(stripped, "%", "")
         values = pc.cast(_null_where(digits, ~shape), pa.float64())
         shape &= _np(pc.is_finite(values)) | ~present
         return _np_masked(_null_where(values, ~shape), np.float64), ~present | shape
@@ -569,6 +572,7 @@ FAST: dict[str, FastPath] = {
     "integer": FastPath(_many_integer, _is_int, _native_integer),
     "number": FastPath(_many_float("number"), _is_float, _native_float),
     "money": FastPath(_many_float("money"), _is_float, _native_float),
+    "percent": FastPath(_many_float("percent"), _is_float, _native_float),
     "date": FastPath(_many_date, _is_date, _native_date),
     "boolean": FastPath(_many_boolean, pa.types.is_boolean, _native_boolean),
 }
