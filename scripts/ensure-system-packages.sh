@@ -7,9 +7,12 @@
 #   librsvg2-bin       rsvg-convert: the tests draw each SVG with librsvg too (Inkscape's and GNOME's renderer),
 #                      so the files are checked in a second renderer, not only in resvg and Chromium
 #   chromium           only for the tests that check how a browser shows the SVG and the HTML pages
+#   postgresql         only for the tests of database datasets and the test that runs the Prefect server
+#                      on PostgreSQL with three workers (tests/postgres.py starts a throwaway cluster on a
+#                      loopback port; no cluster is started here)
 # Installs what is missing with apt-get (as root, or through passwordless sudo); otherwise says what to install.
 set -euo pipefail
-PACKAGES=(fonts-liberation fonts-dejavu-core fontconfig libcairo2 librsvg2-bin)
+PACKAGES=(fonts-liberation fonts-dejavu-core fontconfig libcairo2 librsvg2-bin postgresql)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
   for pkg in "${PACKAGES[@]}"; do

@@ -79,6 +79,21 @@ def prefect_api(tmp_path_factory):
         prefect_server.stop(server)
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL cluster on a loopback port (tests/postgres.py), for the whole session;
+    the tests that use it are skipped where PostgreSQL is not installed."""
+    import postgres as pg
+
+    if pg.server_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/ensure-system-packages.sh installs it)")
+    cluster = pg.start_cluster()
+    try:
+        yield cluster
+    finally:
+        pg.remove_cluster(cluster)
+
+
 def prefect_env(server) -> dict:
     """The environment of a process that should use `server` (and this checkout's code)."""
     return {**os.environ, "PREFECT_API_URL": server.api_url, "PREFECT_HOME": str(server.home),

@@ -56,6 +56,34 @@ def apply_case(name: str, root: Path) -> None:
             make(target)
     if "delete" in generate:
         (raw_dir / generate["delete"]["file"]).unlink()
+    if "workbook" in generate:  # made here from a shipped CSV, with the odd cells a program would save
+        from workbooks import csv_rows, write_workbook
+
+        book = generate["workbook"]
+        write_workbook(raw_dir / book["file"], csv_rows(raw_dir / book["from"]), book["sheet"],
+                       before=tuple(book.get("before", ())), title=book.get("title"), cells=book.get("cells"))
+    out = root / "outputs" / PROJECT
+    if "log" in generate:  # the project's log as damage or an edit leaves it
+        damage, log = generate["log"], out / "provenance.jsonl"
+        data = log.read_bytes()
+        lines = data.splitlines(keepends=True)
+        if "cut" in damage:
+            data = data[: -damage["cut"]]
+        if "byte" in damage:
+            at = sum(map(len, lines[: damage["byte"]["line"] - 1])) + damage["byte"]["at"]
+            data = data[:at] + bytes.fromhex(damage["byte"]["value"]) + data[at + 1:]
+        if "edit" in damage:
+            number = damage["edit"]["line"]
+            lines[number - 1] = lines[number - 1].replace(damage["edit"]["old"].encode(), damage["edit"]["new"].encode())
+            data = b"".join(lines)
+        log.write_bytes(data)
+    if "latest" in generate:  # `latest` replaced by a copy of its run, or by a file of notes
+        target = (out / "latest").resolve()
+        (out / "latest").unlink()
+        if generate["latest"] == "folder":
+            shutil.copytree(target, out / "latest")
+        else:
+            (out / "latest").write_text("notes kept here by hand\n", encoding="utf-8")
 
 
 def log_entries(root: Path) -> list[dict]:
@@ -63,12 +91,32 @@ def log_entries(root: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def log_bytes(root: Path) -> bytes:
+    return (root / "outputs" / PROJECT / "provenance.jsonl").read_bytes()
+
+
+def check_verify(root: Path, expect: dict, capsys, run: str | None = None) -> None:
+    """`verify` of `latest` (or of `run`) afterwards: exit 0 (the last good run is whole), or, for a
+    damaged log, exit 1 (never 2) naming the damaged line."""
+    capsys.readouterr()
+    code = main(["--root", str(root), "verify", PROJECT, *([run] if run else [])])
+    out = capsys.readouterr().out
+    assert code == expect.get("verify", 0), out
+    if "verify_line" in expect:
+        assert f"line {expect['verify_line']}: [{expect['check']}]" in out, out
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
 def test_bad_input_case(name: str, good_copy: Path, capsys):
     expect = load_case(name)["expect"]
     apply_case(name, good_copy)
     raw_before = tree_hashes(good_copy / "data" / "raw" / PROJECT)
-    latest_before, entries_before = latest_target(good_copy), len(log_entries(good_copy))
+    latest_path = good_copy / "outputs" / PROJECT / "latest"
+    latest_before = latest_target(good_copy) if latest_path.is_symlink() else tree_hashes(latest_path) \
+        if latest_path.is_dir() else latest_path.read_bytes()
+    log_before = log_bytes(good_copy)
+    logged = expect.get("logged", True)
+    entries_before = len(log_entries(good_copy)) if logged else None
 
     if expect["exit"] == 0:  # accepted inputs: the whole run succeeds and prints what it says
         assert main(["--root", str(good_copy), "run", PROJECT]) == 0, capsys.readouterr().err
@@ -83,6 +131,7 @@ def test_bad_input_case(name: str, good_copy: Path, capsys):
             assert " ".join("".join(t.itertext()) for t in label) == text
             assert not [e for e in root.iter() if e.tag.endswith("script")]
         assert tree_hashes(good_copy / "data" / "raw" / PROJECT) == raw_before
+        check_verify(good_copy, expect, capsys)
         return
 
     code = main(["--root", str(good_copy), "run", PROJECT])
@@ -99,11 +148,19 @@ def test_bad_input_case(name: str, good_copy: Path, capsys):
         assert any(f"column '{expect['column']}'" in p for p in match), err
 
     assert tree_hashes(good_copy / "data" / "raw" / PROJECT) == raw_before
-    assert latest_target(good_copy) == latest_before
-    entries = log_entries(good_copy)
-    assert len(entries) == entries_before + 1
-    assert entries[-1]["status"] == "failed" and entries[-1]["failed_step"] == expect["step"]
+    if latest_path.is_symlink():
+        assert latest_target(good_copy) == latest_before
+    else:  # a folder or file in its place is kept as it was
+        assert (tree_hashes(latest_path) if latest_path.is_dir() else latest_path.read_bytes()) == latest_before
+    if logged:
+        entries = log_entries(good_copy)
+        assert len(entries) == entries_before + 1
+        assert entries[-1]["status"] == "failed" and entries[-1]["failed_step"] == expect["step"]
+    else:  # a damaged log is never extended
+        assert log_bytes(good_copy) == log_before
     assert not list((good_copy / "outputs" / PROJECT / "runs").glob(".staging-*"))
+    runs = [p.name for p in (good_copy / "outputs" / PROJECT / "runs").iterdir()]
+    check_verify(good_copy, expect, capsys, None if latest_path.is_symlink() else runs[0])
 
 
 PEAK = ("import resource, sys\nfrom infopipe.cli import main\ncode = main(sys.argv[1:])\n"

@@ -66,3 +66,21 @@ def test_a_run_process_validates_with_pandera_without_loading_hypothesis(project
     modules = imported(done.stderr)
     assert "pandera.backends.pandas.builtin_checks" in modules
     assert "hypothesis.core" not in modules  # only a refused `import hypothesis.strategies` is listed
+
+
+COLD_RUN = """
+import sys
+from pathlib import Path
+from infopipe.run.pipeline import Paths, run
+run(Paths.for_project(sys.argv[1], Path(sys.argv[2])))
+print(sorted(m for m in ("cairosvg", "cairocffi", "hypothesis", "prefect") if m in sys.modules))
+"""
+
+
+def test_a_cold_run_draws_its_pdf_without_importing_cairo_in_the_run_process(project_root):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", COLD_RUN, PROJECT, str(project_root)], capture_output=True,
+                          text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"  # the raster workers imported cairo, not the run
+    assert (project_root / "outputs" / PROJECT / "latest" / "page.pdf").stat().st_size > 1000

@@ -76,6 +76,8 @@ def test_share_is_the_percentage_of_selected_rows():
     rule = R("share", part=[F("org", "equals", "X")])
     assert value(rule) == 50.0
     assert value(R("share", where=[F("kind", "equals", "pilot")], part=[F("amount", "not_null", True)])) == 50.0
+    # a share of no rows is undefined, as the mean of no rows is, never 0 %
+    assert value(R("share", where=[F("kind", "equals", "nothing")], part=[F("org", "equals", "X")])) is None
 
 
 def test_count_distinct_and_distinct_on():
@@ -178,7 +180,7 @@ def naive(rule: Rule, rows: list[dict]):
     if rule.type == "count_distinct":
         return len({r[rule.column] for r in chosen if r[rule.column] is not None})
     if rule.type == "share":
-        return 100.0 * sum(all(keeps(f, r) for f in rule.part) for r in chosen) / len(chosen) if chosen else 0.0
+        return 100.0 * sum(all(keeps(f, r) for f in rule.part) for r in chosen) / len(chosen) if chosen else None
     numbers = sorted(r[rule.column] for r in chosen if r[rule.column] is not None)
     if rule.type == "sum":
         return sum(numbers)

@@ -680,6 +680,7 @@ def _connect(port: int | None) -> str:
 
     if os.environ.get("PREFECT_API_URL"):
         api_url = os.environ["PREFECT_API_URL"].rstrip("/")
+        prefect_server.check_api(api_url)
         print(f"Prefect API: {api_url}")
         return api_url
     server = _local_server(port)

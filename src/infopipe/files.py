@@ -78,3 +78,29 @@ def raw_file(folder: Path, relative: str, shown: str, dataset: str) -> Path:
     if not os.access(path, os.R_OK):
         raise refuse("permission", "cannot be read: permission denied for this user")
     return path
+
+
+def is_pattern(relative: str) -> bool:
+    """A dataset's `file` that names several Parquet files: `events/*.parquet`."""
+    return "*" in relative
+
+
+def matching_files(folder: Path, pattern: str, shown: str, dataset: str) -> list[tuple[str, Path]]:
+    """(relative name, path) of each file a pattern such as `events/*.parquet` names, sorted by name,
+    each checked as raw_file checks one; no file at all is an error."""
+    parent, _, glob = pattern.rpartition("/")
+    base = resolve_inside(folder, parent or ".", shown)
+    names = sorted(p.name for p in base.glob(glob)) if base.is_dir() else []
+    if not names:
+        raise InfopipeError("ingest", [Problem(shown, "file-missing", f"dataset '{dataset}' expects files "
+                                       "matching this pattern and none is there")])
+    return [(rel, raw_file(folder, rel, shown, dataset)) for rel in (f"{parent}/{n}" if parent else n for n in names)]
+
+
+def sha256_files(files: list[tuple[str, Path]]) -> str:
+    """One hash for several files: each one's relative name and content hash, in name order."""
+    digest = hashlib.sha256()
+    for rel, path in files:
+        digest.update(f"{rel}\0{sha256_file(path)}\n".encode("utf-8"))
+    return digest.hexdigest()
+

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import sha256_file
+from infopipe.files import is_pattern, matching_files, sha256_file, sha256_files
 from infopipe.run.pipeline import Paths, run
 from infopipe.run.provenance import entry_hash, find_entry, read_log, verify_chain
 from infopipe.run.publish import latest_run
@@ -76,6 +76,12 @@ def changed_since(paths: Paths, folder: Path) -> list[str]:
     record = load_record(folder)
     notes = []
     for item in [*record["inputs"], {**record["spec"], "location": record["spec"]["path"]}]:
+        if "database" in item:
+            notes += _database_changed(item)
+            continue
+        if is_pattern(item["location"]):
+            notes += _files_changed(paths, item)
+            continue
         path = paths.located(item["location"])
         what = "the published report " if item.get("kind") == "published report" else ""
         if not path.is_file():
@@ -84,6 +90,30 @@ def changed_since(paths: Paths, folder: Path) -> list[str]:
             notes.append(f"{what}{item['location']}: " + ("reissued since this run (its bytes changed; the run "
                          "keeps its own copy)" if what else "changed since this run (the run keeps its own copy)"))
     return notes
+
+
+def _files_changed(paths: Paths, item: dict) -> list[str]:
+    """A folder of Parquet files: the files matching the pattern now, against the run's one hash."""
+    raw_dir = paths.located(item["location"][: -len(item["file"])] or ".")
+    try:
+        now = sha256_files(matching_files(raw_dir, item["file"], item["location"], item["dataset"]))
+    except InfopipeError:
+        return [f"{item['location']}: gone since this run"]
+    return [] if now == item["sha256"] else [f"{item['location']}: changed since this run (the run keeps its own copy)"]
+
+
+def _database_changed(item: dict) -> list[str]:
+    """A database input: run its recorded query again and compare the rows' content hash."""
+    from infopipe.data.database import rows_hash_now
+
+    try:
+        now = rows_hash_now(item["database"])
+    except InfopipeError as err:
+        return [f"{item['path']}: cannot be read now to compare ({err.problems[0].message})"]
+    if now != item["sha256"]:
+        return [f"{item['path']}: the database's rows changed since this run (the run recorded the query "
+                f"and the rows' hash {item['sha256'][:12]}, not the rows)"]
+    return []
 
 
 def _entry_mismatches(paths: Paths, entry: dict, record: dict) -> list[Problem]:

@@ -199,9 +199,9 @@ def _change(frame: pd.DataFrame, rule) -> float | None:
     return None if before == 0 else 100.0 * (now - before) / before
 
 
-def _share(frame: pd.DataFrame, rule) -> float:
+def _share(frame: pd.DataFrame, rule) -> float | None:
     if len(frame) == 0:
-        return 0.0
+        return None  # a share of nothing is undefined, not 0 %: refused like the mean of no records
     kept = select_mask(frame, rule.part)
     return 100.0 * float(kept.sum()) / len(frame)
 

@@ -30,8 +30,9 @@ import numpy as np
 import pyarrow as pa
 
 from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
+from infopipe.data.workbook_cells import column_letter
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import raw_file, sha256_file
+from infopipe.files import is_pattern, matching_files, raw_file, sha256_file, sha256_files
 from infopipe.spec.model import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time
@@ -78,6 +79,7 @@ class RawTable:
     table: pa.Table  # one column per spec column, in file order, rows 0..n-1
     places: "Places" = field(repr=False)
     typed_ahead: "TypedAhead | None" = field(default=None, repr=False, compare=False)
+    origin: dict | None = None  # records read from a database: engine, connection, query, server version
 
     @property
     def rows(self) -> int:
@@ -96,9 +98,11 @@ class RawTable:
         """Problems for (check, message, 0-based row, column, value) tuples, each located in the file;
         the file lines of all rows are worked out in one pass."""
         where = self.places.locate(sorted({r for _, _, r, _, _ in found if r is not None}))
-        return [Problem(self.name, check, message, value=value,
-                        **self.places.fields(where, row, column))
-                for check, message, row, column, value in found]
+        out = []
+        for check, message, row, column, value in found:
+            fields = {"file": self.name, **self.places.fields(where, row, column)}
+            out.append(Problem(check=check, message=message, value=value, **fields))
+        return out
 
 
 class Places:
@@ -159,18 +163,18 @@ def read_raw_tables(spec: Spec, raw_dir: Path) -> dict[str, RawTable]:
 
 
 def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None) -> RawTable:
+    if ds.database is not None:
+        from infopipe.data.database import arrow_table, latest_rows
+
+        rows = latest_rows(ds)
+        return RawTable(ds.name, Path(ds.source), ds.source, rows.sha256, 0, arrow_table(rows), Places(),
+                        origin=rows.origin)
     shown = f"{raw_dir.name}/{ds.file}"
+    if is_pattern(ds.file):
+        return read_parquet_files(ds, raw_dir, max_bytes)
     path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size
-    if max_bytes is not None and size > max_bytes:
-        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
-                            f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
-                            "nothing was read. Split the file or raise max_file_bytes in the spec")])
-    if max_bytes is None and size > (limit := default_max_file_bytes()):
-        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
-                            f"{size:,} bytes is more than infopipe reads on this machine ({limit:,}, "
-                            f"1/{MEMORY_SHARE} of its memory); nothing was read. Split the file or set "
-                            "max_file_bytes in the spec")])
+    _refuse_too_large(shown, size, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         table, places, digest = read_parquet(path, shown, ds), Places(), sha256_file(path)
@@ -180,6 +184,52 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
         table, places, digest, typed = read_csv_typing_ahead(path, shown, ds)
         return RawTable(ds.name, path, shown, digest, size, table, places, typed)
     return RawTable(ds.name, path, shown, digest, size, table, places)
+
+
+def _refuse_too_large(shown: str, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
+                            f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
+                            "nothing was read. Split the file or raise max_file_bytes in the spec")])
+    if max_bytes is None and size > (limit := default_max_file_bytes()):
+        raise InfopipeError("ingest", [Problem(shown, "file-too-large",
+                            f"{size:,} bytes is more than infopipe reads on this machine ({limit:,}, "
+                            f"1/{MEMORY_SHARE} of its memory); nothing was read. Split the file or set "
+                            "max_file_bytes in the spec")])
+
+
+def read_parquet_files(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None) -> RawTable:
+    """A folder of Parquet files (`file: events/*.parquet`): one table, the files in name order, each
+    read as read_parquet reads one; a problem names the file and the row within it."""
+    shown = f"{raw_dir.name}/{ds.file}"
+    files = matching_files(raw_dir, ds.file, shown, ds.name)
+    size = sum(path.stat().st_size for _, path in files)
+    _refuse_too_large(shown, size, max_bytes)
+    tables, problems = [], []
+    for rel, path in files:
+        try:
+            tables.append(read_parquet(path, f"{raw_dir.name}/{rel}", ds))
+        except InfopipeError as err:
+            problems += err.problems
+    if problems:
+        raise InfopipeError("ingest", problems)
+    table = pa.concat_tables([t.select(list(tables[0].column_names)) for t in tables], promote_options="permissive")
+    starts = np.cumsum([0] + [t.num_rows for t in tables])
+    places = FileRows([f"{raw_dir.name}/{rel}" for rel, _ in files], starts)
+    return RawTable(ds.name, files[0][1].parent, shown, sha256_files(files), size, table, places)
+
+
+class FileRows(Places):
+    """Rows of several files read as one table: each row's own file and its row number there."""
+
+    def __init__(self, names: list[str], starts: np.ndarray):
+        self.names, self.starts = names, starts
+
+    def fields(self, where: dict, row: int | None, column: str | None) -> dict:
+        if row is None:
+            return {"row": None, "column": column}
+        part = int(np.searchsorted(self.starts, row, side="right")) - 1
+        return {"file": self.names[part], "row": row - int(self.starts[part]) + 1, "column": column}
 
 
 # ---- CSV ----------------------------------------------------------------------------------------
@@ -687,13 +737,60 @@ def read_workbook(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Sh
     letters = [column_letter(first_col + j) for j in range(width)]
     header_row = first_row + header_at + 1
     problems = _check_header(header, shown, ds, None, [f"{c}{header_row}" for c in letters], sheet_name)
+    if problems:
+        problems += _title_row_hint(rows, header_at, first_row, first_col, shown, ds, sheet_name)
     if not problems and not data:
         problems.append(Problem(shown, "no-rows", "has a header but no data rows", sheet=sheet_name))
+    problems += _odd_cell_problems(path, shown, sheet_name, grid, first_row, first_col, header)
     if problems:
         raise InfopipeError("ingest", problems)
     table = pa.table({name: pa.array([r[j] for _, r in data], pa.string()) for j, name in enumerate(header)})
     sheet_rows = np.array([first_row + i + 1 for i, _ in data], dtype=np.int64)
     return table, SheetCells(sheet_name, sheet_rows, dict(zip(header, letters)))
+
+
+def _title_row_hint(rows, header_at: int, first_row: int, first_col: int, shown: str, ds: DatasetSpec,
+                    sheet: str) -> list[Problem]:
+    """A title above the header is a common layout: say where the header is, once."""
+    wanted = set(ds.columns)
+    for i, row in rows[1:20]:
+        if wanted <= {c.strip() for c in row}:
+            return [Problem(shown, "header-not-first", f"row {first_row + i + 1} holds the column names, "
+                    f"below row {first_row + header_at + 1}: the header must be the first row of the "
+                    "sheet; delete the rows above it (a title, notes)", sheet=sheet,
+                    cell=f"{column_letter(first_col)}{first_row + header_at + 1}")]
+    return []
+
+
+ODD_CELLS = {
+    "error": ("cell-error", "is an error cell ({value}): correct the formula or type the value; an error "
+              "is never read as an empty cell"),
+    "formula-no-value": ("cell-formula", "holds a formula with no saved result (the program that wrote "
+                         "the workbook did not calculate it): open and save it in a spreadsheet program, "
+                         "or type the value"),
+    "serial-60": ("impossible-date", "holds 1900-02-29, a day that never was (Excel counts 1900 as a "
+                  "leap year): type the real date"),
+}
+
+
+def _odd_cell_problems(path: Path, shown: str, sheet: str, grid: list, first_row: int, first_col: int,
+                       header: list[str]) -> list[Problem]:
+    """Cells calamine would read as empty or as another day (see workbook_cells)."""
+    import datetime as dt
+
+    from infopipe.data.workbook_cells import odd_cells
+
+    problems = []
+    for odd in odd_cells(path, sheet):
+        r, c = odd.row - first_row - 1, odd.col - first_col
+        if odd.kind == "serial-60" and not (0 <= r < len(grid) and 0 <= c < len(grid[r])
+                                            and isinstance(grid[r][c], dt.date)):
+            continue  # the number 60, not a date
+        check, message = ODD_CELLS[odd.kind]
+        column = header[c] if 0 <= c < len(header) else None
+        problems.append(Problem(shown, check, message.format(value=odd.value), sheet=sheet, cell=odd.cell,
+                                column=column or None))
+    return problems
 
 
 def _cell_text(value) -> str:
@@ -714,13 +811,3 @@ def _cell_text(value) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA: the column's name in A1 notation."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,25 +167,32 @@ def load_pandera():
     """pandera.pandas, its built-in checks loaded without Hypothesis unless this process already
     uses Hypothesis. pandera imports Hypothesis whenever it is installed (a test dependency here),
     only to generate data from a schema, which a run never does: 0.4 s of every cold run. A process
-    that has Hypothesis loaded (the tests) keeps pandera's strategies."""
+    that has Hypothesis loaded (the tests) keeps pandera's strategies. One thread at a time: two
+    projects validated at once (build-all) must not import pandera's parts in crossing orders."""
     import sys
 
-    if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
-        import pandera.pandas
+    with _PANDERA_LOCK:
+        if "hypothesis" in sys.modules or "pandera.backends.pandas.builtin_checks" in sys.modules:
+            import pandera.backends.pandas.builtin_checks  # noqa: F401
+            import pandera.pandas
+            return pandera.pandas
+        sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
+        try:
+            import pandera.backends.pandas.builtin_checks  # noqa: F401  (imports Hypothesis if it can)
+            import pandera.pandas
+        finally:
+            del sys.modules["hypothesis"]
         return pandera.pandas
-    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # makes `import hypothesis` fail
-    try:
-        import pandera.backends.pandas.builtin_checks  # noqa: F401  (imports Hypothesis if it can)
-        import pandera.pandas
-    finally:
-        del sys.modules["hypothesis"]
-    return pandera.pandas
+
+
+_PANDERA_LOCK = threading.Lock()
 
 
 def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Found]:
     """Pandera's checks and the id checks, side by side on two threads (both spend their time in
     numpy, pandas and Arrow, which release the GIL)."""
     def pandera() -> list[Found]:
+        load_pandera()
         from pandera.errors import SchemaErrors
 
         try:

@@ -54,6 +54,9 @@ def write_crate(folder: Path, record: dict, declarations: dict) -> Path:
     crate.mainEntity = workflow
 
     inputs = [f for rel, f in files.items() if rel.startswith("inputs/")]
+    inputs += [_entity(crate, f"#input-{i['dataset']}", {  # rows read from a database: the query, not a file
+        "@type": "Dataset", "name": i["path"], "sha256": i["sha256"], "description": i["database"]["query"],
+        "version": i["database"]["server_version"]}) for i in record["inputs"] if "database" in i]
     outputs = [f for rel, f in files.items() if not rel.startswith("inputs/") and rel != "spec.yaml"]
     run_action = crate.add_action(workflow, identifier=f"#run-{record['run_id']}", object=inputs,
                                   result=outputs, properties={

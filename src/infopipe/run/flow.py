@@ -44,6 +44,9 @@ from infopipe.run.steps import STEPS, Step  # noqa: E402
 from infopipe.run.publish import latest_run  # noqa: E402
 
 LOCK_WAIT = 3600.0  # how long a queued flow run waits for a plain CLI run holding the project's flock
+# A run holds its project's slot under a lease it renews while alive; if its worker dies, the server
+# frees the slot when the lease runs out (Prefect's repossessor), so a slot is never held forever.
+SLOT_LEASE_SECONDS = float(os.environ.get("INFOPIPE_SLOT_LEASE_SECONDS", "300"))
 SLOT_HELD, SLOT_RELEASED = "holding concurrency slot", "releasing concurrency slot"  # logged; the test reads them
 
 
@@ -129,7 +132,8 @@ def project_slot(project: str, wait: float | None):
     name = limit_name(project)
     ensure_limit(name)
     # a timeout raises TimeoutError on entry; the flow turns it into the CLI's 'locked' error
-    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5))
+    return concurrency(name, occupy=1, strict=True, timeout_seconds=None if wait is None else max(wait, 0.5),
+                       lease_duration=SLOT_LEASE_SECONDS)
 
 
 def _locked(name: str) -> InfopipeError:

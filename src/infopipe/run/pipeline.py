@@ -27,8 +27,8 @@ from infopipe.errors import InfopipeError, Problem, Stopped, os_problem
 from infopipe.files import sha256_file
 from infopipe.run.paths import Paths, project_names  # noqa: F401  (the run's addresses, imported from here)
 from infopipe.run.plan import make_plan
-from infopipe.run.provenance import append_log
-from infopipe.run.publish import STAGING_PREFIX, discard_run, finish_run, latest_run, project_lock, staging_folder
+from infopipe.run.provenance import append_log, check_log
+from infopipe.run.publish import check_latest, commit_run, discard_run, latest_run, project_lock, recover, staging_folder
 from infopipe.run.steps import RECORD, SPEC, STEPS
 from infopipe.run.work import WORK, RunState, now, time_limit  # noqa: F401
 from infopipe.spec.model import load_spec
@@ -44,6 +44,7 @@ def call(name: str, fn: Hook, *args, key: str | None = None, **kwargs):
 def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     """Check spec, raw data and every claim without writing anything; per-dataset results."""
     from infopipe.present.colours import check_page_colours
+    from infopipe.present.glyphs import check_page_glyphs
     from infopipe.compute import check_claims, compute_figures
     from infopipe.present.page import page_for
     from infopipe.data.ingest import read_raw_tables
@@ -53,7 +54,9 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)
     results = compute_figures(spec, tables)
     check_claims(spec, results)
-    check_page_colours(page_for(spec, results), str(spec.path))
+    page = page_for(spec, results)
+    check_page_colours(page, str(spec.path))
+    check_page_glyphs(page, spec)
     return {"spec": str(paths.spec_file), "datasets": validation_summary(tables), "figures": results}
 
 
@@ -64,10 +67,12 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
     state = RunState(paths, new_run_id(started), started.isoformat(), today, force)
     current, inputs = SPEC, []
 
-    with stop_on_signals(), project_lock(paths.project_out, lock_wait):
-        for stale in (paths.project_out / "runs").glob(f"{STAGING_PREFIX}*"):
-            discard_run(stale)  # left by a run that was killed; never a good run
+    with stop_on_signals(), project_lock(paths.project_out, lock_wait, state.run_id) as left:
+        check_log(paths.log_file)  # a damaged or unwritable log is refused, not extended
         try:
+            check_latest(paths.project_out)
+            recover(paths.project_out, paths.log_file, left, state.run_id,
+                    lambda rid, began, why: _failure_entry(paths, rid, began, "crashed", None, why, [], []))
             for declared in STEPS.values():
                 current = declared
                 if declared.opens_run and state.staging is None:
@@ -83,9 +88,9 @@ def run(paths: Paths, step: Hook = call, today: dt.date | None = None, lock_wait
                         _log_up_to_date(paths, state.run_id, started, state.plan, inputs)
                         return Path(state.plan.current)
             record = state.of(RECORD)
-            final = finish_run(state.staging, paths.project_out, state.run_id)
+            final = commit_run(state.staging, paths.project_out, state.run_id, paths.log_file,
+                               lambda folder: log_entry(record, folder))
             state.staging = None
-            append_log(paths.log_file, log_entry(record, final))
             return final
         except BaseException as err:
             discard_run(state.staging)
@@ -137,14 +142,8 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
                  inputs: list[dict]) -> None:
     problems = err.problems if isinstance(err, InfopipeError) else [
         Problem(step, type(err).__name__, str(err) or type(err).__name__)]
-    entry = {
-        "run_id": run_id, "project": paths.project, "status": "failed",
-        "failed_step": err.step if isinstance(err, InfopipeError) else step, "pipeline_step": step,
-        "started_at": started.isoformat(), "finished_at": now().isoformat(),
-        "error": str(err).splitlines()[0] if str(err) else type(err).__name__,
-        "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
-        "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
-    }
+    entry = _failure_entry(paths, run_id, started.isoformat(), err.step if isinstance(err, InfopipeError) else step,
+                           step, str(err).splitlines()[0] if str(err) else type(err).__name__, problems, inputs)
     page = write_failure_page(paths, entry, problems[:200])
     if page is not None:
         entry["review_page"] = paths.shown(page)
@@ -152,8 +151,19 @@ def _log_failure(paths: Paths, run_id: str, started: dt.datetime, step: str, err
             err.review_page = page
     try:
         append_log(paths.log_file, entry)
-    except OSError:
-        pass  # the output folder itself is unwritable; the raised error already says so
+    except (OSError, InfopipeError):
+        pass  # the output folder or the log cannot take it; the raised error already says so
+
+
+def _failure_entry(paths: Paths, run_id: str, started: str, failed_step: str, step: str | None, error: str,
+                   problems: list[Problem], inputs: list[dict]) -> dict:
+    return {
+        "run_id": run_id, "project": paths.project, "status": "failed",
+        "failed_step": failed_step, "pipeline_step": step,
+        "started_at": started, "finished_at": now().isoformat(), "error": error,
+        "problems": [p.to_dict() for p in problems[:200]], "problem_count": len(problems),
+        "inputs": _input_hashes(inputs), "code": {"infopipe_version": __version__},
+    }
 
 
 def write_failure_page(paths: Paths, entry: dict, problems: list[Problem]) -> Path | None:

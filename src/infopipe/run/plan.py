@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import resolve_inside, sha256_file
+from infopipe.files import is_pattern, matching_files, resolve_inside, sha256_file, sha256_files
 from infopipe.run.paths import Paths
-from infopipe.run.publish import latest_run
+from infopipe.run.publish import committed_run, latest_run
 from infopipe.run.steps import COMPUTE, VALIDATE, Step, all_versions, content_key
 from infopipe.spec.compile import compile_spec
 from infopipe.spec.model import Spec
@@ -47,7 +47,7 @@ class Plan:
     project: str
     spec_sha256: str
     raw: dict[str, str | None]  # dataset -> its raw file's SHA-256 (None: missing or unreadable)
-    files: dict[str, str]  # dataset -> its raw file, as the spec names it
+    files: dict[str, str]  # dataset -> its input as the log names it (raw folder/file, or connection:table)
     report: dict | None  # the published report the spec names, hashed like a raw file (None: none)
     tables: tuple[Unit, ...]
     figures: tuple[Unit, ...]
@@ -63,7 +63,7 @@ class Plan:
     def inputs(self) -> list[dict]:
         """The inputs as a log entry names them: each raw file (path under the raw folder's name,
         and hash), then the published report when the spec names one."""
-        return ([{"path": f"{self.raw_folder}/{self.files[n]}", "sha256": h} for n, h in self.raw.items()]
+        return ([{"path": self.files[n], "sha256": h} for n, h in self.raw.items()]
                 + ([{"path": self.report["path"], "sha256": self.report["sha256"]}] if self.report else []))
 
     def table(self, name: str) -> Unit:
@@ -95,10 +95,19 @@ class Plan:
 # ---------------------------------------------------------------- keys
 
 def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
-    """Each dataset's raw file hash; None where the file cannot be hashed (ingest says why)."""
+    """Each dataset's raw file hash (a database dataset: its rows'); None where it cannot be hashed
+    (ingest says why)."""
     out = {}
     for ds in spec.datasets.values():
         try:
+            if ds.database is not None:  # the rows' content hash, read now (kept for validate)
+                from infopipe.data.database import fingerprint
+
+                out[ds.name] = fingerprint(ds)
+                continue
+            if is_pattern(ds.file):  # a folder of Parquet files: one hash over all of them
+                out[ds.name] = sha256_files(matching_files(raw_dir, ds.file, ds.file, ds.name))
+                continue
             path = resolve_inside(raw_dir, ds.file, ds.file)
             out[ds.name] = sha256_file(path) if path.is_file() else None
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
@@ -156,6 +165,19 @@ def report_input(spec: Spec, paths: Paths) -> dict | None:
             "pages": list(spec.report.pages), "source": str(path)}
 
 
+def input_path(raw_dir: Path, ds) -> str:
+    """A dataset's input as records name it: raw folder/file, or the database's connection:table."""
+    return f"{raw_dir.name}/{ds.file}" if ds.file else ds.source
+
+
+def raw_bytes(raw_dir: Path, ds) -> int:
+    if not ds.file:
+        return 0
+    if is_pattern(ds.file):
+        return sum(path.stat().st_size for _, path in matching_files(raw_dir, ds.file, ds.file, ds.name))
+    return (raw_dir / ds.file).stat().st_size
+
+
 def table_path(paths: Paths, name: str, key: str) -> Path:
     return paths.project_processed / f"{name}-{key[:16]}.parquet"
 
@@ -201,8 +223,8 @@ def make_plan(paths: Paths, spec: Spec, force: bool = False, report_missing_is_b
                why_changed.figure(fig.decl, fig.rule.reads))
         figures.append(Unit(fig.id, key, whole and not force, why, ids=ids))
     key = run_key(spec, raw, report)
-    current = None if force else current_run(previous, key, record)
-    return Plan(paths.project, spec.sha256, raw, {n: d.file for n, d in spec.datasets.items()}, report,
+    current = None if force else current_run(committed_run(paths.project_out, paths.log_file), key, record)
+    return Plan(paths.project, spec.sha256, raw, {n: input_path(paths.raw_dir, d) for n, d in spec.datasets.items()}, report,
                 tuple(tables), tuple(figures), key, str(previous) if previous else None,
                 str(current) if current else None, force, paths.raw_dir.name, {} if force else old,
                 {o["path"]: o.get("key") for o in record.get("outputs", [])})

@@ -9,6 +9,7 @@ Nothing here imports Prefect, so the plain CLI stays fast and works with no serv
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import signal
 import socket
@@ -26,6 +27,7 @@ from infopipe.errors import InfopipeError, Problem
 HOST = "127.0.0.1"
 DEFAULT_PORT = 4200
 PID_FILE = "server.pid"  # the name Prefect's own `prefect server stop` looks for
+IDENTITY_FILE = "server.identity.json"  # which process that pid was: command line, home, start time
 LOG_FILE = "server.log"
 START_TIMEOUT = 120.0  # a cold start builds the database first: about 20 s measured here
 
@@ -55,6 +57,10 @@ class Server:
     def log_file(self) -> Path:
         return self.home / LOG_FILE
 
+    @property
+    def identity_file(self) -> Path:
+        return self.home / IDENTITY_FILE
+
 
 def code_root() -> Path:
     """The checkout infopipe runs from (where .prefect/ and flows/ are), or the current folder when
@@ -83,6 +89,22 @@ def healthy(server: Server, timeout: float = 1.0) -> bool:
         return False
 
 
+def check_api(api_url: str, timeout: float = 5.0) -> None:
+    """A given PREFECT_API_URL must answer before anything is sent to it: one clear line if not."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as reply:
+            if reply.status == 200:
+                return
+            why = f"it answered HTTP {reply.status}"
+    except urllib.error.HTTPError as err:
+        why = f"it answered HTTP {err.code}"
+    except (OSError, urllib.error.URLError, ValueError) as err:
+        why = f"{getattr(err, 'reason', None) or err}"
+    raise InfopipeError("server", [Problem(api_url, "api-unreachable", f"PREFECT_API_URL does not answer "
+                        f"({why}): start that server, fix the address, or unset PREFECT_API_URL to use "
+                        "the local server")])
+
+
 def port_in_use(server: Server) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
@@ -97,22 +119,43 @@ def free_port(host: str = HOST) -> int:
 
 
 def recorded_pid(server: Server) -> int | None:
-    """The pid in the pid file if that process is still alive, else None (and a stale file is removed)."""
+    """The pid in the pid file if that process is still the server this home started (same command
+    line, same PREFECT_HOME, same start time), else None, and the stale files are removed: a pid
+    reused by another program, even another Prefect server, is never taken for ours."""
     try:
         pid = int(server.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if not _alive(pid) or "prefect" not in _cmdline(pid):  # gone, or the pid now names another program
+    if not _alive(pid) or not _same_process(server, pid):
         server.pid_file.unlink(missing_ok=True)
+        server.identity_file.unlink(missing_ok=True)
         return None
     return pid
 
 
-def _cmdline(pid: int) -> str:
+def identity(pid: int) -> dict | None:
+    """What tells one process from any later one with the same pid (Linux /proc): its command line,
+    its PREFECT_HOME and its start time in clock ticks since boot."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "prefect"  # no /proc (not Linux): trust the pid file
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        started = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except (OSError, IndexError):
+        return None
+    home = next((e[len(b"PREFECT_HOME="):] for e in environ if e.startswith(b"PREFECT_HOME=")), b"")
+    if not any(cmdline):
+        return None  # not readable yet (or a kernel thread): never an identity to match
+    return {"pid": pid, "cmdline": [a.decode(errors="replace") for a in cmdline if a],
+            "prefect_home": home.decode(errors="replace"), "started": started}
+
+
+def _same_process(server: Server, pid: int) -> bool:
+    try:
+        recorded = json.loads(server.identity_file.read_text())
+    except (OSError, ValueError):
+        return False  # no record of what we started: never assume
+    now = identity(pid)
+    return now is not None and now == recorded and now["prefect_home"] == str(server.home)
 
 
 def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> str:
@@ -135,14 +178,14 @@ def ensure(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> s
 
 
 def started_here(server: Server) -> int | None:
-    """The pid of the server this checkout started (its home's pid file) on this server's port, or
-    None. Only that one is reused: a server another checkout started on the same port answers
-    health checks too, but keeps its own database, flows and outputs' paths."""
+    """The pid of the server this checkout started (its home's pid file and recorded identity) on
+    this server's port, or None. Only that one is reused: a server another checkout started on the
+    same port answers health checks too, but keeps its own database, flows and outputs' paths."""
     pid = recorded_pid(server)
-    command = _cmdline(pid) if pid is not None else ""
-    if pid is None or (command != "prefect" and f"--port {server.port}" not in command):
-        return None  # ("prefect": no /proc to read, the pid file is trusted)
-    return pid
+    if pid is None:
+        return None
+    command = (identity(pid) or {}).get("cmdline", [])
+    return pid if str(server.port) in command else None
 
 
 def not_ours(server: Server) -> InfopipeError:
@@ -152,10 +195,16 @@ def not_ours(server: Server) -> InfopipeError:
                     f"PREFECT_API_URL={server.api_url} to use that one on purpose")
 
 
-def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> int:
-    """Start `prefect server start` detached, in its own process group; wait until /api/health answers."""
+def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True, env: dict | None = None) -> int:
+    """Start `prefect server start` detached, in its own process group; wait until /api/health answers.
+
+    `env` adds settings (such as PREFECT_API_DATABASE_CONNECTION_URL for PostgreSQL). Concurrency
+    leases are kept in files under PREFECT_HOME, not in the server's memory, so a project's slot held
+    by a run is still known (and still expires if its holder died) after the server restarts."""
     server.home.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    env = {"PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem",
+           **os.environ, **(env or {}),
+           "PREFECT_HOME": str(server.home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_SERVER_UI_ENABLED": str(ui).lower(), "PREFECT_UI_ENABLED": str(ui).lower(),
            # the UI in the browser calls this address; by default it assumes port 4200
            "PREFECT_SERVER_UI_API_URL": server.api_url, "PREFECT_UI_API_URL": server.api_url}
@@ -169,9 +218,12 @@ def start(server: Server, timeout: float = START_TIMEOUT, ui: bool = True) -> in
     server.pid_file.write_text(f"{proc.pid}\n")
     try:
         _wait_healthy(server, proc.pid, timeout, proc)
+        # recorded once it answers: just after the fork, /proc can still show an empty command line
+        server.identity_file.write_text(json.dumps(identity(proc.pid)))
     except BaseException:
         _kill_group(proc.pid)
         server.pid_file.unlink(missing_ok=True)
+        server.identity_file.unlink(missing_ok=True)
         raise
     return proc.pid
 
@@ -180,6 +232,7 @@ def stop(server: Server, grace: float = 10.0) -> bool:
     """End the server started for this home (its whole process group). False if none was running."""
     pid = recorded_pid(server)
     server.pid_file.unlink(missing_ok=True)
+    server.identity_file.unlink(missing_ok=True)
     if pid is None:
         return False
     _kill_group(pid, grace)
@@ -219,7 +272,13 @@ def _alive(pid: int) -> bool:
 
 
 def _kill_group(pid: int, grace: float = 10.0) -> None:
-    """SIGTERM the process group the server leads, then SIGKILL what is left after `grace` seconds."""
+    """SIGTERM the process group the server leads, then SIGKILL what is left after `grace` seconds.
+    Only a group the server leads (it was started in its own session): never the caller's own."""
+    try:
+        if os.getpgid(pid) != pid or os.getpgid(pid) == os.getpgrp():
+            return
+    except ProcessLookupError:
+        return
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pid, sig)
@@ -231,9 +290,23 @@ def _kill_group(pid: int, grace: float = 10.0) -> None:
                 os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
             except ChildProcessError:
                 pass
-            if not _alive(pid):
-                return
+            if not _alive(pid) and not _group_members(pid):
+                return  # the whole group, not only its leader: a child could still hold the port
             time.sleep(0.1)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes in a process group, from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
 
 
 def _log_tail(server: Server, lines: int = 5) -> str:

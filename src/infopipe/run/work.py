@@ -20,9 +20,9 @@ from typing import Any, Callable
 
 from infopipe import __version__
 from infopipe.errors import InfopipeError
-from infopipe.files import inside, reuse_file, sha256_file
+from infopipe.files import inside, is_pattern, matching_files, reuse_file, sha256_file
 from infopipe.run.paths import Paths
-from infopipe.run.plan import Plan, figures_json, make_plan, read_record
+from infopipe.run.plan import Plan, figures_json, make_plan, raw_bytes, read_record
 from infopipe.run.provenance import environment, git_state, write_json
 from infopipe.run.steps import COMPUTE, PUBLISH, RECORD, RENDER, SPEC, STEPS, VALIDATE, Step, content_key
 from infopipe.spec.compile import compile_spec
@@ -104,11 +104,16 @@ def validate(state: RunState) -> list[dict]:
 
     out = []
     for unit in plan.tables:
-        file = spec.datasets[unit.name].file
-        out.append({"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_file(Path(unit.path)),
-                    "rows": pq.ParquetFile(unit.path).metadata.num_rows, "raw_file": file,
-                    "raw_sha256": raw_hashes[unit.name], "raw_bytes": (paths.raw_dir / file).stat().st_size,
-                    "redone": unit.name in todo})
+        ds = spec.datasets[unit.name]
+        item = {"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_file(Path(unit.path)),
+                "rows": pq.ParquetFile(unit.path).metadata.num_rows, "raw_file": ds.file, "source": ds.source,
+                "raw_sha256": raw_hashes[unit.name], "raw_bytes": raw_bytes(paths.raw_dir, ds),
+                "redone": unit.name in todo}
+        if ds.database is not None:  # the query, the server's version: from the read just made
+            from infopipe.data.database import last_origin
+
+            item["database"] = tables[unit.name].raw.origin if unit.name in todo else last_origin(ds)
+        out.append(item)
     return out
 
 
@@ -143,7 +148,7 @@ def compute(state: RunState) -> dict:
 
     spec, plan, folder, previous = load_spec(state.paths.spec_file), state.plan, state.staging, state.previous
     datasets = state.of(VALIDATE)
-    raw = {d["dataset"]: {"path": d["raw_file"], "sha256": d["raw_sha256"]} for d in datasets}
+    raw = {d["dataset"]: {"path": d["raw_file"] or d["source"], "sha256": d["raw_sha256"]} for d in datasets}
     tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
     (folder / "lineage").mkdir(parents=True, exist_ok=True)
     entries, computed = [], []
@@ -172,7 +177,7 @@ def compute(state: RunState) -> dict:
         e["statement"] = said.get(e["id"], "")
     check_claims(spec, [FigureResult.from_dict(e) for e in entries])
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
-    validation = [{"dataset": d["dataset"], "file": d["raw_file"], "rows": d["rows"], "status": "passed",
+    validation = [{"dataset": d["dataset"], "file": d["raw_file"] or d["source"], "rows": d["rows"], "status": "passed",
                    "primary_key": spec.datasets[d["dataset"]].primary_key,
                    "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
     return {"figures": entries, "computed": computed, "validation": validation}
@@ -184,6 +189,7 @@ def render(state: RunState) -> list[dict]:
     unchanged is reused from the previous run instead of drawn again."""
     from infopipe.compute import FigureResult
     from infopipe.present.colours import check_page_colours
+    from infopipe.present.glyphs import check_page_glyphs
     from infopipe.present.page import page_for
     from infopipe.present.render import plan_outputs, render_hung, write_outputs
     from infopipe.run.progress import progress_callback
@@ -191,6 +197,7 @@ def render(state: RunState) -> list[dict]:
     spec, folder = load_spec(state.paths.spec_file), state.staging
     page = page_for(spec, [FigureResult.from_dict(f) for f in figures_json(folder)])
     check_page_colours(page, str(spec.path))
+    check_page_glyphs(page, spec)
     keys = state.plan.file_keys()
     charts = sum(1 for p in page.panels if p.chart is not None)
     files = 3 * len(page.panels) + 2 * charts + 6  # panels' SVG and PNGs, plots and HTML, the page's
@@ -220,9 +227,7 @@ def publish(state: RunState) -> dict:
         "started_at": state.started, "code": {"infopipe_version": __version__, **git_state(paths.root)},
         "environment": environment(), "spec": {"path": paths.shown(spec.path), "sha256": spec.sha256},
         "raw_dir": paths.shown(paths.raw_dir), "previous_run": previous.name if previous else None,
-        "inputs": [{"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}",
-                    "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"]),
-                    "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]} for d in datasets]
+        "inputs": [_input_record(paths, d) for d in datasets]
                   + ([{k: v for k, v in plan.report.items() if k != "source"}] if plan.report else []),
         "processed": [{k: d[k] for k in ("dataset", "key", "sha256", "redone")} | {"path": paths.shown(Path(d["path"]))}
                       for d in datasets],
@@ -236,7 +241,12 @@ def publish(state: RunState) -> dict:
     shutil.copyfile(paths.spec_file, folder / "spec.yaml")
     (folder / "inputs").mkdir()
     for item in datasets:
-        copy_input(paths.raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"], previous)
+        if item["raw_file"] and is_pattern(item["raw_file"]):  # each Parquet file of the folder
+            for rel, path in matching_files(paths.raw_dir, item["raw_file"], item["raw_file"], item["dataset"]):
+                copy_input(path, folder / "inputs", rel, sha256_file(path), previous)
+        elif item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
+            copy_input(paths.raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"],
+                       previous)
     coverage = None
     if plan.report is not None:
         item = plan.report
@@ -249,6 +259,16 @@ def publish(state: RunState) -> dict:
     write_figures_csv(folder, record["figures"])
     write_report(folder, record, evidence, list_outputs(folder, record["rendered"]), coverage)
     return record
+
+
+def _input_record(paths, d: dict) -> dict:
+    """One input of a run as provenance.json keeps it: a raw file (where it is, its hash and size),
+    or a database's rows (the query run, the server's version, the rows' content hash)."""
+    item = {"dataset": d["dataset"], "path": f"{paths.raw_dir.name}/{d['raw_file']}" if d["raw_file"] else d["source"],
+            "sha256": d["raw_sha256"], "bytes": d["raw_bytes"]}
+    if d["raw_file"]:
+        return {**item, "file": d["raw_file"], "location": paths.shown(paths.raw_dir / d["raw_file"])}
+    return {**item, "database": d["database"]}
 
 
 def coverage_of(spec, figures: list[dict], folder: Path, item: dict) -> dict | None:

@@ -114,17 +114,73 @@ class ColumnSpec(Model):
         return value
 
 
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+SQL_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$"
+
+
+class DatabaseSource(Model):
+    """Records that live in a database: the environment variable that holds the connection address
+    (so no address or password is ever written in a spec), and one table or one query."""
+
+    connection: str = Field(max_length=128)
+    table: str | None = None
+    query: str | None = Field(None, max_length=20_000)
+
+    @field_validator("connection")
+    @classmethod
+    def _an_environment_variable(cls, value: str) -> str:
+        if not re.fullmatch(ENV_NAME, value):
+            raise _fail("connection-not-a-name", "connection names the environment variable that holds "
+                        "the database address (letters, digits and _, such as INFOPIPE_EVENTS_DB); never "
+                        "write the address or a password in the spec")
+        return value
+
+    @field_validator("table")
+    @classmethod
+    def _a_table_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(SQL_NAME, value):
+            raise _fail("spec-type", "table is a name (letters, digits and _), optionally schema.table")
+        return value
+
+    @model_validator(mode="after")
+    def _table_or_query(self):
+        if (self.table is None) == (self.query is None):
+            raise _fail("spec-shape", "a database dataset names either a table or a query")
+        return self
+
+
 class DatasetSpec(Model):
     name: str = Field("", exclude=True)
-    file: str = Field(max_length=500)
+    file: str | None = Field(None, max_length=500)
+    database: DatabaseSource | None = None
     sheet: str | None = Field(None, max_length=31)
     primary_key: str
     period_column: str | None = None
     columns: dict[str, ColumnSpec] = Field(min_length=1)
 
+    @property
+    def source(self) -> str:
+        """How messages and provenance name where the records come from: the file, or the database
+        table or query (by the environment variable naming the connection, never its value)."""
+        if self.database is None:
+            return self.file
+        db = self.database
+        return f"{db.connection}:{db.table}" if db.table else f"{db.connection}:query({self.name})"
+
+    @model_validator(mode="after")
+    def _file_or_database(self):
+        if (self.file is None) == (self.database is None):
+            raise _fail("spec-shape", "a dataset reads either a file or a database")
+        return self
+
     @field_validator("file")
     @classmethod
-    def _inside_raw_folder(cls, file: str) -> str:
+    def _inside_raw_folder(cls, file: str | None) -> str | None:
+        if file is None:
+            return file
+        if "*" in file and not re.fullmatch(r"([^*]*/)?[^/*]*\*[^/*]*\.parquet", file):
+            raise _fail("spec-shape", f"file '{file}': a pattern names the Parquet files of one folder, "
+                        "such as events/*.parquet")
         pure = PurePosixPath(file.replace("\\", "/"))
         if not file or pure.is_absolute() or ".." in pure.parts or re.match(r"^[A-Za-z]:", file) or "\0" in file:
             raise _fail("unsafe-path", f"file '{file}' must be a plain path inside the project's raw "
@@ -845,8 +901,8 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
         if ds.period_column and (ds.period_column not in ds.columns or ds.columns[ds.period_column].type != "date"):
             fail("unknown-column", f"period_column '{ds.period_column}' must be a date column of '{name}'",
                  base + ("period_column",), ds.period_column)
-        if ds.sheet is not None and not ds.file.lower().endswith((".xlsx", ".xlsm")):
-            fail("spec-shape", "'sheet' applies to .xlsx workbooks only", base + ("sheet",))
+        if ds.sheet is not None and not (ds.file or "").lower().endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+            fail("spec-shape", "'sheet' applies to workbooks only (.xlsx, .xlsm, .xls, .ods)", base + ("sheet",))
         for col in ds.columns.values():
             here = base + ("columns", col.name)
             if col.references:
@@ -916,6 +972,12 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
             fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         for check, message, key in KINDS[fig.kind].check(fig):
             fail(check, message, here + key)
+        blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
+                 *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
+        for key, text in blank:
+            if text and not text.strip():  # it would draw nothing, yet look filled in
+                fail("blank-text", f"the {key[-1]} of figure '{fig.id}' is only spaces: write the words, "
+                     "or leave it out", here + key)
     return problems
 
 
@@ -1039,10 +1101,17 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
             problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
                                     "needs 'published'", line=line_of(doc, loc)))
         try:
-            FILTERS["equals"].check(part.value, col.type)
+            value = FILTERS["equals"].check(part.value, col.type)
         except ValueError as err:
             problems.append(Problem(shown, "filter-value", f"breakdown part of figure '{fig.id}': {err}",
                                     line=line_of(doc, loc + ("value",)), column=bd.column))
+        else:
+            if col.allowed and value not in col.allowed:  # it could never match a record: always 0
+                problems.append(Problem(shown, "filter-value", f"breakdown part {part.value!r} of figure "
+                                        f"'{fig.id}' is not one of the values allowed in column "
+                                        f"'{bd.column}' ({', '.join(map(str, col.allowed))}), so no record "
+                                        "could ever be counted in it", line=line_of(doc, loc + ("value",)),
+                                        column=bd.column))
         pid = part_id(fig, part, j + 1)
         if not re.fullmatch(NAME, pid):
             problems.append(Problem(shown, "bad-name", f"breakdown part {part.value!r} of figure '{fig.id}' "
