@@ -1,5 +1,7 @@
 """Small workbooks made in the tests from a CSV (never files from elsewhere): .xlsx with xlsxwriter,
-.ods with odfpy, .xls with xlwt; with odd cells written as a spreadsheet program would save them."""
+.ods with odfpy, .xls with xlwt; with odd cells written as a spreadsheet program would save them
+(in .xls an error is saved as an error cell, not a formula with an error result: xlwt cannot save a
+formula's result; xlrd types both alike)."""
 
 from __future__ import annotations
 
@@ -91,6 +93,7 @@ def _ods(path, grid, sheet, before, overrides):
 
 
 def _xls(path, grid, sheet, before, overrides):
+    import xlrd
     import xlwt
 
     book = xlwt.Workbook()
@@ -98,8 +101,15 @@ def _xls(path, grid, sheet, before, overrides):
     for name in before:
         book.add_sheet(name).write(0, 0, "notes")
     ws = book.add_sheet(sheet)
+    codes = {text: code for code, text in xlrd.error_text_from_code.items()}  # xlwt's own map lacks #N/A
     for i, j, odd, value in _cells(grid, overrides):
-        if isinstance(value, dt.date):
+        if odd and "formula" in odd and odd["result"]:  # xlwt cannot save a formula's result: the error itself
+            ws.row(i).set_cell_error(j, codes[odd["result"]])
+        elif odd and "formula" in odd:  # xlwt saves every formula with an empty result (it does not calculate)
+            ws.write(i, j, xlwt.Formula(odd["formula"].lstrip("=")), dates)
+        elif odd and "serial" in odd:
+            ws.write(i, j, odd["serial"], dates)
+        elif isinstance(value, dt.date):
             ws.write(i, j, dt.datetime.combine(value, dt.time()), dates)
         elif value != "":
             ws.write(i, j, value)
