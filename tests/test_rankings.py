@@ -251,3 +251,20 @@ def test_the_scaffold_says_its_ranking_label_first(tmp_path):
     panel = next(p for p in page_for(spec, results).panels if p.id == "top_kinds")
     assert panel.sentence_text() == (f"the most frequent kinds: {first.title()}s, {n} events and "
                                      f"{second.title()}s, {m} events")
+
+
+@pytest.mark.parametrize("printed, value, locale, form", [
+    ("1", 1, "en_GB", "one"), ("0", 0, "en_GB", "other"), ("2", 2, "en_GB", "other"),
+    ("1.0", 1.0, "en_GB", "other"),  # visible decimals: "1.0 launches"
+    ("1,000", 1000, "en_GB", "other"), ("more than 1", 2, "en_GB", "one"),  # the printed number decides
+    ("a dozen", 12, "en_GB", "other"), ("one", 1, "en_GB", "one"),  # spelt out: the value decides
+    ("0", 0, "fr_FR", "one"), ("1,5", 1.5, "fr_FR", "one"), ("2", 2, "fr_FR", "other"),
+    ("1\u202f000", 1000, "fr_FR", "other"),
+])
+def test_the_plural_form_is_the_one_the_printed_number_takes_in_the_locale(printed, value, locale, form):
+    from infopipe.concepts.words import in_form, plural_form
+
+    assert plural_form(printed, value, locale) == form
+    assert in_form({"one": "launch", "other": "launches"}, printed, value, locale) == (
+        "launch" if form == "one" else "launches")
+    assert in_form({"other": "launches"}, printed, value, locale) == "launches"  # a form not given: other
