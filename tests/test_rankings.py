@@ -178,15 +178,18 @@ def test_a_ranked_place_the_data_cannot_fill_is_refused(tmp_path):
     assert problem.check == "ranking-differs" and "'BRG' at place 2, the data has only 1 values" in problem.message
 
 
-@pytest.mark.parametrize("change, check, words", [
-    ('each: "{{label}}, {{figure}} {{unit}}"\n      unit: {unit}', None, None),
-    ('each: "{{label}}, {{figure}} {{unit}}"', "required", "give the breakdown a 'unit'"),
-    ('each: "{{figure}} launches"', "spec-shape", "must name {figure} and {label} once each"),
-    ('each: "{{label}}: {{figure}} {{units}}"', "spec-shape", "{units} is not one of them"),
-    ('each: "{{label}}, over {{figure}} {{unit}}"\n      unit: {unit}', "print-unchecked", "'over' is typed in"),
-    ('each: "{{label}}, {{figure}} {{unit}}"\n      unit: "500 launches"', "print-unchecked", "unit of figure 'busiest': '5' is typed in"),
+@pytest.mark.parametrize("change, check, words, key", [
+    ('each: "{{label}}, {{figure}} {{unit}}"\n      unit: {unit}', None, None, None),
+    ('each: "{{label}}, {{figure}} {{unit}}"', "required", "give the breakdown a 'unit'", "each"),
+    ('each: "{{figure}} launches"', "spec-shape", "must name {figure} and {label} once each", "each"),
+    ('each: "{{label}}: {{figure}} {{units}}"', "spec-shape", "{units} is not one of them", "each"),
+    ('each: "{{label}}, over {{figure}} {{unit}}"\n      unit: {unit}', "print-unchecked", "'over' is typed in", "each"),
+    ('each: "{{label}}, {{figure}} {{unit}}"\n      unit: "500 launches"', "print-unchecked",
+     "unit of figure 'busiest': '5' is typed in", "unit"),
+    ('each: "{{label}}, {{figure}} {{unit}}"\n      unit: {{one: launch}}', "required", "figure 'busiest' needs 'other'",
+     "unit"),
 ])
-def test_the_words_of_each_part_are_checked_when_the_spec_is_read(tmp_path, change, check, words):
+def test_the_words_of_each_part_are_checked_when_the_spec_is_read(tmp_path, change, check, words, key):
     from infopipe.spec.model import load_spec
 
     _project(tmp_path)
@@ -194,17 +197,15 @@ def test_the_words_of_each_part_are_checked_when_the_spec_is_read(tmp_path, chan
     text = path.read_text()
     old = 'each: "{label}, {figure} {unit}"\n      unit: {one: launch, other: launches}'
     assert text.count(old) == 2
-    path.write_text(text.replace(old, change.format(unit="{one: launch, other: launches}").replace("{{", "{")
-                                 .replace("}}", "}"), 1))
+    path.write_text(text.replace(old, change.format(unit="{one: launch, other: launches}"), 1))
     if check is None:
         load_spec(path)
         return
     with pytest.raises(InfopipeError) as caught:
         load_spec(path)
     [problem] = [p for p in caught.value.problems if p.check == check]
-    key = "unit" if words.startswith("unit") else "each"  # the line of the key the problem is in
-    assert words in problem.message and problem.line == text.splitlines().index("  - id: busiest") + (
-        8 if key == "each" else 9)
+    busiest = text.splitlines().index("  - id: busiest") + 1
+    assert words in problem.message and problem.line == busiest + {"each": 7, "unit": 8}[key]
 
 
 def test_a_label_for_a_value_the_column_never_holds_is_refused(tmp_path):

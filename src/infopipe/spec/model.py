@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 try:
@@ -288,7 +288,9 @@ class PluralForms(Model):
     other: Text
 
 
-Words = Union[Text, PluralForms]  # a word as written, or its plural forms chosen by the count
+Words = Annotated[  # a word as written, or (a mapping) its plural forms chosen by the count
+    Union[Annotated[Text, Tag("text")], Annotated[PluralForms, Tag("forms")]],
+    Discriminator(lambda v: "forms" if isinstance(v, (dict, PluralForms)) else "text")]
 PART_PLACES = ("label", "figure", "unit")  # what `each` may name
 
 
