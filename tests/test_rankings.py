@@ -119,6 +119,9 @@ def test_the_busiest_station_is_said_label_first_with_the_count_in_its_plural_fo
     assert (first.label, first.value, first.claim_holds, first.printed_holds) == (names[station], n, True, True)
     # the count's lineage: exactly the station's records
     assert len(first.records) == n and set(first.records["station"]) == {station}
+    assert first.rule_in_words.endswith("; place 1 when the values of 'station' are ranked by this count over "
+                                        "the records of figure 'busiest'")
+    assert figures["top_three_3"].rule_in_words.split("; ")[-1].startswith("place 3 ")
     # the ranking's lineage: every record with its station, from which a reviewer ranks them again
     whole = figures["busiest"]
     assert Counter(whole.records["station"]).most_common(1) == [(station, n)]

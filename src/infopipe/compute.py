@@ -115,7 +115,9 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
         accepted_difference=decl.accepted_difference if fig.parent is None else None,  # the figure's reason
         note=decl.note if fig.parent is None else None,
         panel=decl.panel and fig.parent is None, kind=fig.kind,
-        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(),
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe() + (
+            f"; place {fig.rank} when the values of '{decl.breakdown.column}' are ranked by this count over "
+            f"the records of figure '{fig.parent}'" if fig.rank else ""),
         explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
         record_ids=result.record_ids, line=fig.line,
         records=result.selected[list(dict.fromkeys(
