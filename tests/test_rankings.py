@@ -272,3 +272,16 @@ def test_the_plural_form_is_the_one_the_printed_number_takes_in_the_locale(print
     assert in_form({"one": "launch", "other": "launches"}, printed, value, locale) == (
         "launch" if form == "one" else "launches")
     assert in_form({"other": "launches"}, printed, value, locale) == "launches"  # a form not given: other
+
+
+@pytest.mark.parametrize("lead", ["the top 3 stations:", "more than", "les trois stations :"])
+def test_a_number_or_hedge_typed_in_a_lead_is_refused_on_its_line(tmp_path, lead):
+    from infopipe.spec.model import load_spec
+
+    _project(tmp_path, words={**(FR if lead.startswith("les") else EN), "lead": lead})
+    path = tmp_path / "projects" / "lifeboats" / "spec.yaml"
+    with pytest.raises(InfopipeError) as caught:
+        load_spec(path)
+    [problem] = caught.value.problems
+    assert problem.check == "print-unchecked" and problem.message.startswith("lead of figure 'busiest'")
+    assert problem.line == path.read_text().splitlines().index(f'    lead: "{lead}"') + 1

@@ -1012,6 +1012,10 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
             fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         for check, message, key in KINDS[fig.kind].check(fig):
             fail(check, message, here + key)
+        if fig.lead and stray_claims(fig.lead, spec.locale):  # "the top 3 stations:", "more than": said unchecked
+            fail("print-unchecked", f"lead of figure '{fig.id}': {stray_claims(fig.lead, spec.locale)!r} is typed "
+                 "in, so nothing checks it: a number is printed from a value (published, print, {figure})",
+                 here + ("lead",))
         blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
                  *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
         for key, text in blank:
