@@ -9,6 +9,8 @@ import random
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infopipe.cli import main
 from infopipe.errors import InfopipeError
@@ -285,3 +287,26 @@ def test_a_number_or_hedge_typed_in_a_lead_is_refused_on_its_line(tmp_path, lead
     [problem] = caught.value.problems
     assert problem.check == "print-unchecked" and problem.message.startswith("lead of figure 'busiest'")
     assert problem.line == path.read_text().splitlines().index(f'    lead: "{lead}"') + 1
+
+
+@settings(max_examples=25, deadline=None)
+@given(counts=st.dictionaries(st.sampled_from(["TWR", "BRG", "PIE", "SEA"]), st.integers(1, 9), min_size=1))
+def test_any_counts_are_ranked_as_the_data_says_or_refused_as_a_tie(tmp_path_factory, counts):
+    """Whatever the counts: the page lists the top three in the data's order, each with its count
+    and the plural form it takes, or, where the data does not decide a place, refuses."""
+    root = tmp_path_factory.mktemp("any")
+    _project(root, launches=counts)
+    ordered = sorted(counts.values(), reverse=True)
+    tied = len(ordered) > 1 and ordered[0] == ordered[1] or len(ordered) > 3 and ordered[2] == ordered[3]
+    if tied:
+        with pytest.raises(InfopipeError) as caught:
+            _validated(root)
+        assert {p.check for p in caught.value.problems} == {"ranking-tied"}
+        return
+    _, panels = _validated(root)
+    names = {"TWR": "Tower", "BRG": "Bridge", "PIE": "Pier", "SEA": "SEA"}  # SEA has no label: as stored
+    # a tie inside the list (each count printed beside its name) goes by the value, as stored
+    said = [f"{names[s]}, {n} {'launch' if n == 1 else 'launches'}"
+            for s, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    assert panels["top_three"].sentence_text() == f"the busiest stations: {listed}"

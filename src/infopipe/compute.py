@@ -177,15 +177,15 @@ def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigur
                    f"the data has only {len(counts)} values of '{column}' there")
     out = []
     for part, (value, n) in zip(fig.parts, counts):
-        if part.expected is not None and str(part.expected) != str(value):
-            raise fail("ranking-differs", f"the report puts {part.expected!r} at place {part.rank}, the data "
-                       f"puts {value!r} there")
         shown_last = part.rank == min(len(fig.parts), len(counts))
-        for place, (other, m) in enumerate(counts, 1):
+        for place, (other, m) in enumerate(counts, 1):  # a tie first: then the data puts no value at the place
             if m == n and other != value and (part.expected is not None or shown_last and place > part.rank):
                 raise fail("ranking-tied", f"{value!r} (place {part.rank}) and {other!r} (place {place}) both "
                            f"count {m} in '{column}': the data does not rank them, so the page cannot say which "
                            "comes first; show fewer or more places (top)")
+        if part.expected is not None and str(part.expected) != str(value):
+            raise fail("ranking-differs", f"the report puts {part.expected!r} at place {part.rank}, the data "
+                       f"puts {value!r} there")
         out.append(replace(part, category=value, rule=replace(part.rule, where=part.rule.where + (
             Filter(column, "equals", value),))))
     return out
