@@ -60,6 +60,8 @@ def reference() -> str:
     lines += ["", "#### Panel kinds (`kind`; when not written, the first that fits, in this order)", "",
               "| kind | draws | reads |", "|---|---|---|"]
     lines += [f"| `{k.name}` | {k.words} | {', '.join(f'`{key}`' for key in k.keys)} |" for k in PANELS.values()]
+    lines += ["", "#### Breakdown keys (`figures[].breakdown`)", "", "| key | means |", "|---|---|"]
+    lines += [f"| `{name}` | {field.description} |" for name, field in _breakdown_fields()]
     lines += ["", "#### Column types (`type` of a column; more in Input rules)", "",
               "| type | accepts | typed as | rules, filters and column keys it takes |", "|---|---|---|---|"]
     lines += [f"| `{t.name}` | {t.accepts} | `{t.dtype}` | {_takes(t.name)} |" for t in COLUMN_TYPES.values()]
@@ -76,6 +78,12 @@ def _takes(column_type: str) -> str:
     groups = [(what, ", ".join(f"`{n}`" for n in names)) for what, names in
               (("rules", rules), ("filters", ops), ("column keys", keys)) if names]
     return "; ".join(f"{what} {names}" for what, names in groups) or "—"
+
+
+def _breakdown_fields():
+    from infopipe.spec.model import Breakdown
+
+    return Breakdown.model_fields.items()
 
 
 def _claim_words() -> list[str]:
