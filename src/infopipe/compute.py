@@ -90,9 +90,19 @@ def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False)
     return parse_claim(text, tolerance, locale, dates, nouns=True) if text is not None else None
 
 
+def rule_frame(rule, tables: dict) -> dict:
+    """The tables with the rule's own dataset narrowed to the columns the rule and its lineage read,
+    so selecting its records takes those columns only, not every column of a big table (the
+    columns are shared, not copied)."""
+    frame = tables[rule.dataset]
+    wanted = rule_columns(rule, rule.primary_key) + [p[0] for p in (rule.period, rule.base_period) if p]
+    wanted += ["source"] if "source" in frame else []
+    return {**tables, rule.dataset: frame[list(dict.fromkeys(wanted))]}
+
+
 def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
     decl, rule = fig.decl, fig.rule
-    result = apply_rule(rule, tables, rule.primary_key, rule.period, rule.via_period)
+    result = apply_rule(rule, rule_frame(rule, tables), rule.primary_key, rule.period, rule.via_period)
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])

@@ -196,7 +196,7 @@ def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: d
         from pandera.errors import SchemaErrors
 
         try:
-            build_schema(ds, today).validate(frame, lazy=True)
+            build_schema(ds, today).validate(frame, lazy=True, inplace=True)  # checks only: no copy
         except SchemaErrors as err:
             return _found_from_pandera(err.failure_cases, table, ds, today)
         return []
