@@ -13,15 +13,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from infopipe.concepts.columns import STR
 from infopipe.concepts.rules import _keep
-from infopipe.data import ingest
+from infopipe.data import ingest, validate
 from infopipe.data.ingest import read_raw_tables
 from infopipe.data.validate import validate_tables
 from infopipe.errors import InfopipeError
 from infopipe.files import sha256_file
-from infopipe.spec.model import load_spec
+from infopipe.spec.model import ColumnSpec, DatasetSpec, load_spec
 
 ROOT = Path(__file__).resolve().parents[1]
 TODAY = dt.date(2025, 6, 1)
@@ -121,3 +123,31 @@ def test_records_kept_chunk_by_chunk_are_the_records_pandas_keeps():
     for mask in (rng.random(1_000) < 0.3, np.zeros(1_000, bool), np.ones(1_000, bool)):
         mask = pd.Series(mask, index=frame.index)
         pd.testing.assert_frame_equal(_keep(frame, mask), frame[mask])
+
+
+ID_SPEC = DatasetSpec(name="t", file="t.csv", primary_key="k", columns={"k": ColumnSpec(name="k", type="id")})
+TEXT_KEY = DatasetSpec(name="t", file="t.csv", primary_key="k", columns={"k": ColumnSpec(name="k", type="text")})
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.text("aAbB1_ ", min_size=1, max_size=3), min_size=1, max_size=12), in_order=st.booleans())
+def test_ids_in_order_are_checked_by_one_pass_with_the_same_findings(ids, in_order):
+    """Ids written in order are known distinct from one pass; any other order, or equal neighbours,
+    goes to hashing: the findings are those of hashing alone."""
+    ids = sorted(ids, key=str.lower) if in_order else ids
+    for ds in (ID_SPEC, TEXT_KEY):
+        cells = [i.replace(" ", "") or None for i in ids] if ds is ID_SPEC else ids
+        frame = pd.DataFrame({"k": pd.Series(cells, dtype=STR)})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(validate, "strictly_increasing", lambda strings: False)
+            hashed = validate.check_ids(ds, frame)
+        assert validate.check_ids(ds, frame) == hashed
+
+
+def test_a_near_duplicate_among_ids_in_order_is_found():
+    frame = pd.DataFrame({"k": pd.Series(["EV-1", "EV-2", "ev-2", "EV-3"], dtype=STR)})
+    assert [f[:3] for f in validate.check_ids(ID_SPEC, frame)] == [
+        ("near-duplicate-id", "differs from another id only by case or spaces", 1),
+        ("near-duplicate-id", "differs from another id only by case or spaces", 2)]
+    assert validate.strictly_increasing(pa.chunked_array([["EV-1", "EV-2"], ["EV-3"]]))
+    assert not validate.strictly_increasing(pa.chunked_array([["EV-1", "EV-2"], ["EV-2"]]))
