@@ -194,6 +194,7 @@ def machine() -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default=DEFAULT_SIZES, help="comma-separated, from " + ", ".join(SIZES))
+    parser.add_argument("--write", action="store_true", help="write the table into RESULTS.md (the default)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     parser.add_argument("--breakdown", action="store_true", help="also time the parts, on the largest size")
     parser.add_argument("--repeat", type=int, default=3, help="fresh runs per measurement, in turns; min and median kept")
