@@ -64,9 +64,17 @@ def reference() -> str:
     lines += ["", "#### Panel kinds (`kind`; when not written, the first that fits, in this order)", "",
               "| kind | draws | reads |", "|---|---|---|"]
     lines += [f"| `{k.name}` | {k.words} | {', '.join(f'`{key}`' for key in k.keys)} |" for k in PANELS.values()]
+    lines += ["", "#### Breakdown keys (`figures[].breakdown`)", "", "| key | means |", "|---|---|"]
+    lines += [f"| `{name}` | {field.description} |" for name, field in _breakdown_fields()]
     lines += ["", "#### Column types", "", "| type | accepts |", "|---|---|"]
     lines += [f"| `{name}` | {words} |" for name, words in _column_types()]
     return "\n".join(lines + ["", END])
+
+
+def _breakdown_fields():
+    from infopipe.spec.model import Breakdown
+
+    return Breakdown.model_fields.items()
 
 
 def _claim_words() -> list[str]:
