@@ -91,9 +91,21 @@ def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False)
     return parse_claim(text, tolerance, locale, dates, nouns=True) if text is not None else None
 
 
+def rule_frame(rule, tables: dict, lineage: list[str]) -> dict:
+    """The tables with the rule's own dataset narrowed to the columns the rule and its lineage read,
+    so selecting its records takes those columns only, not every column of a big table (the
+    columns are shared, not copied)."""
+    wanted = lineage + [p[0] for p in (rule.period, rule.base_period) if p]
+    return {**tables, rule.dataset: tables[rule.dataset][list(dict.fromkeys(wanted))]}
+
+
 def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
     decl, rule = fig.decl, fig.rule
-    result = apply_rule(rule, tables, rule.primary_key, rule.period, rule.via_period)
+    lineage = list(dict.fromkeys(  # the columns kept with its records
+        rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
+        + ([decl.breakdown.column] if decl.breakdown and decl.breakdown.top and fig.parent is None else [])
+        + (["source"] if "source" in tables[rule.dataset] else [])))
+    result = apply_rule(rule, rule_frame(rule, tables, lineage), rule.primary_key, rule.period, rule.via_period)
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])
@@ -120,10 +132,7 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
             f"the records of figure '{fig.parent}'" if fig.rank else ""),
         explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
         record_ids=result.record_ids, line=fig.line,
-        records=result.selected[list(dict.fromkeys(
-            rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
-            + ([decl.breakdown.column] if decl.breakdown and decl.breakdown.top and fig.parent is None else [])
-            + (["source"] if "source" in result.selected else [])))],
+        records=result.selected[lineage],
     )
 
 

@@ -269,14 +269,34 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None, via_period=None) 
             linked_mask &= FILTERS["between"].mask(linked[via_period[0]], (via_period[1], via_period[2]))
         keep = linked.loc[linked_mask, target_column].dropna()
         mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
-    chosen = frame[mask]
+    chosen = _keep(frame, mask)
     if rule.distinct_on:
-        chosen = chosen.drop_duplicates(subset=list(rule.distinct_on), keep="first")
+        chosen = _keep(chosen, ~chosen.duplicated(subset=list(rule.distinct_on), keep="first"))
     if rule.column:  # a record with no value in the counted column is not counted, nor listed
-        chosen = chosen[_present(chosen[rule.column])]
+        chosen = _keep(chosen, _present(chosen[rule.column]))
     if RULES[rule.type].distinct:
-        chosen = chosen.drop_duplicates(subset=[rule.column], keep="first")
+        chosen = _keep(chosen, ~chosen.duplicated(subset=[rule.column], keep="first"))
     return chosen
+
+
+def _keep(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """The rows of `mask` (a numpy-bool Series); the frame itself when that is every row. Text
+    columns held by Arrow in many chunks (a big CSV's batches) are filtered chunk by chunk: pandas'
+    frame[mask] takes rows by number, and Arrow's take joins every chunk of the column first."""
+    import pandas as pd
+
+    if bool(mask.all()):
+        return frame
+    keep = mask.to_numpy(dtype=bool)
+    columns = {}
+    for name, column in frame.items():
+        array = column.array
+        if isinstance(array, pd.arrays.ArrowStringArray) and array._pa_array.num_chunks > 1:
+            array = type(array)(array._pa_array.filter(keep), dtype=column.dtype)
+        else:
+            array = array[keep]
+        columns[name] = array
+    return pd.DataFrame(columns, index=frame.index[keep], copy=False)
 
 
 def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
