@@ -69,6 +69,13 @@ def read_postgresql(address: str, ds: DatasetSpec) -> Rows:
 
 def postgresql_rows(address: str, statement, shown: str, connection_name: str) -> tuple[str, str, list[tuple]]:
     """(the query as run, the server's version, the rows), in one read-only snapshot."""
+    texts, version, rows = postgresql_queries(address, [statement], shown, connection_name)
+    return texts[0], version, rows[0]
+
+
+def postgresql_queries(address: str, statements: list, shown: str,
+                       connection_name: str) -> tuple[list[str], str, list[list[tuple]]]:
+    """(the queries as run, the server's version, each one's rows), in one read-only snapshot."""
     import psycopg
 
     def fail(check: str, message: str) -> InfopipeError:
@@ -89,9 +96,12 @@ def postgresql_rows(address: str, statement, shown: str, connection_name: str) -
             with connection.cursor() as cursor:
                 cursor.execute("SELECT version()")
                 version = cursor.fetchone()[0]
-                text = statement if isinstance(statement, str) else statement.as_string(connection)
-                cursor.execute(text)
-                rows = cursor.fetchall()
+                cursor.execute("SET standard_conforming_strings = on")  # literals as rules.py writes them
+                texts, rows = [], []
+                for statement in statements:
+                    texts.append(statement if isinstance(statement, str) else statement.as_string(connection))
+                    cursor.execute(texts[-1])
+                    rows.append(cursor.fetchall())
     except psycopg.errors.UndefinedTable as err:
         raise fail("database-table-missing", words(err)) from None
     except psycopg.errors.UndefinedColumn as err:
@@ -103,7 +113,7 @@ def postgresql_rows(address: str, statement, shown: str, connection_name: str) -
         raise fail("database-query", words(err)) from None
     finally:
         connection.close()
-    return text, version, rows
+    return texts, version, rows
 
 
 def postgresql_hash(address: str, origin: dict) -> str:
@@ -127,6 +137,12 @@ def read_duckdb(address: str, ds: DatasetSpec) -> Rows:
 def duckdb_rows(address: str, text: str, shown: str, connection_name: str) -> tuple[str, list[tuple]]:
     """(DuckDB's version, the rows) of a query on a database file opened read-only.
     The address is `duckdb:///absolute/path.duckdb` or `duckdb:path/relative/to/the/current/folder`."""
+    version, rows = duckdb_queries(address, [text], shown, connection_name)
+    return version, rows[0]
+
+
+def duckdb_queries(address: str, texts: list[str], shown: str, connection_name: str) -> tuple[str, list[list[tuple]]]:
+    """(DuckDB's version, each query's rows), in one transaction on the file opened read-only."""
     import duckdb
 
     def fail(check: str, message: str) -> InfopipeError:
@@ -141,7 +157,9 @@ def duckdb_rows(address: str, text: str, shown: str, connection_name: str) -> tu
                    f"{_words(err, address)}") from None
     try:
         version = f"DuckDB {connection.execute('SELECT version()').fetchone()[0]}"
-        rows = connection.execute(text).fetchall()
+        connection.execute("BEGIN TRANSACTION")
+        rows = [connection.execute(text).fetchall() for text in texts]
+        connection.execute("COMMIT")
     except duckdb.CatalogException as err:
         raise fail("database-table-missing", _words(err, address)) from None
     except duckdb.BinderException as err:
@@ -161,19 +179,135 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# ---- rules computed by the database ---------------------------------------------------------------
+#
+# concepts/rules.py writes each rule as SQL; an engine adds what is its own: a cell's text exactly as
+# the read takes it (`"c"::text`, `CAST("c" AS VARCHAR)`), typed the way infopipe's column parsers type
+# that text (concepts/columns.py: an empty cell is missing; numbers, dates and booleans may have
+# spaces around them; a boolean is yes/no/true/false/1/0 in any case), and values written as literals.
+# Money is left to pandas: its cells' forms follow the spec's locale (`£1,000.50`, `1 000,50 €`).
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one engine writes SQL for infopipe's rules."""
+
+    text: Callable[[str], str]  # a quoted column as the text cell the read takes
+    trim: str  # the function that trims a set of characters: TRIM(text, characters)
+    spaces: str  # columns.SPACES as a literal
+    double: str  # the 64-bit floating-point type's name
+
+    def typed(self, column: str, kind: str) -> str | None:
+        """The column as infopipe's `kind` parses its text cells; None for a type left to pandas."""
+        cell = f"NULLIF({self.text(_quoted(column))}, '')"
+        bare = f"{self.trim}({cell}, {self.spaces})"
+        if kind in ("id", "text", "source"):
+            return cell  # taken as written, spaces and all
+        if kind == "integer":
+            return f"CAST({bare} AS BIGINT)"
+        if kind == "number":
+            return f"CAST({bare} AS {self.double})"
+        if kind == "date":
+            return f"CAST({bare} AS DATE)"
+        if kind == "boolean":
+            from infopipe.concepts.columns import BOOLEAN
+
+            words = " ".join(f"WHEN '{w}' THEN {'TRUE' if v else 'FALSE'}" for w, v in BOOLEAN.items())
+            return f"CASE LOWER({bare}) {words} END"
+        return None
+
+    def literal(self, value) -> str:
+        """A filter's value (already in its column's type, rules.coerce_value) as SQL."""
+        import datetime as dt
+
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return f"CAST('{value!r}' AS {self.double})"
+        if isinstance(value, dt.date):
+            return f"DATE '{value.isoformat()}'"
+        return "'" + str(value).replace("'", "''") + "'"
+
+
+def _pg_spaces() -> str:
+    from infopipe.concepts.columns import SPACES
+
+    return "E'" + "".join(f"\\u{ord(c):04x}" for c in SPACES) + "'"
+
+
+def _duckdb_spaces() -> str:
+    from infopipe.concepts.columns import SPACES
+
+    return "'" + SPACES + "'"  # DuckDB has no escapes in literals: the characters themselves
+
+
+POSTGRESQL = Dialect(lambda c: f"{c}::text", "BTRIM", _pg_spaces(), "DOUBLE PRECISION")
+DUCKDB = Dialect(lambda c: f"CAST({c} AS VARCHAR)", "TRIM", _duckdb_spaces(), "DOUBLE")
+TYPED = frozenset({"id", "text", "source", "integer", "number", "date", "boolean"})  # money: pandas
+
+
+def _postgresql_run(address: str, connection: str) -> Callable[[list[str]], list[list[tuple]]]:
+    return lambda queries: postgresql_queries(address, queries, connection, connection)[2]
+
+
+def _duckdb_run(address: str, connection: str) -> Callable[[list[str]], list[list[tuple]]]:
+    return lambda queries: duckdb_queries(address, queries, connection, connection)[1]
+
+
 @dataclass(frozen=True)
 class Engine:
-    """One kind of database: how to read a dataset's rows, and how to hash a recorded query's rows now."""
+    """One kind of database: how to read a dataset's rows, how to hash a recorded query's rows now,
+    and how rules run there (its SQL dialect, and `run(address, connection)(queries)`)."""
 
+    name: str
     read: Callable[[str, DatasetSpec], Rows]
     rows_hash: Callable[[str, dict], str]
+    dialect: Dialect
+    run: Callable[[str, str], Callable[[list[str]], list[list[tuple]]]]
 
 
+_PG = Engine("postgresql", read_postgresql, postgresql_hash, POSTGRESQL, _postgresql_run)
 ENGINES: dict[str, Engine] = {  # by the address's scheme
-    "postgresql": Engine(read_postgresql, postgresql_hash),
-    "postgres": Engine(read_postgresql, postgresql_hash),
-    "duckdb": Engine(read_duckdb, duckdb_hash),
+    "postgresql": _PG,
+    "postgres": _PG,
+    "duckdb": Engine("duckdb", read_duckdb, duckdb_hash, DUCKDB, _duckdb_run),
 }
+
+PUSHDOWN = "INFOPIPE_PUSHDOWN"  # "off": every rule runs in pandas (to compare; the figures are the same)
+
+
+def rule_backend(rule, datasets: dict[str, DatasetSpec], period=None, via_period=None):
+    """(the database backend that computes this rule, None) or (None, why pandas computes it) for a
+    rule over a database dataset; (None, None) for a rule over files."""
+    from infopipe.concepts.rules import ORDER, SqlBackend, SqlWriter, sql_refusal
+
+    ds = datasets.get(rule.dataset)
+    if ds is None or ds.database is None:
+        return None, None
+    if os.environ.get(PUSHDOWN, "on").lower() in ("off", "0", "no", "false"):
+        return None, f"{PUSHDOWN} is off"
+    connection = ds.database.connection
+    address = os.environ.get(connection, "")
+    engine = ENGINES.get(address.split(":", 1)[0].lower())
+    if engine is None:
+        return None, f"{connection} names no database infopipe computes in"
+    same = {n: d for n, d in datasets.items() if d.database is not None and d.database.connection == connection}
+    why = sql_refusal(rule, {n: {c: col.type for c, col in d.columns.items()} for n, d in same.items()},
+                      TYPED, period, via_period)
+    if why:
+        return None, why
+    dialect = engine.dialect
+
+    def source(dataset: str, columns: list[str]) -> str:
+        d = same[dataset]
+        origin = (".".join(_quoted(p) for p in d.database.table.split(".")) if d.database.table
+                  else f"({d.database.query}) AS query")
+        typed = ", ".join(f"{dialect.typed(c, d.columns[c].type)} AS {_quoted(c)}" for c in columns)
+        return f"SELECT {_quoted(d.primary_key)} AS {_quoted(ORDER)}, {typed} FROM {origin}"
+
+    return SqlBackend(engine.name, connection, source, SqlWriter(_quoted, dialect.literal),
+                      engine.run(address, connection)), None
 
 
 # ---- one dataset ---------------------------------------------------------------------------------
