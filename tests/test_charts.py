@@ -101,6 +101,13 @@ def test_every_mark_is_a_figure_with_lineage_and_words(built: Path):
     assert countries == {"GBR", "FRA", "DEU", "USA", "IND", "BRA", "JPN", "NGA", "ESP"}
     report = (folder / "report.html").read_text()
     assert "no claim" in report and "mark of <code>visitors_by_year</code>" in report
+    # a chart prints its marks, never its rule's total: the review page and the statement say so
+    chart = next(f for f in figures if f["id"] == "visitors_by_year")
+    assert chart["statement"].endswith(": a chart, one figure per mark")
+    total = f"{raw.visitors.sum():,}"
+    assert chart["value"] == raw.visitors.sum()
+    assert f"a chart of {len(years)} marks (below); their total, {total}, is not printed" in report
+    assert f"<b>{total}</b>" not in report
 
 
 @needs_browser

@@ -218,6 +218,9 @@ def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
     figures = compile_spec(spec).figures
     for fig in figures:
         decl = fig.decl
+        if decl.chart is not None:  # the chart prints its marks, never the total of its rule
+            said[fig.id] = f"{fig.label}: a chart, one figure per mark"
+            continue
         own = filled(decl.sentence, printed) if decl.sentence else f"{printed[fig.id]} {fig.label}".strip()
         if decl.note and not decl.sentence:
             own += f", {filled(decl.note, printed)}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from pathlib import Path
 
 from infopipe.concepts.verdicts import KINDS, meaningful, shown, summary, verdict
@@ -21,7 +22,9 @@ def render_report(record: dict, evidence: dict[str, list[dict]], outputs: list[d
     its id and statement, with the verdict every output shares), then the page and the records;
     `coverage` (coverage.json) adds the section on the published report's pages."""
     figures = record["figures"]
-    rows = [{"figure": f, "verdict": verdict(f), "value": shown(f.get("value"))} for f in figures]
+    marks = Counter(f["parent"] for f in figures if f.get("mark"))  # a chart prints these, not its total
+    rows = [{"figure": f, "verdict": verdict(f), "value": shown(f.get("value")), "marks": marks[f["id"]]}
+            for f in figures]
     return templates().get_template("report.html.j2").render(
         record=record, figures=figures, rows=rows, evidence=evidence, outputs=outputs, coverage=coverage,
         summary=summary(figures), failing=any(r["verdict"].level == "fail" for r in rows), kinds=KINDS.values())
