@@ -194,7 +194,7 @@ def test_rules_run_in_postgresql_and_their_records_are_those_pandas_counts(pg, t
     assert over_projects and all(on[k]["computed"]["engine"] == "postgresql" for k in over_projects)
     pilot = on["pilot_projects"]["computed"]
     assert pilot["connection"] == ENV and 'FROM "projects"' in pilot["query"] and "= 'pilot'" in pilot["query"]
-    assert pilot["records_query"].endswith('ORDER BY "__infopipe_order"')
+    assert pilot["records_query"].endswith('SELECT "project_id" FROM kept')
     assert all(off[k]["computed"] == {"engine": "pandas", "why": f"{PUSHDOWN} is off"} for k in over_projects)
     assert all(f["computed"] == {"engine": "pandas"} for f in on.values() if f["dataset"] != "projects")
     assert PASSWORD not in (pushed / "provenance.json").read_text()

@@ -461,7 +461,7 @@ class SqlWriter:
 @dataclass(frozen=True)
 class SqlQueries:
     figure: str  # the aggregates the rule type needs, over the records the rule counts
-    records: str  # those records' primary keys, in the order the rows were read
+    records: str  # those records' primary keys
 
 
 def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter, primary_key: str,
@@ -505,7 +505,7 @@ def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter
     head = "WITH " + ",\n".join(steps) + "\n"
     parts = SQL[rule.type].parts(rule, writer)
     return SqlQueries(head + f"SELECT {', '.join(parts)} FROM {last}",
-                      head + f"SELECT {q(primary_key)} FROM {last} ORDER BY {order}")
+                      head + f"SELECT {q(primary_key)} FROM {last}")  # put in the rows' order by their keys
 
 
 def _reads(rule, primary_key: str, period) -> list[str]:
@@ -547,7 +547,8 @@ def sql_refusal(rule, column_types: dict[str, dict[str, str]], typed: frozenset[
 
 @dataclass(frozen=True)
 class SqlBackend:
-    """Rules run by one database. `run(queries)` returns each query's rows, all read in one snapshot.
+    """Rules run by one database. `run([figure, records])` returns the figure query's row and the
+    records' keys (an Arrow column), read in one snapshot.
     The records the database counted are then taken from the rows read (and validated) by their
     keys: every key must be there and the records must recount to the database's value, or the
     database changed since it was read."""
@@ -559,13 +560,18 @@ class SqlBackend:
     run: Callable[[list[str]], list[list[tuple]]]
 
     def apply(self, rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         writer = replace(self.writer, column_name=rule.column)
         queries = sql_queries(rule, self.source, writer, primary_key, period, via_period)
-        (values,), ids = self.run([queries.figure, queries.records])
+        values, keys = self.run([queries.figure, queries.records])  # keys: an Arrow column
         value = SQL[rule.type].finish(values, rule)
         frame = tables[rule.dataset]
-        keys = [row[0] for row in ids]
-        chosen = frame[frame[primary_key].isin(keys)]
+        stored = pa.array(frame[primary_key])
+        counted = np.asarray(pc.is_in(stored, value_set=pc.cast(keys, stored.type)).fill_null(False))
+        chosen = frame[counted]  # in the order the rows were read
         computed = {"engine": self.engine, "connection": self.connection, "query": queries.figure,
                     "records_query": queries.records}
         if len(chosen) != len(keys) or not _same(recount(rule, chosen), value):

@@ -75,7 +75,8 @@ def postgresql_rows(address: str, statement, shown: str, connection_name: str) -
 
 def postgresql_queries(address: str, statements: list, shown: str,
                        connection_name: str) -> tuple[list[str], str, list[list[tuple]]]:
-    """(the queries as run, the server's version, each one's rows), in one read-only snapshot."""
+    """(the queries as run, the server's version, each one's rows), in one read-only snapshot. A
+    statement may be ("types", query): its columns' type OIDs; or ("csv", query): its rows as CSV."""
     import psycopg
 
     def fail(check: str, message: str) -> InfopipeError:
@@ -99,9 +100,15 @@ def postgresql_queries(address: str, statements: list, shown: str,
                 cursor.execute("SET standard_conforming_strings = on")  # literals as rules.py writes them
                 texts, rows = [], []
                 for statement in statements:
+                    how, statement = statement if isinstance(statement, tuple) else ("rows", statement)
                     texts.append(statement if isinstance(statement, str) else statement.as_string(connection))
+                    if how == "csv":  # COPY: the server's fastest way out, read by Arrow
+                        with cursor.copy(f"COPY ({texts[-1]}) TO STDOUT WITH (FORMAT csv)") as copy:
+                            rows.append(b"".join(bytes(block) for block in copy))
+                        continue
                     cursor.execute(texts[-1])
-                    rows.append(cursor.fetchall())
+                    rows.append([tuple(d.type_code for d in cursor.description)] if how == "types"
+                                else cursor.fetchall())
     except psycopg.errors.UndefinedTable as err:
         raise fail("database-table-missing", words(err)) from None
     except psycopg.errors.UndefinedColumn as err:
@@ -142,7 +149,8 @@ def duckdb_rows(address: str, text: str, shown: str, connection_name: str) -> tu
 
 
 def duckdb_queries(address: str, texts: list[str], shown: str, connection_name: str) -> tuple[str, list[list[tuple]]]:
-    """(DuckDB's version, each query's rows), in one transaction on the file opened read-only."""
+    """(DuckDB's version, each query's rows), in one transaction on the file opened read-only. A text
+    may be ("types", query): its columns' type names; or ("arrow", query): its rows as an Arrow table."""
     import duckdb
 
     def fail(check: str, message: str) -> InfopipeError:
@@ -158,7 +166,13 @@ def duckdb_queries(address: str, texts: list[str], shown: str, connection_name: 
     try:
         version = f"DuckDB {connection.execute('SELECT version()').fetchone()[0]}"
         connection.execute("BEGIN TRANSACTION")
-        rows = [connection.execute(text).fetchall() for text in texts]
+        rows = []
+        for how, text in (t if isinstance(t, tuple) else ("rows", t) for t in texts):
+            if how == "arrow":  # straight to Arrow, without a copy through the DB-API result
+                rows.append(connection.sql(text).to_arrow_table())
+                continue
+            result = connection.execute(text)
+            rows.append([tuple(str(d[1]) for d in result.description)] if how == "types" else result.fetchall())
         connection.execute("COMMIT")
     except duckdb.CatalogException as err:
         raise fail("database-table-missing", _words(err, address)) from None
@@ -196,9 +210,18 @@ class Dialect:
     spaces: str  # columns.SPACES as a literal
     double: str  # the 64-bit floating-point type's name
 
-    def typed(self, column: str, kind: str) -> str | None:
-        """The column as infopipe's `kind` parses its text cells; None for a type left to pandas."""
-        cell = f"NULLIF({self.text(_quoted(column))}, '')"
+    def typed(self, column: str, kind: str, native: str | None = None) -> str | None:
+        """The column as infopipe's `kind` parses its text cells; None for a type left to pandas.
+        A stored type whose text infopipe reads back as the same value is used as it is (`native`:
+        the stored type, as NATIVE names it), which saves the text round trip."""
+        name = _quoted(column)
+        if native == "text" and kind in ("id", "text", "source"):
+            return f"NULLIF({name}, '')"
+        if native == "integer" and kind in ("integer", "number"):
+            return f"CAST({name} AS {'BIGINT' if kind == 'integer' else self.double})"
+        if (native, kind) in (("double", "number"), ("date", "date"), ("boolean", "boolean")):
+            return name
+        cell = f"NULLIF({self.text(name)}, '')"
         bare = f"{self.trim}({cell}, {self.spaces})"
         if kind in ("id", "text", "source"):
             return cell  # taken as written, spaces and all
@@ -242,17 +265,44 @@ def _duckdb_spaces() -> str:
     return "'" + SPACES + "'"  # DuckDB has no escapes in literals: the characters themselves
 
 
+# Stored types whose text (as the read takes it) infopipe reads back as the very same value: whole
+# numbers; 64-bit floats (PostgreSQL and DuckDB print the shortest text that reads back exactly);
+# dates (a run whose dates read at all had ISO text); booleans; text. By PostgreSQL type OID or
+# DuckDB type name. Anything else (numeric, real, timestamp, char(n)...) goes through its text.
+NATIVE = {20: "integer", 21: "integer", 23: "integer", 701: "double", 1082: "date", 16: "boolean", 25: "text",
+          1043: "text", "BIGINT": "integer", "INTEGER": "integer", "SMALLINT": "integer", "TINYINT": "integer",
+          "DOUBLE": "double", "DATE": "date", "BOOLEAN": "boolean", "VARCHAR": "text"}
+
 POSTGRESQL = Dialect(lambda c: f"{c}::text", "BTRIM", _pg_spaces(), "DOUBLE PRECISION")
 DUCKDB = Dialect(lambda c: f"CAST({c} AS VARCHAR)", "TRIM", _duckdb_spaces(), "DOUBLE")
 TYPED = frozenset({"id", "text", "source", "integer", "number", "date", "boolean"})  # money: pandas
 
 
-def _postgresql_run(address: str, connection: str) -> Callable[[list[str]], list[list[tuple]]]:
-    return lambda queries: postgresql_queries(address, queries, connection, connection)[2]
+def _postgresql_run(address: str, connection: str) -> Callable:
+    """(figure query, records query) -> (the figure's row, the records' keys as Arrow text), one snapshot;
+    or (query LIMIT 0,) -> its columns' stored types."""
+    def run(queries: list[str]):
+        if len(queries) == 1:
+            return postgresql_queries(address, [("types", queries[0])], connection, connection)[2][0][0]
+        import pyarrow.csv as pacsv
+
+        (values,), keys = postgresql_queries(address, [queries[0], ("csv", queries[1])], connection, connection)[2]
+        if not keys:
+            return values, pa.chunked_array([], pa.string())  # no records
+        table = pacsv.read_csv(pa.py_buffer(keys), pacsv.ReadOptions(column_names=["key"]),
+                               pacsv.ParseOptions(newlines_in_values=True),
+                               pacsv.ConvertOptions(column_types={"key": pa.string()}, strings_can_be_null=False))
+        return values, table.column(0)
+    return run
 
 
-def _duckdb_run(address: str, connection: str) -> Callable[[list[str]], list[list[tuple]]]:
-    return lambda queries: duckdb_queries(address, queries, connection, connection)[1]
+def _duckdb_run(address: str, connection: str) -> Callable:
+    def run(queries: list[str]):
+        if len(queries) == 1:
+            return duckdb_queries(address, [("types", queries[0])], connection, connection)[1][0][0]
+        (values,), keys = duckdb_queries(address, [queries[0], ("arrow", queries[1])], connection, connection)[1]
+        return values, keys.column(0)
+    return run
 
 
 @dataclass(frozen=True)
@@ -299,15 +349,29 @@ def rule_backend(rule, datasets: dict[str, DatasetSpec], period=None, via_period
         return None, why
     dialect = engine.dialect
 
+    run = engine.run(address, connection)
+
     def source(dataset: str, columns: list[str]) -> str:
         d = same[dataset]
         origin = (".".join(_quoted(p) for p in d.database.table.split(".")) if d.database.table
                   else f"({d.database.query}) AS query")
-        typed = ", ".join(f"{dialect.typed(c, d.columns[c].type)} AS {_quoted(c)}" for c in columns)
+        stored = _stored_types(run, address, d, origin)
+        typed = ", ".join(f"{dialect.typed(c, d.columns[c].type, stored.get(c))} AS {_quoted(c)}" for c in columns)
         return f"SELECT {_quoted(d.primary_key)} AS {_quoted(ORDER)}, {typed} FROM {origin}"
 
-    return SqlBackend(engine.name, connection, source, SqlWriter(_quoted, dialect.literal),
-                      engine.run(address, connection)), None
+    return SqlBackend(engine.name, connection, source, SqlWriter(_quoted, dialect.literal), run), None
+
+
+_STORED: dict[tuple, dict[str, str]] = {}
+
+
+def _stored_types(run, address: str, ds: DatasetSpec, origin: str) -> dict[str, str]:
+    """A dataset's declared columns' stored types, as NATIVE names them (asked once per process)."""
+    key = (address, origin, tuple(ds.columns))
+    if key not in _STORED:
+        found = run([f"SELECT {', '.join(map(_quoted, ds.columns))} FROM {origin} LIMIT 0"])
+        _STORED[key] = {c: NATIVE.get(t) for c, t in zip(ds.columns, found) if NATIVE.get(t)}
+    return _STORED[key]
 
 
 # ---- one dataset ---------------------------------------------------------------------------------
