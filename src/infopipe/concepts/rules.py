@@ -488,11 +488,12 @@ def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter
     steps.append(f"kept AS (SELECT * FROM rows WHERE {' AND '.join(keep)})")
     last = "kept"
 
-    def first_of(name: str, columns) -> None:  # drop_duplicates(keep="first") in the rows' order
+    def first_of(name: str, columns) -> None:
+        """drop_duplicates(keep="first"): the row that comes first in the rows' order (the smallest
+        key as stored) of each group; NULLs group together, as in pandas. A hash aggregate, no sort."""
         nonlocal last
-        n = q(f"__infopipe_{name}")
-        steps.append(f"{name} AS (SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY "
-                     f"{', '.join(map(q, columns))} ORDER BY {order}) AS {n} FROM {last}) AS t WHERE {n} = 1)")
+        steps.append(f"{name} AS (SELECT * FROM {last} WHERE {order} IN (SELECT MIN({order}) FROM {last} "
+                     f"GROUP BY {', '.join(map(q, columns))}))")
         last = name
 
     if rule.distinct_on:

@@ -76,7 +76,7 @@ def postgresql_rows(address: str, statement, shown: str, connection_name: str) -
 def postgresql_queries(address: str, statements: list, shown: str,
                        connection_name: str) -> tuple[list[str], str, list[list[tuple]]]:
     """(the queries as run, the server's version, each one's rows), in one read-only snapshot. A
-    statement may be ("types", query): its columns' type OIDs; or ("csv", query): its rows as CSV."""
+    statement may be ("types", query): its columns' type OIDs instead of its rows."""
     import psycopg
 
     def fail(check: str, message: str) -> InfopipeError:
@@ -102,10 +102,6 @@ def postgresql_queries(address: str, statements: list, shown: str,
                 for statement in statements:
                     how, statement = statement if isinstance(statement, tuple) else ("rows", statement)
                     texts.append(statement if isinstance(statement, str) else statement.as_string(connection))
-                    if how == "csv":  # COPY: the server's fastest way out, read by Arrow
-                        with cursor.copy(f"COPY ({texts[-1]}) TO STDOUT WITH (FORMAT csv)") as copy:
-                            rows.append(b"".join(bytes(block) for block in copy))
-                        continue
                     cursor.execute(texts[-1])
                     rows.append([tuple(d.type_code for d in cursor.description)] if how == "types"
                                 else cursor.fetchall())
@@ -286,14 +282,23 @@ def _postgresql_run(address: str, connection: str) -> Callable:
             return postgresql_queries(address, [("types", queries[0])], connection, connection)[2][0][0]
         import pyarrow.csv as pacsv
 
-        (values,), keys = postgresql_queries(address, [queries[0], ("csv", queries[1])], connection, connection)[2]
+        (values,), keys = postgresql_queries(address, [queries[0], _as_csv_blocks(queries[1])], connection, connection)[2]
         if not keys:
             return values, pa.chunked_array([], pa.string())  # no records
-        table = pacsv.read_csv(pa.py_buffer(keys), pacsv.ReadOptions(column_names=["key"]),
+        table = pacsv.read_csv(pa.py_buffer("\n".join(k for (k,) in keys).encode("utf-8")),
+                               pacsv.ReadOptions(column_names=["key"]),
                                pacsv.ParseOptions(newlines_in_values=True),
                                pacsv.ConvertOptions(column_types={"key": pa.string()}, strings_can_be_null=False))
         return values, table.column(0)
     return run
+
+
+def _as_csv_blocks(records: str) -> str:
+    """The records' keys as up to 64 blocks of CSV text (quoted, one key a line), in no order: one
+    value per row would cost a Python call per key; one block could pass PostgreSQL's 1 GB limit."""
+    field = """'"' || REPLACE(CAST(k AS TEXT), '"', '""') || '"'"""
+    return (f"SELECT STRING_AGG({field}, CHR(10)) FROM ({records}) AS records(k) "
+            "GROUP BY HASHTEXT(CAST(k AS TEXT)) & 63")
 
 
 def _duckdb_run(address: str, connection: str) -> Callable:
