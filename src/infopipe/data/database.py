@@ -10,8 +10,11 @@ cell. The rows' content hash (SHA-256 of the cells as read) plays the part of a 
 keys the typed table and the run, and provenance records it with the query and the server's version,
 so `verify` and `diff` say when the database changed since a run.
 
-Each engine is one entry of ENGINES (a URL scheme and how to read with it), as pandera keeps a backend
-per dataframe library.
+Each engine is one entry of ENGINES (a URL scheme, how to read with it, its SQL dialect and how it
+runs a rule's queries), as pandera keeps a backend per dataframe library. Rules over a database
+dataset run there when the database computes them exactly as pandas does (`rule_backend`; the SQL of
+each rule and filter is in concepts/rules.py); the records they counted are taken by key from the rows
+read and validated.
 """
 
 from __future__ import annotations
