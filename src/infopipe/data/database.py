@@ -76,14 +76,14 @@ def postgresql_rows(address: str, statement, shown: str, connection_name: str) -
     return texts[0], version, rows[0]
 
 
-def postgresql_queries(address: str, statements: list, shown: str,
-                       connection_name: str) -> tuple[list[str], str, list[list[tuple]]]:
+def postgresql_queries(address: str, statements: list, shown: str, connection_name: str,
+                       stage: str = "ingest") -> tuple[list[str], str, list[list[tuple]]]:
     """(the queries as run, the server's version, each one's rows), in one read-only snapshot. A
     statement may be ("types", query): its columns' type OIDs instead of its rows."""
     import psycopg
 
     def fail(check: str, message: str) -> InfopipeError:
-        return InfopipeError("ingest", [Problem(shown, check, message)])
+        return InfopipeError(stage, [Problem(shown, check, message)])
 
     def words(err: BaseException) -> str:
         return _words(err, address)
@@ -147,13 +147,14 @@ def duckdb_rows(address: str, text: str, shown: str, connection_name: str) -> tu
     return version, rows[0]
 
 
-def duckdb_queries(address: str, texts: list[str], shown: str, connection_name: str) -> tuple[str, list[list[tuple]]]:
+def duckdb_queries(address: str, texts: list[str], shown: str, connection_name: str,
+                   stage: str = "ingest") -> tuple[str, list[list[tuple]]]:
     """(DuckDB's version, each query's rows), in one transaction on the file opened read-only. A text
     may be ("types", query): its columns' type names; or ("arrow", query): its rows as an Arrow table."""
     import duckdb
 
     def fail(check: str, message: str) -> InfopipeError:
-        return InfopipeError("ingest", [Problem(shown, check, message)])
+        return InfopipeError(stage, [Problem(shown, check, message)])
 
     path = address.split(":", 1)[1]
     path = path[2:] if path.startswith("//") else path
@@ -282,10 +283,11 @@ def _postgresql_run(address: str, connection: str) -> Callable:
     or (query LIMIT 0,) -> its columns' stored types."""
     def run(queries: list[str]):
         if len(queries) == 1:
-            return postgresql_queries(address, [("types", queries[0])], connection, connection)[2][0][0]
+            return postgresql_queries(address, [("types", queries[0])], connection, connection, "compute")[2][0][0]
         import pyarrow.csv as pacsv
 
-        (values,), keys = postgresql_queries(address, [queries[0], _as_csv_blocks(queries[1])], connection, connection)[2]
+        (values,), keys = postgresql_queries(address, [queries[0], _as_csv_blocks(queries[1])], connection, connection,
+                                             "compute")[2]
         if not keys:
             return values, pa.chunked_array([], pa.string())  # no records
         table = pacsv.read_csv(pa.py_buffer("\n".join(k for (k,) in keys).encode("utf-8")),
@@ -307,8 +309,9 @@ def _as_csv_blocks(records: str) -> str:
 def _duckdb_run(address: str, connection: str) -> Callable:
     def run(queries: list[str]):
         if len(queries) == 1:
-            return duckdb_queries(address, [("types", queries[0])], connection, connection)[1][0][0]
-        (values,), keys = duckdb_queries(address, [queries[0], ("arrow", queries[1])], connection, connection)[1]
+            return duckdb_queries(address, [("types", queries[0])], connection, connection, "compute")[1][0][0]
+        (values,), keys = duckdb_queries(address, [queries[0], ("arrow", queries[1])], connection, connection,
+                                         "compute")[1]
         return values, keys.column(0)
     return run
 
