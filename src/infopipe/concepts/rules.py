@@ -256,7 +256,8 @@ def _exact_sum(total, magnitude, limit: int):
     """A sum as pandas makes it: numpy adds int64 exactly below 2**63 (sum) and as float64 exactly
     below 2**53 (mean); past that pandas' own value is not the true one, so pandas computes it."""
     if magnitude is not None and magnitude >= limit:
-        raise NotExact
+        raise NotExact(f"the sum passes 2**{limit.bit_length() - 1}, where pandas' sum and the "
+                       "database's exact one can differ")
     return 0 if total is None else total
 
 
@@ -407,11 +408,10 @@ def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=N
     if backend is not None:
         try:
             return backend.apply(rule, tables, primary_key, period, via_period)
-        except NotExact:  # pandas' own arithmetic, on the rows read
+        except NotExact as err:  # pandas' own arithmetic, on the rows read
             chosen = select(rule, tables, period, via_period)
             return RuleResult(RULES[rule.type].aggregate(chosen, rule), chosen[primary_key], chosen,
-                              {"engine": "pandas", "why": "the sum passes 2**53, where pandas' floating-point "
-                               "sum and the database's exact one can differ"})
+                              {"engine": "pandas", "why": str(err)})
     chosen = select(rule, tables, period, via_period)
     value = RULES[rule.type].aggregate(chosen, rule)
     return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
