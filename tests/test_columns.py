@@ -18,7 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infopipe.concepts.columns import MESSAGES, TYPES, CellError
+from infopipe.concepts.column_types import TYPES as DECLARED
+from infopipe.concepts.columns import MESSAGES, TYPES, CellError, ColumnParser
 from infopipe.spec.model import ColumnSpec
 
 # ---- the reference: the per-cell parser of infopipe 0.1, unchanged -----------------------------
@@ -137,10 +138,12 @@ def check_column(kind: str, cells: list[str]) -> None:
             assert got == expected, (kind, text, got)
 
 
-@pytest.mark.parametrize("kind", sorted(TYPES))
+@pytest.mark.parametrize("kind", sorted(ALPHABETS))
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(data=st.data())
 def test_vectorised_parser_means_what_the_cell_parser_meant(kind, data):
+    """The types infopipe 0.1 had, against its frozen parser (a newer type is checked against its own
+    entry by test_every_type_reads_a_column_as_its_entry_reads_each_cell)."""
     cells = data.draw(st.lists(cells_for(kind), min_size=1, max_size=40))
     check_column(kind, cells)
 
@@ -219,13 +222,20 @@ def test_native_parquet_columns_are_taken_as_they_are():
     assert stamps.failed.tolist() == [False, True]
 
 
-def test_the_spec_knows_exactly_the_registered_types():
-    """spec.py keeps the names only (reading a spec must not import pandas); they must agree."""
+def test_the_spec_reads_the_registry_without_importing_pandas():
+    """The spec's known types are the registry's (one place), and reading it imports no pandas."""
+    import subprocess
+    import sys
+
     from infopipe.spec import model as spec
-    assert set(TYPES) == set(spec.COLUMN_TYPES)
+    assert spec.COLUMN_TYPES is DECLARED and set(TYPES) == set(DECLARED)
     col = ColumnSpec(name="x", type="money")
     from infopipe.data.validate import parse_cell
     assert parse_cell("£1,000", col) == 1000.0
+    code = ("import sys, infopipe.spec.model, infopipe.spec.schema, infopipe.spec.compile; "
+            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'hypothesis') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_spaces_are_exactly_what_python_calls_space():
@@ -234,3 +244,41 @@ def test_spaces_are_exactly_what_python_calls_space():
     from infopipe.concepts.columns import SPACES
 
     assert SPACES == "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+
+
+def cells_of(kind: str):
+    """Valid cells of the type (its registered strategy), the same with spaces around, a stray sign or digit,
+    cells made of a valid cell's own characters, and any short text."""
+    typed = TYPES[kind].strategy()
+    return st.one_of(typed, typed.map(lambda s: f" {s} "), typed.map(lambda s: s + "%"), typed.map(lambda s: s + "5"),
+                     typed.map(lambda s: "+" + s), typed.flatmap(lambda s: st.text(s + " .,-%", max_size=10)),
+                     st.text(max_size=6), st.just(""))
+
+
+@pytest.mark.parametrize("kind", sorted(TYPES))
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(data=st.data())
+def test_every_type_reads_a_column_as_its_entry_reads_each_cell(kind, data):
+    """Any registered type, a new one included: the whole-column read (its fast path, or cell by cell)
+    gives each cell exactly what the entry's parse_one gives it, fails where it fails, and words the
+    failure as parse_one does."""
+    cells = data.draw(st.lists(cells_of(kind), min_size=1, max_size=30))
+    for parser in (TYPES[kind], ColumnParser(DECLARED[kind], fast=None)):  # its fast path; cell by cell
+        check_against_entry(kind, cells, parser.parse(pa.array(cells, pa.string())))
+
+
+def check_against_entry(kind: str, cells: list[str], parsed) -> None:
+    assert str(parsed.values.dtype) == DECLARED[kind].dtype
+    for i, text in enumerate(cells):
+        try:
+            expected = DECLARED[kind].parse_one(text)
+        except CellError as err:
+            assert parsed.failed[i] and pd.isna(parsed.values.iloc[i]), (kind, text)
+            assert str(TYPES[kind].explain(text)) == str(err)
+            continue
+        assert not parsed.failed[i], (kind, text)
+        got = parsed.values.iloc[i]
+        if expected is None:
+            assert pd.isna(got), (kind, text)
+        else:
+            assert got == (pd.Timestamp(expected) if isinstance(expected, dt.date) else expected), (kind, text, got)

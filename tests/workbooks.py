@@ -1,5 +1,6 @@
 """Small workbooks made in the tests from a CSV (never files from elsewhere): .xlsx with xlsxwriter,
-.ods with odfpy, .xls with xlwt; with odd cells written as a spreadsheet program would save them."""
+.ods with odfpy, .xls with xlwt; with odd cells written as a spreadsheet program would save them
+(in .xls a formula's error result is written into xlwt's FORMULA record, which saves no result)."""
 
 from __future__ import annotations
 
@@ -90,16 +91,45 @@ def _ods(path, grid, sheet, before, overrides):
     doc.save(str(path))
 
 
+class _FormulaWithError:
+    """An xlwt cell: a FORMULA record whose saved result is an error (MS-XLS FormulaValue: type 2,
+    the error code in byte 2, 0xFFFF in bytes 6-7), as Excel saves =1/0; xlwt itself saves none."""
+
+    __slots__ = ("rowx", "colx", "xf_idx", "frmla", "code")
+
+    def __init__(self, rowx, colx, xf_idx, frmla, code):
+        self.rowx, self.colx, self.xf_idx, self.frmla, self.code = rowx, colx, xf_idx, frmla, code
+
+    def get_biff_data(self):
+        import struct
+
+        import xlwt
+
+        record = xlwt.BIFFRecords.FormulaRecord(self.rowx, self.colx, self.xf_idx, self.frmla.rpn())
+        result = struct.pack("<Q", 0xFFFF000000000002 | self.code << 16)
+        record._rec_data = record._rec_data[:6] + result + record._rec_data[14:]
+        return record.get()
+
+
 def _xls(path, grid, sheet, before, overrides):
+    import xlrd
     import xlwt
 
     book = xlwt.Workbook()
     dates = xlwt.easyxf(num_format_str="yyyy-mm-dd")
     for name in before:
         book.add_sheet(name).write(0, 0, "notes")
-    ws = book.add_sheet(sheet)
+    ws = book.add_sheet(sheet, cell_overwrite_ok=True)
+    codes = {text: code for code, text in xlrd.error_text_from_code.items()}  # xlwt's own map lacks #N/A
     for i, j, odd, value in _cells(grid, overrides):
-        if isinstance(value, dt.date):
+        if odd and "formula" in odd:  # xlwt saves every formula with an empty result (it does not calculate)
+            ws.write(i, j, xlwt.Formula(odd["formula"].lstrip("=")), dates)
+            if odd["result"]:  # the error Excel would have saved as its result
+                ws.row(i).insert_cell(j, _FormulaWithError(i, j, book.add_style(dates),
+                                                           xlwt.Formula(odd["formula"].lstrip("=")), codes[odd["result"]]))
+        elif odd and "serial" in odd:
+            ws.write(i, j, odd["serial"], dates)
+        elif isinstance(value, dt.date):
             ws.write(i, j, dt.datetime.combine(value, dt.time()), dates)
         elif value != "":
             ws.write(i, j, value)

@@ -15,6 +15,7 @@ import pandas as pd
 from infopipe.concepts.claims import Claim, ClaimError, parse_claim
 from infopipe.concepts.dates import is_date
 from infopipe.concepts.verdicts import meaningful, shown, verdict
+from infopipe.concepts.words import in_form
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.concepts.rules import DatabaseChanged, apply_rule, plain_value, rule_columns, select
@@ -93,9 +94,21 @@ def _claim(text: str | None, tolerance: float, locale: str, dates: bool = False)
     return parse_claim(text, tolerance, locale, dates, nouns=True) if text is not None else None
 
 
+def rule_frame(rule, tables: dict, lineage: list[str]) -> dict:
+    """The tables with the rule's own dataset narrowed to the columns the rule and its lineage read,
+    so selecting its records takes those columns only, not every column of a big table (the
+    columns are shared, not copied)."""
+    wanted = lineage + [p[0] for p in (rule.period, rule.base_period) if p]
+    return {**tables, rule.dataset: tables[rule.dataset][list(dict.fromkeys(wanted))]}
+
+
 def _result(fig: CompiledFigure, tables: dict, source: str, datasets: dict | None = None) -> FigureResult:
     decl, rule = fig.decl, fig.rule
-    result, computed = _computed(fig, tables, source, datasets or {})
+    lineage = list(dict.fromkeys(  # the columns kept with its records
+        rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
+        + ([decl.breakdown.column] if decl.breakdown and decl.breakdown.top and fig.parent is None else [])
+        + (["source"] if "source" in tables[rule.dataset] else [])))
+    result, computed = _computed(fig, rule_frame(rule, tables, lineage), source, datasets or {})
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])
@@ -110,20 +123,29 @@ def _result(fig: CompiledFigure, tables: dict, source: str, datasets: dict | Non
         raise InfopipeError("compute", [Problem(source, check, f"figure '{fig.id}': {err}",
                                                 line=fig.line, value=str(result.value))]) from None
     return FigureResult(
-        id=fig.id, label=fig.label, value=result.value, printed=printed, published=fig.published,
+        id=fig.id, label=part_label(fig, printed, result.value), value=result.value, printed=printed, published=fig.published,
         claim_kind=claim.kind if claim else None, claim_meaning=claim.words() if claim else None,
         claim_holds=claim.holds(result.value) if claim else None,
         printed_holds=printed_holds,
         accepted_difference=decl.accepted_difference if fig.parent is None else None,  # the figure's reason
         note=decl.note if fig.parent is None else None,
         panel=decl.panel and fig.parent is None, kind=fig.kind,
-        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe(),
+        dataset=rule.dataset, rule=rule.to_dict(), rule_in_words=rule.describe() + (
+            f"; place {fig.rank} when the values of '{decl.breakdown.column}' are ranked by this count over "
+            f"the records of figure '{fig.parent}'" if fig.rank else ""),
         explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
         record_ids=result.record_ids, line=fig.line, computed=computed,
-        records=result.selected[list(dict.fromkeys(
-            rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
-            + (["source"] if "source" in result.selected else [])))],
+        records=result.selected[lineage],
     )
+
+
+def part_label(fig: CompiledFigure, printed: str, value) -> str:
+    """A figure's label; a breakdown part's is its own `label`, else the breakdown's `labels` entry
+    for its value (in the plural form its printed count takes), else the value as stored."""
+    if fig.parent is None or fig.label:
+        return fig.label
+    said = fig.decl.breakdown.labels.get(str(fig.category))
+    return in_form(said, printed, value, fig.locale) if said is not None else str(fig.category)
 
 
 def _computed(fig: CompiledFigure, tables: dict, source: str, datasets: dict):
@@ -169,22 +191,32 @@ def _mark_printed_holds(fig: CompiledFigure, mark: dict, source: str) -> bool:
 
 
 def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigure]:
-    """A ranking's parts: the breakdown column's most frequent values among the figure's records
-    (ties in the order of the value), each a figure narrowed to its value and labelled by it. A
-    value the report named at a place that the data ranks differently fails the run."""
+    """A ranking's parts: the breakdown column's most frequent values among the figure's records,
+    each a figure narrowed to its value and labelled by it. A value the report named at a place
+    that the data ranks differently fails the run, and so does a tie the page would break by
+    itself: at a named place, or at the last place shown (which value is in the top N)."""
     column = fig.decl.breakdown.column
     chosen = select(fig.rule, tables, fig.rule.period, fig.rule.via_period)[column].dropna()
-    counts = sorted(chosen.value_counts().items(), key=lambda kv: (-kv[1], str(kv[0])))
+    counts = [(plain_value(v), n) for v, n in sorted(chosen.value_counts().items(), key=lambda kv: (-kv[1], str(kv[0])))]
+    fail = lambda check, words: InfopipeError("compute", [Problem(  # noqa: E731
+        source, check, f"figure '{fig.id}': {words}", line=fig.line)])
+    missing = [p for p in fig.parts[len(counts):] if p.expected is not None]
+    if missing:
+        raise fail("ranking-differs", f"the report puts {missing[0].expected!r} at place {missing[0].rank}, "
+                   f"the data has only {len(counts)} values of '{column}' there")
     out = []
-    for part, (value, _) in zip(fig.parts, counts):
-        value = plain_value(value)
+    for part, (value, n) in zip(fig.parts, counts):
+        shown_last = part.rank == min(len(fig.parts), len(counts))
+        for place, (other, m) in enumerate(counts, 1):  # a tie first: then the data puts no value at the place
+            if m == n and other != value and (part.expected is not None or shown_last and place > part.rank):
+                raise fail("ranking-tied", f"{value!r} (place {part.rank}) and {other!r} (place {place}) both "
+                           f"count {m} in '{column}': the data does not rank them, so the page cannot say which "
+                           "comes first; show fewer or more places (top)")
         if part.expected is not None and str(part.expected) != str(value):
-            raise InfopipeError("compute", [Problem(source, "ranking-differs", f"figure '{fig.id}': the report "
-                                                    f"puts {part.expected!r} at place {part.rank}, the data puts "
-                                                    f"{value!r} there", line=fig.line)])
-        narrowed = Filter(column, "equals", value)
-        out.append(replace(part, label=part.label or str(value),
-                           rule=replace(part.rule, where=part.rule.where + (narrowed,))))
+            raise fail("ranking-differs", f"the report puts {part.expected!r} at place {part.rank}, the data "
+                       f"puts {value!r} there")
+        out.append(replace(part, category=value, rule=replace(part.rule, where=part.rule.where + (
+            Filter(column, "equals", value),))))
     return out
 
 
@@ -210,10 +242,15 @@ def filled(note: str, printed: dict[str, str]) -> str:
     return FIGURE_REF.sub(lambda m: printed[m.group(1)], note)
 
 
-def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
+def statements(spec: Spec, printed: dict[str, str], results: dict[str, dict] | None = None) -> dict[str, str]:
     """What the page says that holds each figure, in words: a sentence figure's sentence, a number's
-    "15 recruits", a part's "6 online workshops"; a figure drawn only inside another's sentence or
-    note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
+    "15 recruits", a part's "6 online workshops" (or as its breakdown's `each` says it, "Tower, 499
+    launches", with the label and value `results` holds); a figure drawn only inside another's
+    sentence or note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
+    from types import SimpleNamespace
+
+    from infopipe.concepts.panels import part_said
+
     said: dict[str, str] = {}
     figures = compile_spec(spec).figures
     for fig in figures:
@@ -225,8 +262,11 @@ def statements(spec: Spec, printed: dict[str, str]) -> dict[str, str]:
         if decl.note and not decl.sentence:
             own += f", {filled(decl.note, printed)}"
         said[fig.id] = own
-        for part in fig.parts:
-            said[part.id] = f"{printed[part.id]} {part.label}".strip()
+        for part in (p for p in fig.parts if p.id in printed):  # a ranking may find fewer values than places
+            known = (results or {}).get(part.id, {})
+            one = SimpleNamespace(printed=printed[part.id], label=known.get("label", part.label),
+                                  value=known.get("value"))
+            said[part.id] = printed[part.id].join(part_said(decl.breakdown, one, spec.locale)).strip()
     hidden = {f.id for f in figures if not f.decl.panel}
     for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
         for text in (fig.decl.sentence, fig.decl.note):
@@ -245,17 +285,18 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         if r.accepted_difference:
             continue
         if r.claim_holds is False:
-            problems.append(Problem(
-                str(spec.path), "published-mismatch",
+            check, message = "published-mismatch", (
                 f"figure '{r.id}' computes to {shown(r.value)}, which does not satisfy what the report "
                 f"printed, {r.published!r} ({r.claim_kind}: {r.claim_meaning}); fix the data, or add "
-                "accepted_difference with the reason", line=r.line, value=r.printed))
+                "accepted_difference with the reason")
         elif r.printed_holds is False:
-            problems.append(Problem(
-                str(spec.path), "printed-false",
+            check, message = "printed-false", (
                 f"figure '{r.id}' would print {r.printed!r}, which is not true of its value "
                 f"{shown(r.value)}: change its print template (e.g. 'more than {{below:10}}' instead "
-                "of '{floor:10}')", line=r.line, value=r.printed))
+                "of '{floor:10}')")
+        else:
+            continue
+        problems.append(Problem(str(spec.path), check, message, line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
 

@@ -1,20 +1,15 @@
-"""The column types: one object per type, holding everything infopipe knows about it.
+"""The column types on the data path: a whole column read at once by its registered type.
 
-Each type parses a whole column of text at once (pyarrow.compute, RE2 regexes, numpy), so a table of
-millions of rows is typed without a Python call per cell. The same type also reads one cell in plain
-Python (`parse_one`); that is the reference meaning of the type, and it words the message of each
-failing cell, so messages are only built for the cells that fail. Adding a column type is one
-`ColumnType(...)` entry at the bottom of this module.
-
-Meaning shared by every type: an empty cell ("") is missing (null), never a failure; whether it may
-be missing is the column's `nullable`. Digits are ASCII 0-9 only (a look-alike digit from another
-script is refused rather than silently read as a number).
+What each type means lives in its entry in column_types.py (traits, the exact per-cell parser, dtype,
+spec values, words, test strategy). This module reads a whole column of text at once by that same
+meaning (pyarrow.compute, RE2 regexes, numpy), so a table of millions of rows is typed without a
+Python call per cell: each type's fast path is registered in `FAST` at the bottom. The per-cell parser
+stays the reference and words the message of each failing cell, so messages are only built for the
+cells that fail. A type with no fast path is read cell by cell by its parse_one: slower, never different.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -23,29 +18,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+from infopipe.concepts.column_types import (  # noqa: F401 (MESSAGES, CellError: read from here too)
+    BOOLEAN, INT64_MAX, INT64_MIN, MESSAGES, SPACES, CellError, ColumnType)
+from infopipe.concepts.column_types import TYPES as DECLARED
+
 MAX_CELL_CHARS = 131_072  # the csv module's default field limit, kept as infopipe's limit per cell
 
-# Python's str.strip() and regex \s both use str.isspace(); RE2's \s is ASCII only, so the same set
-# of characters is spelled out for the vectorised regexes.
-# Spelled out, not scanned at import (scanning all of Unicode took 0.5 s); a test checks it against
-# `chr(c).isspace()` for every code point.
-SPACES = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
-          "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+# RE2's \s is ASCII only, so Python's set of spaces (column_types.SPACES) is spelled out for the
+# vectorised regexes.
 RE2_SPACE = "".join(f"\\x{{{ord(c):x}}}" for c in SPACES)  # the same set, as an RE2 class body
 _RE2_SPACE = RE2_SPACE
 
-# The per-cell meaning, unchanged from infopipe's first per-cell parser except for ASCII digits.
-ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]*$")
-INTEGER = re.compile(r"^-?[0-9]+$")
-NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-# Accepted money forms: 1000000, 1000000.50, £1,000,000, 1,000,000.00 (UK style only).
-MONEY = re.compile(r"^(-)?£?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$")
-DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-FORMULA = re.compile(r"^(?:[=@\t\r]|[+-][^\d\s.])")
-SOURCE = re.compile(r"^(https?://\S+|reconstructed:\s*\S)")
-CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f]")  # C0 controls except tab
-BOOLEAN = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
 
 # The same patterns for RE2 (pyarrow.compute), with Python's \d and \s spelled out.
 _RE2 = {
@@ -53,39 +36,12 @@ _RE2 = {
     "integer": r"^-?[0-9]+$",
     "number": r"^-?[0-9]+(\.[0-9]+)?$",
     "money": r"^-?£?([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]{1,2})?$",
+    "percent": r"^-?[0-9]+(\.[0-9]+)?%?$",
     "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
     "formula": rf"^([=@\t\r]|[+-][^\p{{Nd}}{_RE2_SPACE}.])",
     "source": rf"^(https?://[^{_RE2_SPACE}]+|reconstructed:[{_RE2_SPACE}]*[^{_RE2_SPACE}])",
     "control": r"[\x00-\x08\x0a-\x1f]",
 }
-
-MESSAGES = {
-    "id-spaces": "an id must not start or end with spaces",
-    "id": "an id is letters, digits and _ . : / - only",
-    "formula": ("looks like a spreadsheet formula; write the plain text (a formula could run when the "
-                "data is opened in a spreadsheet)"),
-    "source": ("a source is the public URL of the fact, or 'reconstructed:' and the published total it "
-               "reproduces"),
-    "integer": "not a whole number",
-    "integer-range": (f"a whole number beyond the 64-bit range ({INT64_MIN:,} to {INT64_MAX:,}); "
-                      "is it an id or a code? declare the column as text or id"),
-    "number": "not a number (use digits and a decimal point)",
-    "number-range": "a number too large to hold (beyond 1.8e308)",
-    "money": ("not an amount of money: write digits, optionally with '£', comma thousands separators "
-              "and pence, like 1000000 or £1,000,000.00"),
-    "money-range": "an amount of money too large to hold (beyond 1.8e308)",
-    "date": "a date is written YYYY-MM-DD",
-    "calendar": "no such date in the calendar",
-    "boolean": "write yes or no",
-}
-
-
-class CellError(ValueError):
-    """One cell that is not of its column's type; `check` names the check, str() says what is wrong."""
-
-    def __init__(self, message: str, check: str):
-        super().__init__(message)
-        self.check = check
 
 
 @dataclass(frozen=True)
@@ -105,44 +61,44 @@ class Parsed:
 
 
 @dataclass(frozen=True)
-class ColumnType:
-    """Everything about one column type: its dtype, its parsers, and how it is described."""
+class FastPath:
+    """A type's whole-column parsers: speed only, the meaning stays the entry's parse_one."""
 
-    name: str
-    dtype: str  # pandas dtype of the typed column
-    words: str  # how describe_checks names the type
-    parse_one: Callable[[str], Any]  # one cell -> value, or CellError saying what is wrong
     parse_text: Callable[[pa.ChunkedArray], tuple[Any, np.ndarray]]  # strings -> (values, ok mask)
     native: Callable[[pa.DataType], bool] = lambda t: False  # Arrow types already of this type
     from_native: Callable[[pa.ChunkedArray], tuple[Any, np.ndarray]] | None = None
-    strategy: Callable[[], Any] | None = None  # Hypothesis strategy of valid cells, for tests
-    text_like: bool = False  # text-ish cells are checked for control characters
 
-    @property
-    def check(self) -> str:
-        return f"type:{self.name}"
+
+@dataclass(frozen=True)
+class ColumnParser:
+    """A registered column type (column_types.py) with its fast path, if it has one."""
+
+    type: ColumnType
+    fast: FastPath | None = None
+
+    name = property(lambda self: self.type.name)
+    dtype = property(lambda self: self.type.dtype)
+    words = property(lambda self: self.type.words)
+    check = property(lambda self: self.type.check)
+    parse_one = property(lambda self: self.type.parse_one)
+    explain = property(lambda self: self.type.explain)
+    strategy = property(lambda self: self.type.strategy)
+    text_like = property(lambda self: self.type.textual)  # text-ish cells are checked for control characters
 
     def parse(self, column: pa.ChunkedArray | pa.Array) -> Parsed:
         """A whole column, text or (from Parquet) native Arrow values, as this type."""
         if isinstance(column, pa.Array):
             column = pa.chunked_array([column])
-        if self.from_native is not None and self.native(column.type):
-            values, ok = self.from_native(column)
+        fast = self.fast
+        if fast is not None and fast.from_native is not None and fast.native(column.type):
+            values, ok = fast.from_native(column)
         else:
             text = column if is_text(column.type) else _as_text(column)
-            values, ok = self.parse_text(text)
+            values, ok = fast.parse_text(text) if fast is not None else _cell_by_cell(self.type, text)
         return Parsed(_series(values, self.dtype), ~ok)
 
-    def explain(self, text: str) -> CellError:
-        """Why one cell failed, in the words of parse_one."""
-        try:
-            self.parse_one(text)
-        except CellError as err:
-            return err
-        raise AssertionError(f"{self.name}: the column parser refused {text!r}, the cell parser took it")
 
-
-def parse_columns(types: dict[str, ColumnType], table: pa.Table) -> dict[str, Parsed]:
+def parse_columns(types: dict[str, ColumnParser], table: pa.Table) -> dict[str, Parsed]:
     """Each named column of a table parsed by its type."""
     return {name: kind.parse(table.column(name)) for name, kind in types.items()}
 
@@ -224,62 +180,6 @@ def _series(values, dtype: str) -> pd.Series:
     return pd.Series(values, dtype=dtype, copy=False)
 
 
-# ---- the per-cell meaning of each type (the reference; also words the messages) --------------
-
-def _control(text: str) -> None:
-    found = CONTROL.search(text)
-    if found:
-        raise CellError(f"contains the control character U+{ord(found.group()):04X} at position "
-                        f"{found.start() + 1}; remove it (control characters are invisible and break "
-                        "files and tools downstream)", "control-character")
-
-
-def _one_id(text: str):
-    if text == "":
-        return None
-    _control(text)
-    if text != text.strip():
-        raise CellError(MESSAGES["id-spaces"], "type:id")
-    if not ID.match(text):
-        raise CellError(MESSAGES["id"], "type:id")
-    return text
-
-
-def _one_text(kind: str):
-    def parse(text: str):
-        if text == "":
-            return None
-        _control(text)
-        if FORMULA.match(text):
-            raise CellError(MESSAGES["formula"], f"type:{kind}")
-        if kind == "source" and not SOURCE.match(text):
-            raise CellError(MESSAGES["source"], "type:source")
-        return text
-    return parse
-
-
-def _one_integer(text: str):
-    if text == "":
-        return None
-    if not INTEGER.match(text.strip(SPACES)):
-        raise CellError(MESSAGES["integer"], "type:integer")
-    value = int(text)
-    if not INT64_MIN <= value <= INT64_MAX:
-        raise CellError(MESSAGES["integer-range"], "type:integer")
-    return value
-
-
-def _one_number(text: str):
-    if text == "":
-        return None
-    if not NUMBER.match(text.strip(SPACES)):
-        raise CellError(MESSAGES["number"], "type:number")
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise CellError(MESSAGES["number-range"], "type:number")
-    return value
-
-
 def localised_money(column, pattern: str):
     """A money column written in a locale's style ("1 000 000,50 €") rewritten in the style the
     money parser reads ("1000000.50"); a cell that does not match `pattern` becomes one the parser
@@ -292,37 +192,16 @@ def localised_money(column, pattern: str):
     return pc.if_else(pc.fill_null(ok, True), plain, pa.scalar("not money", pa.string()))
 
 
-def _one_money(text: str):
-    if text == "":
-        return None
-    match = MONEY.match(text.strip(SPACES))
-    if not match:
-        raise CellError(MESSAGES["money"], "type:money")
-    sign, whole, pence = match.groups()
-    value = float(f"{sign or ''}{whole.replace(',', '')}{pence or ''}")
-    if value in (float("inf"), float("-inf")):
-        raise CellError(MESSAGES["money-range"], "type:money")
-    return value
-
-
-def _one_date(text: str):
-    if text == "":
-        return None
-    if not DATE.match(text.strip(SPACES)):
-        raise CellError(MESSAGES["date"], "type:date")
-    try:
-        return dt.date.fromisoformat(text.strip(SPACES))
-    except ValueError:
-        raise CellError(MESSAGES["calendar"], "type:date") from None
-
-
-def _one_boolean(text: str):
-    if text == "":
-        return None
-    word = text.strip(SPACES).lower()
-    if word not in BOOLEAN:
-        raise CellError(MESSAGES["boolean"], "type:boolean")
-    return BOOLEAN[word]
+def _cell_by_cell(kind: ColumnType, text: pa.ChunkedArray) -> tuple[pd.Series, np.ndarray]:
+    """A type with no fast path, each cell by its parse_one (one Python call per cell)."""
+    values, ok = [], np.ones(len(text), dtype=bool)
+    for row, cell in enumerate(text.to_pylist()):
+        try:
+            values.append(kind.parse_one(cell or ""))
+        except CellError:
+            values.append(None)
+            ok[row] = False
+    return pd.Series(values, dtype=STR if kind.dtype == "str" else kind.dtype), ok
 
 
 # ---- the same meaning, a whole column at once --------------------------------------------------
@@ -547,6 +426,8 @@ def _exact_float(kind: str):
         digits = stripped
         if kind == "money":
             digits = pc.replace_substring(pc.replace_substring(stripped, "£", ""), ",", "")
+        elif kind == "percent":
+            digits = pc.replace_substring(stripped, "%", "")
         values = pc.cast(_null_where(digits, ~shape), pa.float64())
         shape &= _np(pc.is_finite(values)) | ~present
         return _np_masked(_null_where(values, ~shape), np.float64), ~present | shape
@@ -672,25 +553,6 @@ def _native_date(column):
     return values.astype("datetime64[s]"), np.ones(len(column), dtype=bool)
 
 
-def _strategies():
-    from hypothesis import strategies as st  # only tests need Hypothesis
-    digits = st.text("0123456789", min_size=1, max_size=12)
-    return {
-        "id": lambda: st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.:/-]{0,20}\Z"),
-        "text": lambda: st.text(min_size=1).filter(lambda s: not FORMULA.match(s) and not CONTROL.search(s)),
-        "source": lambda: st.builds(lambda p: "https://example.org/" + p, st.text("abc/123", max_size=10)),
-        "integer": lambda: st.builds(lambda s, d: s + d, st.sampled_from(["", "-"]), digits),
-        "number": lambda: st.builds(lambda d, f: d + f, digits, st.sampled_from(["", ".5", ".25"])),
-        "money": lambda: st.builds(lambda p, d: p + d, st.sampled_from(["", "£"]), digits),
-        "date": lambda: st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)).map(dt.date.isoformat),
-        "boolean": lambda: st.sampled_from(sorted(BOOLEAN) + ["YES", " no "]),
-    }
-
-
-def _lazy_strategy(name: str):
-    return lambda: _strategies()[name]()
-
-
 def _is_int(t: pa.DataType) -> bool:
     return (pa.types.is_integer(t) and t != pa.uint64()) or pa.types.is_floating(t)
 
@@ -703,20 +565,16 @@ def _is_date(t: pa.DataType) -> bool:
     return pa.types.is_date(t)
 
 
-TYPES: dict[str, ColumnType] = {t.name: t for t in (
-    ColumnType("id", "str", "id", _one_id, _many_id, strategy=_lazy_strategy("id"), text_like=True),
-    ColumnType("text", "str", "text", _one_text("text"), _many_text("text"),
-               strategy=_lazy_strategy("text"), text_like=True),
-    ColumnType("source", "str", "source", _one_text("source"), _many_text("source"),
-               strategy=_lazy_strategy("source"), text_like=True),
-    ColumnType("integer", "Int64", "integer", _one_integer, _many_integer, native=_is_int,
-               from_native=_native_integer, strategy=_lazy_strategy("integer")),
-    ColumnType("number", "Float64", "number", _one_number, _many_float("number"), native=_is_float,
-               from_native=_native_float, strategy=_lazy_strategy("number")),
-    ColumnType("money", "Float64", "money", _one_money, _many_float("money"), native=_is_float,
-               from_native=_native_float, strategy=_lazy_strategy("money")),
-    ColumnType("date", "datetime64[s]", "date", _one_date, _many_date, native=_is_date,
-               from_native=_native_date, strategy=_lazy_strategy("date")),
-    ColumnType("boolean", "boolean", "boolean", _one_boolean, _many_boolean, native=pa.types.is_boolean,
-               from_native=_native_boolean, strategy=_lazy_strategy("boolean")),
-)}
+FAST: dict[str, FastPath] = {
+    "id": FastPath(_many_id),
+    "text": FastPath(_many_text("text")),
+    "source": FastPath(_many_text("source")),
+    "integer": FastPath(_many_integer, _is_int, _native_integer),
+    "number": FastPath(_many_float("number"), _is_float, _native_float),
+    "money": FastPath(_many_float("money"), _is_float, _native_float),
+    "percent": FastPath(_many_float("percent"), _is_float, _native_float),
+    "date": FastPath(_many_date, _is_date, _native_date),
+    "boolean": FastPath(_many_boolean, pa.types.is_boolean, _native_boolean),
+}
+
+TYPES: dict[str, ColumnParser] = {name: ColumnParser(kind, FAST.get(name)) for name, kind in DECLARED.items()}

@@ -15,7 +15,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from infopipe.concepts.rules import NUMERIC  # the column types that hold numbers: declared once
+from infopipe.concepts.column_types import NUMERIC  # the column types that hold numbers (a trait)
 
 
 

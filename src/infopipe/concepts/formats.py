@@ -317,6 +317,13 @@ def _numberish(code: str) -> re.Pattern:
     return re.compile(rf"[0-9£$€%~+]|(?<![\w'])(?:{alternation})(?![\w'])")
 
 
+def stray_claims(text: str, locale: str = DEFAULT_LOCALE) -> str:
+    """The first number, number word or hedge in words typed around a printed figure ("" if none):
+    nothing would check it."""
+    found = _numberish(language(locale).code).search(text.lower())
+    return found.group(0) if found else ""
+
+
 def check_printed(template: str, value: float, tolerance: float, locale: str = DEFAULT_LOCALE) -> bool:
     """Whether the text `template` prints for `value` is true of it, read back as claims.
 

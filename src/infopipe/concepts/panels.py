@@ -175,7 +175,8 @@ def _breakdown_body(fig, figures: Figures) -> dict:
     parts = tuple(Part(p.label, p.printed, float(p.value), p.id) for p in figures.parts_of(fig.id))
     # the label heads the parts; the total, when the report printed one, is said once, under them
     total = f"{r.printed} in total" if fig.breakdown.show_total else ""
-    listed = ", ".join(f"{p.printed} {p.label}" for p in parts)
+    listed = ", ".join("".join((b, p.printed, a)) for p, (b, a) in
+                       ((p, part_said(fig.breakdown, p, figures.locale)) for p in figures.parts_of(fig.id)))
     alt = f"{fig.label}: {listed}" if fig.label else listed
     return {"parts": parts, "total": total, "note": r.note or "", "headline": "",
             "alt": alt + (f"; {total}" if total else "")}
@@ -185,20 +186,42 @@ def _needs_breakdown(fig) -> list[tuple[str, str, tuple]]:
     return _no_lead(fig) + ([] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())])
 
 
+EACH = "{figure} {label}"  # how a breakdown part is said unless the spec's `each` says otherwise
+
+
+def part_said(breakdown, part, locale: str) -> tuple[str, str]:
+    """The words before and after a part's printed figure, from the breakdown's `each`:
+    ("", " workshops") by default, ("Tower, ", " launches") for "{label}, {figure} {unit}"; the
+    unit in the plural form the printed count takes (words.in_form)."""
+    from infopipe.concepts.words import in_form
+
+    unit = in_form(breakdown.unit, part.printed, part.value, locale)
+    before, _, after = (breakdown.each or EACH).partition("{figure}")
+
+    def fill(text: str) -> str:  # an empty label or unit leaves no double space
+        return re.sub(r" {2,}", " ", text.replace("{label}", part.label).replace("{unit}", unit))
+
+    return fill(before).lstrip(), fill(after).rstrip()
+
+
 def _list_body(fig, figures: Figures) -> dict:
     """A breakdown said as one statement: "30 videos, 45 blog posts, 9 reports and 3 exhibitions",
-    each part's printed figure marked, joined by the locale's list words (Babel, CLDR); led by the
-    total ("84 outputs: ...") with `show_total`."""
+    or label first with `each` ("the busiest station: Tower, 499 launches"), each part's printed
+    figure marked, joined by the locale's list words (Babel, CLDR); led by the `lead` words and by
+    the total ("84 outputs: ...") with `show_total`."""
     from babel.lists import format_list
 
     r, parts = figures.by_id[fig.id], figures.parts_of(fig.id)
     joined = format_list([f"\x00{i}\x00" for i in range(len(parts))], locale=figures.locale)
-    pieces = []
+    pieces = [Segment(f"{fig.lead} ", False)] if fig.lead else []
     if fig.breakdown.show_total:
         pieces += [Segment(r.printed, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
     for k, text in enumerate(joined.split("\x00")):
         if k % 2:  # a part's place in the list
-            pieces += [Segment(parts[int(text)].printed, True), Segment(f" {parts[int(text)].label}", False)]
+            part = parts[int(text)]
+            before, after = part_said(fig.breakdown, part, figures.locale)
+            pieces += [Segment(before, False)] if before else []
+            pieces += [Segment(part.printed, True)] + ([Segment(after, False)] if after else [])
         elif text:
             pieces.append(Segment(text, False))
     note = r.note or ""
@@ -273,8 +296,10 @@ KINDS: dict[str, PanelKind] = {k.name: k for k in (
                                    parts=(Part("videos", "30", 30), Part("reports", "24", 24)),
                                    total="84 outputs in total", alt="outputs: 30 videos, 24 reports; 84 outputs in total")),
     PanelKind("list", "a breakdown as one sentence, \"30 videos, 45 blog posts and 9 reports\": each part "
-              "a figure in bold, joined by the locale's words; led by the total when `show_total`",
-              ("breakdown", "label", "note"), lambda d: False, _list_body, check=_needs_breakdown,
+              "a figure in bold, joined by the locale's words; led by `lead` words and by the total when "
+              "`show_total`; label first with the breakdown's `each` (\"the busiest station: Tower, 499 launches\")",
+              ("breakdown", "label", "note", "lead"), lambda d: False, _list_body,
+              check=lambda fig: [] if fig.breakdown else [("required", f"figure '{fig.id}' needs a 'breakdown'", ())],
               sample=lambda: Panel(id="outputs", kind="list", headline="84",
                                    segments=(Segment("30", True), Segment(" videos and ", False),
                                              Segment("54", True), Segment(" reports", False)),

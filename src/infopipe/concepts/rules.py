@@ -9,46 +9,15 @@ can recompute every figure from its listed records.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
+
+from infopipe.concepts.column_types import ANY, NUMERIC, ORDERED, TEXTUAL, coerce_value  # the types' traits
 
 if TYPE_CHECKING:
     import pandas as pd
 # pandas is imported where rules run, not when the spec is read: a run with nothing to redo only
 # reads the spec, and should not pay the ~0.8 s pandas import for it.
-
-NUMERIC = frozenset({"integer", "number", "money"})
-ORDERED = NUMERIC | {"date"}
-TEXTUAL = frozenset({"id", "text", "source"})
-
-
-# ---------------------------------------------------------------- filter values in a column's type
-
-def coerce_value(value: Any, column_type: str) -> Any:
-    """A spec value in the column's own type; ValueError says why it does not fit."""
-    if column_type in NUMERIC:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{value!r} is not a number, and the column is {column_type}")
-        if not math.isfinite(value) or abs(value) > 2**63:
-            raise ValueError(f"{value!r} is beyond what a {column_type} column holds")
-        return value
-    if column_type == "date":
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
-    if column_type == "boolean":
-        if not isinstance(value, bool):
-            raise ValueError(f"{value!r} is not true or false, and the column is boolean")
-        return value
-    if isinstance(value, (dict, list)) or value is None:
-        raise ValueError(f"{value!r} is not text")
-    return str(value)
 
 
 def _like(column: pd.Series, value: Any) -> Any:
@@ -322,7 +291,7 @@ def taking(key: str) -> list[str]:
 
 RULES: dict[str, RuleType] = {r.name: r for r in (
     RuleType("count_rows", None, lambda f, r: len(f), lambda r: f"count the rows of {r.dataset}"),
-    RuleType("count_distinct", frozenset(TEXTUAL | ORDERED | {"boolean"}),
+    RuleType("count_distinct", ANY,
              lambda f, r: int(f[r.column].nunique(dropna=True)),
              lambda r: f"count the distinct values of {r.dataset}.{r.column}", distinct=True),
     RuleType("sum", NUMERIC, lambda f, r: _number(_numeric(f, r.column).sum()),
@@ -392,14 +361,34 @@ def select(rule, tables: dict[str, pd.DataFrame], period=None, via_period=None) 
             linked_mask &= FILTERS["between"].mask(linked[via_period[0]], (via_period[1], via_period[2]))
         keep = linked.loc[linked_mask, target_column].dropna()
         mask &= _isin(frame[rule.via.column], list(pd.unique(keep)))
-    chosen = frame[mask]
+    chosen = _keep(frame, mask)
     if rule.distinct_on:
-        chosen = chosen.drop_duplicates(subset=list(rule.distinct_on), keep="first")
+        chosen = _keep(chosen, ~chosen.duplicated(subset=list(rule.distinct_on), keep="first"))
     if rule.column:  # a record with no value in the counted column is not counted, nor listed
-        chosen = chosen[_present(chosen[rule.column])]
+        chosen = _keep(chosen, _present(chosen[rule.column]))
     if RULES[rule.type].distinct:
-        chosen = chosen.drop_duplicates(subset=[rule.column], keep="first")
+        chosen = _keep(chosen, ~chosen.duplicated(subset=[rule.column], keep="first"))
     return chosen
+
+
+def _keep(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
+    """The rows of `mask` (a numpy-bool Series); the frame itself when that is every row. Text
+    columns held by Arrow in many chunks (a big CSV's batches) are filtered chunk by chunk: pandas'
+    frame[mask] takes rows by number, and Arrow's take joins every chunk of the column first."""
+    import pandas as pd
+
+    if bool(mask.all()):
+        return frame
+    keep = mask.to_numpy(dtype=bool)
+    columns = {}
+    for name, column in frame.items():
+        array = column.array
+        if isinstance(array, pd.arrays.ArrowStringArray) and array._pa_array.num_chunks > 1:
+            array = type(array)(array._pa_array.filter(keep), dtype=column.dtype)
+        else:
+            array = array[keep]
+        columns[name] = array
+    return pd.DataFrame(columns, index=frame.index[keep], copy=False)
 
 
 def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None,
@@ -562,6 +551,7 @@ class SqlBackend:
 
     def apply(self, rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
         import numpy as np
+        import pandas as pd
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -572,7 +562,7 @@ class SqlBackend:
         frame = tables[rule.dataset]
         stored = pa.array(frame[primary_key])
         counted = np.asarray(pc.is_in(stored, value_set=pc.cast(keys, stored.type)).fill_null(False))
-        chosen = frame[counted]  # in the order the rows were read
+        chosen = _keep(frame, pd.Series(counted, index=frame.index))  # in the order the rows were read
         computed = {"engine": self.engine, "connection": self.connection, "query": queries.figure,
                     "records_query": queries.records}
         if len(chosen) != len(keys) or not _same(recount(rule, chosen), value):

@@ -11,6 +11,7 @@ Adding a language is one more `Language` entry, tested at its boundaries like En
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 DEFAULT_LOCALE = "en_GB"
@@ -185,3 +186,35 @@ def spell(n: int, code: str) -> str:
     from num2words import num2words
 
     return num2words(n, lang=code)
+
+
+PLURAL_FORMS = ("zero", "one", "two", "few", "many", "other")  # CLDR's plural categories
+_DIGITS = re.compile(r"\d(?:[\d\s\u00a0\u202f.,']*\d)?")
+
+
+def plural_form(printed: str, value, locale: str = DEFAULT_LOCALE) -> str:
+    """The CLDR plural category (Babel's rules for the locale) of the number a text prints: "1" ->
+    one, "499" and "1.0" -> other in English, "1,5" -> one in French. The last number written in
+    digits decides; a text that spells it ("a dozen", "three") takes the value's."""
+    from decimal import Decimal, InvalidOperation
+
+    from babel import Locale
+    from babel.numbers import NumberFormatError, parse_decimal
+
+    rules = Locale.parse(locale)
+    numbers = _DIGITS.findall(printed or "")
+    if numbers:
+        try:
+            return rules.plural_form(parse_decimal(numbers[-1], locale=locale))
+        except (NumberFormatError, InvalidOperation):
+            pass
+    return rules.plural_form(Decimal(str(value)) if isinstance(value, (int, float)) else 0)
+
+
+def in_form(word, printed: str, value, locale: str = DEFAULT_LOCALE) -> str:
+    """A word said with a count: a plain text as it is, or from plural forms ({one: launch, other:
+    launches}) the one the count's category takes (`other` when that category is not given)."""
+    if word is None or isinstance(word, str):
+        return word or ""
+    forms = word if isinstance(word, dict) else word.model_dump(exclude_none=True)
+    return forms.get(plural_form(printed, value, locale)) or forms["other"]

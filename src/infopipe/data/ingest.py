@@ -17,9 +17,8 @@ import codecs
 import csv
 import ctypes
 import hashlib
-import io
 import os
-import queue
+import re
 import threading
 from array import array
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, parse_columns
+from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, is_text, parse_columns
 from infopipe.data.workbook_cells import column_letter
 from infopipe.errors import InfopipeError, Problem
 from infopipe.files import is_pattern, matching_files, raw_file, sha256_file, sha256_files
@@ -97,18 +96,32 @@ class RawTable:
     def problems(self, found: list[tuple[str, str, int | None, str | None, str | None]]) -> list[Problem]:
         """Problems for (check, message, 0-based row, column, value) tuples, each located in the file;
         the file lines of all rows are worked out in one pass."""
-        where = self.places.locate(sorted({r for _, _, r, _, _ in found if r is not None}))
+        typed = self.typed_on_read()
+        as_written = {r for _, _, r, c, v in found if r is not None and c in typed and v is not None}
+        written: dict[int, list[str]] = {}
+        where = self.places.locate(sorted({r for _, _, r, _, _ in found if r is not None}), as_written, written)
         out = []
         for check, message, row, column, value in found:
+            if row in written and column in typed and value is not None:  # Arrow typed it: as written
+                value = written[row][typed[column]]
             fields = {"file": self.name, **self.places.fields(where, row, column)}
             out.append(Problem(check=check, message=message, value=value, **fields))
         return out
+
+    def typed_on_read(self) -> dict[str, int]:
+        """The CSV columns Arrow typed as it read them (see native_types), by their place in the
+        file: their text is not kept, so a problem's value is read back from the file."""
+        if not isinstance(self.places, CsvLines) or self.places.lines is not None:
+            return {}
+        return {name: i for i, name in enumerate(self.table.column_names)
+                if not is_text(self.table.column(name).type)}
 
 
 class Places:
     """Where 0-based data rows are in a file: here, by row number only (Parquet)."""
 
-    def locate(self, rows: list[int]) -> dict:
+    def locate(self, rows: list[int], keep: set[int] = frozenset(), records: dict | None = None) -> dict:
+        """Where each row is; a CSV also puts the cells of the `keep` rows, as written, in `records`."""
         return {}
 
     def fields(self, where: dict, row: int | None, column: str | None) -> dict:
@@ -122,12 +135,12 @@ class CsvLines(Places):
     def __init__(self, path: Path, lines: np.ndarray | None = None):
         self.path, self.lines = path, lines
 
-    def locate(self, rows: list[int]) -> dict:
+    def locate(self, rows: list[int], keep: set[int] = frozenset(), records: dict | None = None) -> dict:
         if not rows:
             return {}
         if self.lines is not None:
             return {r: int(self.lines[r]) for r in rows}
-        return csv_lines(self.path, rows)
+        return csv_lines(self.path, rows, keep, records)
 
     def fields(self, where: dict, row: int | None, column: str | None) -> dict:
         return {"row": None if row is None else row + 1, "line": where.get(row), "column": column}
@@ -295,6 +308,15 @@ class TypedAhead:
             f.cancel()
         self.pool.shutdown(wait=True)
 
+    def restart(self) -> None:
+        """Drop every part typed so far: the file is being read again from its start."""
+        for f in self.parts:
+            f.cancel()
+        for f in self.parts:
+            if not f.cancelled():
+                f.exception()  # wait for a running part (its result is dropped)
+        self.parts, self.pending, self.rows = [], [], 0
+
 
 class QuoteCheck:
     """Checks, as bytes stream past, that Arrow will read the quoting as the csv module (strict)
@@ -350,93 +372,136 @@ class QuoteCheck:
         return self.ok and self.quotes % 2 == 0
 
 
-class _HashingReader(io.RawIOBase):
-    """A read-only file that hashes and quote-checks every byte Arrow reads from it. Both happen on
-    a helper thread, so Arrow gets each block at once and parses while the last one is checked."""
+class _FileCheck:
+    """Hashes and quote-checks a file on a thread of its own, reading it on its own (from the page
+    cache, normally) while Arrow's reader reads the same path: hashlib and numpy release the GIL, so
+    this runs beside Arrow's threads instead of in their way."""
 
-    def __init__(self, handle):
-        self.handle, self.digest, self.quotes = handle, hashlib.sha256(), QuoteCheck()
-        self.blocks: queue.Queue = queue.Queue(maxsize=8)
-        self.checker = threading.Thread(target=self._check, daemon=True)
-        self.checker.start()
+    def __init__(self, path: Path):
+        self.path, self.digest, self.quotes = path, hashlib.sha256(), QuoteCheck()
+        self.stopped = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
 
-    def _check(self) -> None:
-        while (block := self.blocks.get()) is not None:
-            self.digest.update(block)
-            try:
-                self.quotes.feed(block)
-            except Exception:  # noqa: BLE001 - never leave the reader waiting; the slow path decides
-                self.quotes.ok = False
+    def _run(self) -> None:
+        with open(self.path, "rb") as handle:
+            while not self.stopped and (block := handle.read(BLOCK)):
+                self.digest.update(block)
+                try:
+                    self.quotes.feed(block)
+                except Exception:  # noqa: BLE001 - the slow path decides
+                    self.quotes.ok = False
 
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if not self.quotes.ok:
-            return b""  # the slow path will read this file: stop Arrow early
-        block = self.handle.read(size)
-        if block:
-            self.blocks.put(block)
-        return block
-
-    def readinto(self, buffer) -> int:
-        block = self.read(len(buffer))
-        buffer[:len(block)] = block
-        return len(block)
-
-    def finish(self) -> None:
-        """Read what Arrow left (nothing, normally) and wait for the checks of every block."""
-        while self.read(BLOCK):
-            pass
-        self.stop()
+    def finish(self) -> str:
+        """The file's hash, once every byte is hashed and checked."""
+        self.thread.join()
+        return self.digest.hexdigest()
 
     def stop(self) -> None:
-        if self.checker.is_alive():
-            self.blocks.put(None)
-            self.checker.join()
+        self.stopped = True
+        self.thread.join()
+
+
+def native_types(ds: DatasetSpec) -> dict[str, pa.DataType]:
+    """The columns Arrow's reader types itself, as it reads: those whose Arrow type reads exactly a
+    subset of the cells infopipe's type reads, to the same values (date32 reads YYYY-MM-DD and a
+    real day only; bool reads the six words infopipe reads, in lower case). A cell Arrow refuses
+    makes that column be read again as text, then typed by infopipe's parser, which words it.
+    Arrow's int64 also reads '0x10' and its float64 '1e5' and 'inf', which infopipe refuses: those
+    columns are read as text."""
+    arrow = {"date": pa.date32(), "boolean": pa.bool_()}
+    return {name: arrow[col.type] for name, col in ds.columns.items() if col.type in arrow}
+
+
+REFUSED_COLUMN = re.compile(r"In CSV column #(\d+): .*CSV conversion error")
 
 
 def _fast_csv(path: Path, ds: DatasetSpec, typed: TypedAhead | None = None) -> tuple[pa.Table, str] | None:
-    """The file as text columns and its hash, or None when the slow path must read it."""
-    import pyarrow.csv as pacsv
-
+    """The file's columns (text, or typed by Arrow where native_types says) and its hash, or None
+    when the slow path must read it. Arrow reads the path itself (its own threads, no Python in the
+    way); a column Arrow refuses to type is read again as text."""
     header = _peek_header(path)
     if header is None or _check_header([h.strip() for h in header], "", ds, 1):
         return None
-    with open(path, "rb") as handle:
-        source = _HashingReader(handle)
-        try:
-            reader = pacsv.open_csv(
-                pa.PythonFile(source, mode="r"),
-                read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, use_threads=True),
-                memory_pool=pa.system_memory_pool(),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: text_type(ds, name.strip()) for name in header},
-                    strings_can_be_null=False, check_utf8=True))
-            if reader.schema.names != header:
+    names = [h.strip() for h in header]
+    native = {h: t for h in header if (t := native_types(ds).get(h.strip())) is not None}
+    check = _FileCheck(path)
+    try:
+        while True:
+            try:
+                batches, schema = _arrow_batches(path, header, ds, native, typed, check.quotes)
+            except pa.ArrowInvalid as err:
+                refused = REFUSED_COLUMN.search(str(err))
+                column = header[int(refused.group(1))] if refused and int(refused.group(1)) < len(header) else None
+            else:
+                column = _before_year_one(batches, schema)
+                if column is None:
+                    break
+            if column not in native:
                 return None
-            names = [h.strip() for h in header]
-            batches = []
-            for batch in reader:
-                batches.append(batch)
-                if typed is not None:
-                    typed.add(batch, names)
+            del native[column]  # read it again as text: its typing, and any problem, are infopipe's
             if typed is not None:
-                typed.add(None, names, last=True)
-            source.finish()
-            _give_back_memory()
-        except (pa.ArrowException, OSError, ValueError):
+                typed.restart()
+        if batches is None:
             return None
-        finally:
-            source.stop()
-    table = pa.Table.from_batches(batches, reader.schema) if batches else None
-    if table is None or table.num_rows == 0 or not source.quotes.finish():
+        digest = check.finish()
+    except (pa.ArrowException, OSError, ValueError):
         return None
-    table = table.rename_columns([h.strip() for h in header])
-    if any(_longest_cell(table.column(i)) > MAX_CELL_CHARS for i in range(table.num_columns)):
+    finally:
+        check.stop()
+    table = pa.Table.from_batches(batches, schema) if batches else None
+    if table is None or table.num_rows == 0 or not check.quotes.finish():
+        return None
+    table = table.rename_columns(names)
+    if any(_longest_cell(table.column(i)) > MAX_CELL_CHARS for i in range(table.num_columns)
+           if is_text(table.column(i).type)):
         return None  # the csv module refuses such a cell; the slow path says where
-    return table, source.digest.hexdigest()
+    return table, digest
+
+
+def _before_year_one(batches: list[pa.RecordBatch] | None, schema: pa.Schema | None) -> str | None:
+    """A date column holding a day before 0001-01-01: Arrow reads year 0000, infopipe refuses it."""
+    import pyarrow.compute as pc
+
+    for i, kind in enumerate(schema or ()):
+        if kind.type == pa.date32():
+            earliest = pc.min(pa.chunked_array([b.column(i) for b in batches], pa.date32()).cast(pa.int32())).as_py()
+            if earliest is not None and earliest < YEAR_ONE:
+                return kind.name
+    return None
+
+
+YEAR_ONE = -719_162  # 0001-01-01 in days from 1970-01-01
+
+
+def _arrow_batches(path: Path, header: list[str], ds: DatasetSpec, native: dict[str, pa.DataType],
+                   typed: TypedAhead | None, quotes: QuoteCheck):
+    """Every record batch of the file as Arrow's streaming reader gives them, each handed to `typed`
+    as it comes; (None, None) as soon as the quote check fails (the slow path reads the file)."""
+    import pyarrow.csv as pacsv
+
+    reader = pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, use_threads=True),
+        memory_pool=pa.system_memory_pool(),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: native.get(name) or text_type(ds, name.strip()) for name in header},
+            null_values=[""], true_values=["yes", "true", "1"], false_values=["no", "false", "0"],
+            strings_can_be_null=False, check_utf8=True))
+    if reader.schema.names != header:
+        return None, None
+    names = [h.strip() for h in header]
+    batches = []
+    for batch in reader:
+        if not quotes.ok:
+            return None, None
+        batches.append(batch)
+        if typed is not None:
+            typed.add(batch, names)
+    if typed is not None:
+        typed.add(None, names, last=True)
+    _give_back_memory()
+    return batches, reader.schema
 
 
 def _give_back_memory() -> None:
@@ -590,9 +655,11 @@ def _flush(rows: list[list[str]], done: list[list[pa.Array]]) -> None:
     rows.clear()
 
 
-def csv_lines(path: Path, rows: list[int]) -> dict[int, int]:
+def csv_lines(path: Path, rows: list[int], keep: set[int] = frozenset(), records: dict | None = None
+              ) -> dict[int, int]:
     """The file line on which each wanted 0-based data row starts, by one csv pass over the file
-    up to the last wanted row (the same counting as the slow path)."""
+    up to the last wanted row (the same counting as the slow path); the cells of the `keep` rows go
+    to `records`."""
     wanted, found = set(rows), {}
     last = max(rows)
     with open(path, encoding="utf-8-sig", newline="") as text:
@@ -608,6 +675,8 @@ def csv_lines(path: Path, rows: list[int]) -> dict[int, int]:
             row += 1
             if row in wanted:
                 found[row] = line
+                if row in keep and records is not None:
+                    records[row] = record
             if row >= last:
                 break
     return found

@@ -3,13 +3,17 @@
 that never was: Excel counts 1900 as a leap year) as 1900-02-28. Read as it reads them, a broken
 cell would pass as a blank or as another day, so these are found here, by reading the sheet's XML
 (.xlsx, .xlsm, .ods) with the standard library: no maintained reader reports them and calamine's
-speed is worth keeping for the values. (.xls, a binary format, is not scanned: README says so.)
+speed is worth keeping for the values. An .xls (binary BIFF8) is read with xlrd, which types each
+cell (XL_CELL_ERROR, XL_CELL_DATE); it does not say which cells are formulas (it keeps only their
+saved result, and an empty one as the text ''), so that one fact is read from the sheet's FORMULA
+records here (a dozen lines over xlrd's decoded stream).
 """
 
 from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +60,8 @@ def odd_cells(path: Path, sheet: str) -> list[OddCell]:
             return _ods(path, sheet)
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return []  # calamine read it; a layout this scan does not know is left to calamine
+    if suffix == ".xls":
+        return _xls(path, sheet)
     return []
 
 
@@ -81,6 +87,55 @@ def _xlsx(path: Path, sheet: str) -> list[OddCell]:
                     found.append(OddCell(ref, "serial-60", value))
                 cell.clear()
         return found
+
+
+def _xls(path: Path, sheet: str) -> list[OddCell]:
+    """Error cells and day-60 date cells as xlrd types them, and formulas whose saved result is
+    empty (BIFF keeps a result for every formula; a program that does not calculate, xlwt for one,
+    saves an empty one), in sheet order."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except (xlrd.XLRDError, OSError, ValueError, struct.error, IndexError, KeyError):
+        return []  # calamine read it; a file xlrd cannot is left to calamine (README)
+    try:
+        if sheet not in book.sheet_names():
+            return []
+        index = book.sheet_names().index(sheet)
+        grid, found = book.sheet_by_index(index), {}
+        for r in range(grid.nrows):
+            for c, cell in enumerate(grid.row(r)):
+                if cell.ctype == xlrd.XL_CELL_ERROR:
+                    found[r, c] = OddCell(f"{column_letter(c)}{r + 1}", "error",
+                                          xlrd.error_text_from_code.get(cell.value, f"error {cell.value}"))
+                elif cell.ctype == xlrd.XL_CELL_DATE and book.datemode == 0 and _is_leap_day(str(cell.value)):
+                    found[r, c] = OddCell(f"{column_letter(c)}{r + 1}", "serial-60", str(cell.value))
+        for r, c in _empty_formulas(book.mem, book._sh_abs_posn[index]):  # xlrd's offset of the sheet
+            found.setdefault((r, c), OddCell(f"{column_letter(c)}{r + 1}", "formula-no-value"))
+        return [found[k] for k in sorted(found)]
+    finally:
+        book.release_resources()
+
+
+FORMULA, BOF, EOF = 0x0006, 0x0809, 0x000A  # BIFF8 record types
+
+
+def _empty_formulas(stream: bytes, start: int):
+    """(row, column) of each FORMULA record with an empty saved result (MS-XLS FormulaValue: bytes
+    6-7 0xFFFF, byte 0 type 3) in the sheet substream at `start` (nested chart substreams skipped)."""
+    at, depth = start, 0
+    while at + 4 <= len(stream):
+        code, size = struct.unpack_from("<HH", stream, at)
+        data, at = stream[at + 4:at + 4 + size], at + 4 + size
+        if code == BOF:
+            depth += 1
+        elif code == EOF:
+            depth -= 1
+            if depth <= 0:
+                return
+        elif code == FORMULA and depth == 1 and size >= 14 and data[12:14] == b"\xff\xff" and data[6] == 3:
+            yield struct.unpack_from("<HH", data)
 
 
 def _is_leap_day(value: str) -> bool:

@@ -170,7 +170,7 @@ def compute(state: RunState) -> dict:
                             "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
     check_unique_ids(entries, str(spec.path))
     printed = {e["id"]: e["printed"] for e in entries}
-    said = statements(spec, printed)
+    said = statements(spec, printed, {e["id"]: e for e in entries})
     for e in entries:
         if e["note"]:
             e["note"] = filled(e["note"], printed)

@@ -92,6 +92,7 @@ class CompiledFigure:
     parent: str | None = None
     rank: int = 0  # a ranking's part: its place (1 = the most frequent), its value found in the data
     expected: Any = None  # a ranking's part: the value the report named at that place, if any
+    category: Any = None  # a breakdown part: the value of the breakdown column it counts
     parts: tuple["CompiledFigure", ...] = ()
 
     @property
@@ -149,10 +150,9 @@ def compile_figure(spec: Spec, fig: FigureSpec) -> CompiledFigure:
         column = spec.datasets[fig.rule.dataset].columns[fig.breakdown.column]
         parts = tuple(CompiledFigure(
             id=part_id(fig, p), decl=fig, label=p.label, published=p.published, kind="part", parent=fig.id,
-            locale=spec.locale, dates=yields_date(spec, fig.rule),
-            rule=compile_rule(spec, fig.rule, (Filter(fig.breakdown.column, "equals",
-                                                      FILTERS["equals"].check(p.value, column.type)),)))
-            for p in fig.breakdown.parts)
+            locale=spec.locale, dates=yields_date(spec, fig.rule), category=value,
+            rule=compile_rule(spec, fig.rule, (Filter(fig.breakdown.column, "equals", value),)))
+            for p, value in ((p, FILTERS["equals"].check(p.value, column.type)) for p in fig.breakdown.parts))
     return CompiledFigure(id=fig.id, decl=fig, rule=rule, label=fig.label, published=fig.published,
                           kind=fig.kind, locale=spec.locale, dates=yields_date(spec, fig.rule), parts=parts)
 

@@ -17,8 +17,8 @@ from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, ValidationError,
+                      field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
 try:
@@ -30,14 +30,13 @@ from infopipe.concepts.claims import DEFAULT_TOLERANCE, ClaimError, parse_claim
 from infopipe.concepts.colours import parse_colour
 from infopipe.concepts.panels import FIGURE_REF, KINDS, inferred_kind
 from infopipe.errors import InfopipeError, Problem
-from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template
-from infopipe.concepts.rules import FILTERS, NUMERIC, RULES, describe_rule, taking
+from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, check_template, stray_claims
+from infopipe.concepts.column_types import NUMERIC
+from infopipe.concepts.column_types import TYPES as COLUMN_TYPES  # pure Python: reading a spec imports no pandas
+from infopipe.concepts.rules import FILTERS, RULES, describe_rule, taking
 from infopipe.concepts.words import DEFAULT_LOCALE, LocaleError, check_locale
 from infopipe.spec.charts import ChartSpec, check_chart
 
-# The names of columns.TYPES, the column-type registry; kept here as names only so that reading a
-# spec (all an up-to-date run does) imports no pandas. A test checks that the two agree.
-COLUMN_TYPES = ("id", "text", "source", "integer", "number", "money", "date", "boolean")
 NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # ids that become file names and SVG ids
 SVG_PATH = re.compile(r"^[MLHVCSQTZmlhvcsqtz0-9.,\s-]+$")
 MAX_SPEC_BYTES = 2_000_000
@@ -66,6 +65,14 @@ def _fail(check: str, message: str):
     return PydanticCustomError(check, message)
 
 
+def _known(value: str, registry, check: str, what: str, listed: str = "known", hint: bool = True) -> str:
+    """A name a registry holds (a column type, a rule type, a panel kind), or the error listing them."""
+    if value not in registry:
+        raise _fail(check, f"{what} {value!r} is not known; {listed}: {', '.join(registry)}"
+                    + (did_you_mean(value, registry) if hint else ""))
+    return value
+
+
 def _named(data: Any, key: str) -> Any:
     """Give each entry of the mapping `data[key]` its own key as `name` (a column, a dataset)."""
     if isinstance(data, dict) and isinstance(data.get(key), dict):
@@ -92,10 +99,7 @@ class ColumnSpec(Model):
     @field_validator("type")
     @classmethod
     def _known_type(cls, value: str) -> str:
-        if value not in COLUMN_TYPES:
-            raise _fail("unknown-type", f"column type {value!r} is not known; known types: "
-                        f"{', '.join(COLUMN_TYPES)}" + did_you_mean(value, COLUMN_TYPES))
-        return value
+        return _known(value, COLUMN_TYPES, "unknown-type", "column type", listed="known types")
 
     @field_validator("references", mode="before")
     @classmethod
@@ -250,10 +254,7 @@ class Rule(Model):
     @field_validator("type")
     @classmethod
     def _known_rule(cls, value: str) -> str:
-        if value not in RULES:
-            raise _fail("unknown-rule", f"rule type {value!r} is not known; known: {', '.join(RULES)}"
-                        + did_you_mean(value, RULES))
-        return value
+        return _known(value, RULES, "unknown-rule", "rule type")
 
     @field_validator("distinct_on", mode="before")
     @classmethod
@@ -276,11 +277,51 @@ class Part(Model):
     id: Name | None = None
 
 
+class PluralForms(Model):
+    """A word in each CLDR plural form a count may take ({one: launch, other: launches}); the
+    count's form follows the spec's locale (Babel). `other` is said when a form is not given."""
+
+    zero: Text | None = None
+    one: Text | None = None
+    two: Text | None = None
+    few: Text | None = None
+    many: Text | None = None
+    other: Text
+
+
+Words = Annotated[  # a word as written, or (a mapping) its plural forms chosen by the count
+    Union[Annotated[Text, Tag("text")], Annotated[PluralForms, Tag("forms")]],
+    Discriminator(lambda v: "forms" if isinstance(v, (dict, PluralForms)) else "text")]
+PART_PLACES = ("label", "figure", "unit")  # what `each` may name
+
+
 class Breakdown(Model):
-    column: str
-    parts: tuple[Part, ...] = Field((), max_length=40)
-    show_total: bool = False
-    top: int | None = Field(None, ge=1, le=40)  # a ranking: the N most frequent values, labels from the data
+    column: str = Field(description="the column whose values make the parts")
+    parts: tuple[Part, ...] = Field((), max_length=40, description="`{value, label, published, id}`: "
+                                    "each part a figure with its own claim (a ranking: what the report "
+                                    "named at each place, `label` optional)")
+    show_total: bool = Field(False, description="the total too (bars: under the parts; list: first, "
+                             "\"84 outputs: ...\"); it need not be published")
+    top: int | None = Field(None, ge=1, le=40, description="a ranking: the N most frequent values, in "
+                            "order, labels from the data; a named part the data ranks elsewhere fails "
+                            "(`ranking-differs`), and so does a tie the page would have to break "
+                            "(`ranking-tied`)")
+    labels: dict[str, Words] = Field({}, description="how a value of the column is printed: "
+                                     "`{TWR: Tower}`, or plural forms by the part's count, "
+                                     "`{workshop: {one: workshop, other: workshops}}`; a part's own "
+                                     "`label` comes first, the value as stored last")
+    each: str | None = Field(None, max_length=200, description="how a part is said in a list: "
+                             "`{figure}` (its printed count, in bold), `{label}`, `{unit}` and words; "
+                             "`\"{label}, {figure} {unit}\"` prints \"Tower, 499 launches\"; the "
+                             "default is `\"{figure} {label}\"`")
+    unit: Words | None = Field(None, description="what each part counts, for `{unit}`: `launches`, "
+                               "or `{one: launch, other: launches}` by the part's count")
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _label_keys(cls, value):
+        """YAML reads `{1: Tower}` with a number key; values are matched as text."""
+        return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
 
 
 class FigureSpec(Model):
@@ -321,9 +362,7 @@ class FigureSpec(Model):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:
-        if value not in KINDS:
-            raise _fail("unknown-kind", f"panel kind {value!r} is not known; known: {', '.join(KINDS)}")
-        return value
+        return _known(value, KINDS, "unknown-kind", "panel kind", hint=False)
 
     @field_validator("published", mode="before")
     @classmethod
@@ -972,6 +1011,10 @@ def cross_check(spec: Spec, doc: Any, shown: str, positions: list[int] | None = 
             fail("spec-shape", f"figure '{fig.id}' is a chart or a breakdown, not both", here)
         for check, message, key in KINDS[fig.kind].check(fig):
             fail(check, message, here + key)
+        if fig.lead and stray_claims(fig.lead, spec.locale):  # "the top 3 stations:", "more than": said unchecked
+            fail("print-unchecked", f"lead of figure '{fig.id}': {stray_claims(fig.lead, spec.locale)!r} is typed "
+                 "in, so nothing checks it: a number is printed from a value (published, print, {figure})",
+                 here + ("lead",))
         blank = [(("label",), fig.label), (("note",), fig.note), (("sentence",), fig.sentence),
                  *((("breakdown", "parts", j, "label"), p.label) for j, p in enumerate(fig.breakdown.parts if fig.breakdown else ()))]
         for key, text in blank:
@@ -1092,9 +1135,10 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
     if bd.top and len(bd.parts) > bd.top:
         problems.append(Problem(shown, "spec-shape", f"breakdown of figure '{fig.id}' ranks the top {bd.top} but "
                                 f"lists {len(bd.parts)} parts", line=line_of(doc, here + ("breakdown", "parts"))))
+    problems += _check_part_words(spec, fig, col, here, doc, shown)
     for j, part in enumerate(bd.parts):
         loc = here + ("breakdown", "parts", j)
-        if not bd.top and not part.label:
+        if not bd.top and not part.label and str(part.value) not in bd.labels:
             problems.append(Problem(shown, "required", f"breakdown part {part.value!r} of figure '{fig.id}' "
                                     "needs a 'label'", line=line_of(doc, loc)))
         if not bd.top and part.published is None:
@@ -1120,6 +1164,43 @@ def _check_breakdown(spec: Spec, fig: FigureSpec, here, doc, shown, all_ids) -> 
             problems.append(Problem(shown, "duplicate-id", f"figure id '{pid}' is used twice",
                                     line=line_of(doc, loc)))
         seen.add(pid)
+    return problems
+
+
+def _check_part_words(spec: Spec, fig: FigureSpec, col, here, doc, shown) -> list[Problem]:
+    """`each`, `unit` and `labels` of a breakdown: the places `each` names, and no number or hedge
+    typed in their words (nothing would check it)."""
+    bd, problems = fig.breakdown, []
+    at = lambda *key: line_of(doc, here + ("breakdown", *key))  # noqa: E731
+    if bd.each is not None:
+        named = re.findall(r"\{([^{}]*)\}", bd.each)
+        wrong = [n for n in named if n not in PART_PLACES]
+        loose = re.sub(r"\{[^{}]*\}", "", bd.each)
+        if wrong or named.count("figure") != 1 or named.count("label") != 1 or "{" in loose or "}" in loose:
+            problems.append(Problem(shown, "spec-shape", f"'each' of figure '{fig.id}' must name {{figure}} and "
+                                    "{label} once each, and may name {unit}: e.g. \"{label}, {figure} {unit}\""
+                                    + (f"; {{{wrong[0]}}} is not one of them" if wrong else ""), line=at("each")))
+        elif "unit" in named and bd.unit is None:
+            problems.append(Problem(shown, "required", f"'each' of figure '{fig.id}' names {{unit}}: give the "
+                                    "breakdown a 'unit' (e.g. {one: launch, other: launches})", line=at("each")))
+    forms = lambda w: [w] if isinstance(w, str) else [v for v in w.model_dump().values() if v]  # noqa: E731
+    typed = [(("each",), re.sub(r"\{[^{}]*\}", " ", bd.each or ""))]
+    typed += [(("unit",), w) for w in (forms(bd.unit) if bd.unit is not None else ())]
+    for key, text in typed:
+        stray = stray_claims(text, spec.locale)
+        if stray:
+            problems.append(Problem(shown, "print-unchecked", f"{key[0]} of figure '{fig.id}': {stray!r} is "
+                                    "typed in, so nothing checks it: a part's number is printed from its "
+                                    "value by {figure}", line=at(*key)))
+    for value, words in bd.labels.items():
+        if col.allowed and value not in {str(a) for a in col.allowed}:
+            problems.append(Problem(shown, "filter-value", f"labels of figure '{fig.id}' name {value!r}, not one "
+                                    f"of the values allowed in column '{bd.column}' "
+                                    f"({', '.join(map(str, col.allowed))})", line=at("labels", value),
+                                    column=bd.column))
+        if any(not w.strip() for w in forms(words)):
+            problems.append(Problem(shown, "blank-text", f"the label of {value!r} in figure '{fig.id}' is only "
+                                    "spaces: write the words, or leave it out", line=at("labels", value)))
     return problems
 
 

@@ -4,6 +4,8 @@ the code: `python -m infopipe.spec.reference` prints it; a test checks the READM
 from __future__ import annotations
 
 from infopipe.concepts.claims import BOUNDS, KINDS, parse_claim
+from infopipe.concepts.column_types import TYPES as COLUMN_TYPES
+from infopipe.concepts.constraints import CONSTRAINTS
 from infopipe.concepts.dates import LEADS, parse_date_claim
 from infopipe.concepts.words import LANGUAGES, spell
 from infopipe.concepts.formats import FORMATS
@@ -20,12 +22,6 @@ CLAIM_EXAMPLES = {
 }
 
 DATE_EXAMPLES = ["30 June 2024", "as of 30 June 2024", "May 2021", "since 2015", "4–9 May 2021", "2019–2023"]
-
-
-def _column_types() -> list[tuple[str, str]]:
-    from infopipe.concepts.columns import TYPES
-
-    return [(t.name, f"typed as `{t.dtype}` (what each accepts: see Input rules)") for t in TYPES.values()]
 
 
 def reference() -> str:
@@ -64,9 +60,30 @@ def reference() -> str:
     lines += ["", "#### Panel kinds (`kind`; when not written, the first that fits, in this order)", "",
               "| kind | draws | reads |", "|---|---|---|"]
     lines += [f"| `{k.name}` | {k.words} | {', '.join(f'`{key}`' for key in k.keys)} |" for k in PANELS.values()]
-    lines += ["", "#### Column types", "", "| type | accepts |", "|---|---|"]
-    lines += [f"| `{name}` | {words} |" for name, words in _column_types()]
+    lines += ["", "#### Breakdown keys (`figures[].breakdown`)", "", "| key | means |", "|---|---|"]
+    lines += [f"| `{name}` | {field.description} |" for name, field in _breakdown_fields()]
+    lines += ["", "#### Column types (`type` of a column; more in Input rules)", "",
+              "| type | accepts | typed as | rules, filters and column keys it takes |", "|---|---|---|---|"]
+    lines += [f"| `{t.name}` | {t.accepts} | `{t.dtype}` | {_takes(t.name)} |" for t in COLUMN_TYPES.values()]
     return "\n".join(lines + ["", END])
+
+
+def _takes(column_type: str) -> str:
+    """The rule types, filter ops and constraints a column type takes beyond those any column takes:
+    what its traits (numeric, ordered, textual) give it."""
+    rules = [r.name for r in RULES.values() if r.column_types is not None and column_type in r.column_types
+             and r.column_types != COLUMN_TYPES.keys()]
+    ops = [f.name for f in FILTERS.values() if f.types is not None and column_type in f.types]
+    keys = [c.name for c in CONSTRAINTS.values() if c.types is not None and column_type in c.types]
+    groups = [(what, ", ".join(f"`{n}`" for n in names)) for what, names in
+              (("rules", rules), ("filters", ops), ("column keys", keys)) if names]
+    return "; ".join(f"{what} {names}" for what, names in groups) or "—"
+
+
+def _breakdown_fields():
+    from infopipe.spec.model import Breakdown
+
+    return Breakdown.model_fields.items()
 
 
 def _claim_words() -> list[str]:

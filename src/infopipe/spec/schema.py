@@ -16,7 +16,8 @@ from infopipe.concepts.claims import KINDS as CLAIMS
 from infopipe.concepts.formats import FORMATS
 from infopipe.concepts.panels import KINDS as PANELS
 from infopipe.concepts.rules import FILTERS, RULES
-from infopipe.spec.model import COLUMN_TYPES, Spec
+from infopipe.concepts.column_types import TYPES as COLUMN_TYPES
+from infopipe.spec.model import Spec
 
 SCALAR = {"type": ["string", "number", "boolean"]}  # YAML 1.2 reads an unquoted date as a string
 SHAPES = {
@@ -61,7 +62,8 @@ def json_schema() -> dict:
     defs["Filter"] = _filter()
 
     column = defs["ColumnSpec"]["properties"]
-    column["type"] = {"enum": list(COLUMN_TYPES), "description": "the column's type (see Column types)"}
+    column["type"] = {"enum": list(COLUMN_TYPES), "description": "the column's type: " + _one_of_text(
+        [f"{t.name}: {t.accepts}" for t in COLUMN_TYPES.values()])}
     column["references"] = {"type": "string", "pattern": r"^[^.\s]+\.[^.\s]+$",
                             "description": "dataset.column: every value must name a row of that dataset"}
 
