@@ -185,6 +185,7 @@ def test_rules_run_in_postgresql_and_their_records_are_those_pandas_counts(pg, t
     from infopipe.data.database import PUSHDOWN
 
     monkeypatch.setenv(ENV, address(pg))
+    monkeypatch.setenv(PUSHDOWN, "on")
     pushed = run(Paths.for_project(PROJECT, db_project(tmp_path / "on")))
     monkeypatch.setenv(PUSHDOWN, "off")
     local = run(Paths.for_project(PROJECT, db_project(tmp_path / "off")))

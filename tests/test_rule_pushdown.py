@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infopipe.concepts.rules import FILTERS, RULES, SQL, SqlAggregate, apply_rule, plain_value
-from infopipe.data.database import rule_backend
+from infopipe.data.database import PUSHDOWN, rule_backend
 from infopipe.data.ingest import read_raw_table
 from infopipe.data.validate import parse_table
 from infopipe.spec.compile import CompiledRule, Filter, Link
@@ -120,6 +120,7 @@ def engines(tmp_path_factory):
             con.executemany(f"INSERT INTO events VALUES ({', '.join(['?'] * len(EVENTS))})", rows)
             con.executemany("INSERT INTO places VALUES (?, ?, ?)", places)
         mp.setenv(PG_ENV, pg)
+        mp.setenv(PUSHDOWN, "on")
         mp.setenv(DUCK_ENV, f"duckdb://{path}")
         out = {}
         for engine, env in (("postgresql", PG_ENV), ("duckdb", DUCK_ENV)):
@@ -290,3 +291,14 @@ def test_a_wrong_pushdown_is_caught(engines, monkeypatch):
     monkeypatch.setitem(SQL, "count_rows", SqlAggregate(lambda r, q: ["COUNT(*) + 1"], lambda v, r: int(v[0])))
     with pytest.raises(DatabaseChanged):
         both_ways("postgresql", (datasets, frames), rule)
+
+
+def test_pushdown_is_off_unless_asked_for(engines, monkeypatch):
+    """While every row is read and validated anyway, pandas computes by default (it is faster)."""
+    datasets, _ = engines["postgresql"]
+    rule = CompiledRule(type="count_rows", dataset="events", primary_key="id")
+    monkeypatch.delenv(PUSHDOWN, raising=False)
+    assert rule_backend(rule, datasets) == (None, f"{PUSHDOWN} is off")
+    monkeypatch.setenv(PUSHDOWN, "on")
+    backend, why = rule_backend(rule, datasets)
+    assert backend is not None and why is None

@@ -335,7 +335,10 @@ ENGINES: dict[str, Engine] = {  # by the address's scheme
     "duckdb": Engine("duckdb", read_duckdb, duckdb_hash, DUCKDB, _duckdb_run),
 }
 
-PUSHDOWN = "INFOPIPE_PUSHDOWN"  # "off": every rule runs in pandas (to compare; the figures are the same)
+# "on": rules the database computes exactly as pandas run there. Off by default: every row is read and
+# validated anyway, so today the database only repeats pandas' work, slower (benchmarks/RESULTS.md,
+# "Rules in the database"); it pays once rows are no longer all read (issue 20, item 2).
+PUSHDOWN = "INFOPIPE_PUSHDOWN"
 
 
 def rule_backend(rule, datasets: dict[str, DatasetSpec], period=None, via_period=None):
@@ -346,7 +349,7 @@ def rule_backend(rule, datasets: dict[str, DatasetSpec], period=None, via_period
     ds = datasets.get(rule.dataset)
     if ds is None or ds.database is None:
         return None, None
-    if os.environ.get(PUSHDOWN, "on").lower() in ("off", "0", "no", "false"):
+    if os.environ.get(PUSHDOWN, "off").lower() not in ("on", "1", "yes", "true"):
         return None, f"{PUSHDOWN} is off"
     connection = ds.database.connection
     address = os.environ.get(connection, "")
