@@ -174,3 +174,31 @@ def test_a_table_in_a_duckdb_file_is_read_the_same_way(tmp_path, monkeypatch, ca
     monkeypatch.setenv(ENV, f"duckdb://{tmp_path / 'missing.duckdb'}")
     assert main(["--root", str(root), "validate"]) == 1
     assert f"{ENV}:projects: [database-connect] cannot open the DuckDB file named by {ENV}: " in capsys.readouterr().err
+
+
+def test_rules_run_in_postgresql_and_their_records_are_those_pandas_counts(pg, tmp_path, monkeypatch):
+    """A figure over a database dataset is computed by the server (provenance names the engine and the
+    query as run); its lineage is the records pandas counts, from the rows read and validated; a rule
+    the database cannot compute exactly as pandas says why. With pushdown off, the same figures."""
+    import pandas as pd
+
+    from infopipe.data.database import PUSHDOWN
+
+    monkeypatch.setenv(ENV, address(pg))
+    monkeypatch.setenv(PUSHDOWN, "on")
+    pushed = run(Paths.for_project(PROJECT, db_project(tmp_path / "on")))
+    monkeypatch.setenv(PUSHDOWN, "off")
+    local = run(Paths.for_project(PROJECT, db_project(tmp_path / "off")))
+    on, off = ({f["id"]: f for f in record(folder)["figures"]} for folder in (pushed, local))
+    assert {k: f["value"] for k, f in on.items()} == {k: f["value"] for k, f in off.items()}
+    over_projects = [k for k, f in on.items() if f["dataset"] == "projects"]
+    assert over_projects and all(on[k]["computed"]["engine"] == "postgresql" for k in over_projects)
+    pilot = on["pilot_projects"]["computed"]
+    assert pilot["connection"] == ENV and 'FROM "projects"' in pilot["query"] and "= 'pilot'" in pilot["query"]
+    assert pilot["records_query"].endswith('SELECT "project_id" FROM kept')
+    assert all(off[k]["computed"] == {"engine": "pandas", "why": f"{PUSHDOWN} is off"} for k in over_projects)
+    assert all(f["computed"] == {"engine": "pandas"} for f in on.values() if f["dataset"] != "projects")
+    assert PASSWORD not in (pushed / "provenance.json").read_text()
+    for k in over_projects:  # the same records behind each figure, in the same order
+        lineage = [pd.read_parquet(folder / f[k]["lineage"]["path"]) for folder, f in ((pushed, on), (local, off))]
+        assert len(lineage[0]) == on[k]["record_count"] and lineage[0].equals(lineage[1]), k

@@ -18,7 +18,7 @@ from infopipe.concepts.verdicts import meaningful, shown, verdict
 from infopipe.concepts.words import in_form
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
-from infopipe.concepts.rules import apply_rule, plain_value, rule_columns, select
+from infopipe.concepts.rules import DatabaseChanged, apply_rule, plain_value, rule_columns, select
 from infopipe.spec.compile import CompiledFigure, Filter, compile_spec
 from infopipe.spec.model import FIGURE_REF, Spec
 
@@ -50,6 +50,7 @@ class FigureResult:
     records: pd.DataFrame = field(default=None, compare=False, repr=False)  # the fields the rule used
     line: int = 0
     mark: dict | None = None  # a chart's mark: key, label, series, partial, code (see marks.py)
+    computed: dict | None = None  # where the value was computed: pandas, or a database and its query
     chart_notes: tuple = ()  # a chart: what its marks leave out or count apart
 
     @classmethod
@@ -77,6 +78,8 @@ class FigureResult:
             "dataset", "rule", "rule_in_words", "explanation", "record_count")}
         if self.mark is not None:
             out["mark"] = self.mark
+        if self.computed is not None:
+            out["computed"] = self.computed
         if self.chart_notes:
             out["chart_notes"] = list(self.chart_notes)
         out["record_sample"] = [str(v) for v in self.record_ids.head(SAMPLE)] if self.record_ids is not None else []
@@ -99,13 +102,13 @@ def rule_frame(rule, tables: dict, lineage: list[str]) -> dict:
     return {**tables, rule.dataset: tables[rule.dataset][list(dict.fromkeys(wanted))]}
 
 
-def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
+def _result(fig: CompiledFigure, tables: dict, source: str, datasets: dict | None = None) -> FigureResult:
     decl, rule = fig.decl, fig.rule
     lineage = list(dict.fromkeys(  # the columns kept with its records
         rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
         + ([decl.breakdown.column] if decl.breakdown and decl.breakdown.top and fig.parent is None else [])
         + (["source"] if "source" in tables[rule.dataset] else [])))
-    result = apply_rule(rule, rule_frame(rule, tables, lineage), rule.primary_key, rule.period, rule.via_period)
+    result, computed = _computed(fig, rule_frame(rule, tables, lineage), source, datasets or {})
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])
@@ -131,7 +134,7 @@ def _result(fig: CompiledFigure, tables: dict, source: str) -> FigureResult:
             f"; place {fig.rank} when the values of '{decl.breakdown.column}' are ranked by this count over "
             f"the records of figure '{fig.parent}'" if fig.rank else ""),
         explanation=decl.explanation, record_count=len(result.record_ids), parent=fig.parent,
-        record_ids=result.record_ids, line=fig.line,
+        record_ids=result.record_ids, line=fig.line, computed=computed,
         records=result.selected[lineage],
     )
 
@@ -145,11 +148,28 @@ def part_label(fig: CompiledFigure, printed: str, value) -> str:
     return in_form(said, printed, value, fig.locale) if said is not None else str(fig.category)
 
 
-def compute_figure(fig: CompiledFigure, tables: dict, source: str) -> list[FigureResult]:
+def _computed(fig: CompiledFigure, tables: dict, source: str, datasets: dict):
+    """The rule's result, computed where its records live when the database can compute it exactly
+    as pandas does (data/database.py), else in pandas; and where it was computed, for provenance."""
+    rule = fig.rule
+    backend, why = (None, None)
+    if any(datasets[d].database is not None for d in rule.reads if d in datasets):
+        from infopipe.data.database import rule_backend
+
+        backend, why = rule_backend(rule, datasets, rule.period, rule.via_period)
+    try:
+        result = apply_rule(rule, tables, rule.primary_key, rule.period, rule.via_period, backend)
+    except DatabaseChanged as err:
+        raise InfopipeError("compute", [Problem(source, "database-changed", f"figure '{fig.id}': {err}",
+                                                line=fig.line)]) from None
+    return result, {**result.computed, **({"why": why} if why else {})}
+
+
+def compute_figure(fig: CompiledFigure, tables: dict, source: str, datasets: dict | None = None) -> list[FigureResult]:
     """A figure's result, then one result per breakdown part (a ranking's parts found in the data)
-    or chart mark."""
+    or chart mark. `datasets` (the spec's) say which records live in a database."""
     parts = ranked(fig, tables, source) if any(p.rank for p in fig.parts) else fig.parts
-    out = [_result(one, tables, source) for one in (fig, *parts)]
+    out = [_result(one, tables, source, datasets) for one in (fig, *parts)]
     if fig.decl.chart is not None:
         from infopipe.marks import compute_chart
 
@@ -203,7 +223,8 @@ def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigur
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
     frames = {n: t.frame for n, t in tables.items()}
-    results = [r for fig in compile_spec(spec).figures for r in compute_figure(fig, frames, str(spec.path))]
+    results = [r for fig in compile_spec(spec).figures
+               for r in compute_figure(fig, frames, str(spec.path), spec.datasets)]
     if any(f.chart is not None for f in spec.figures):
         from infopipe.marks import check_unique_ids
 

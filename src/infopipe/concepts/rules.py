@@ -9,7 +9,7 @@ can recompute every figure from its listed records.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from infopipe.concepts.column_types import ANY, NUMERIC, ORDERED, TEXTUAL, coerce_value  # the types' traits
@@ -63,6 +63,9 @@ class FilterOp:
     types: frozenset[str] | None  # column types it applies to; None: any
     mask: Callable[[pd.Series, Any], pd.Series]
     words: Callable[[str, Any], str]
+    # The same condition in SQL: (column expression, value, literal) -> a condition that may be NULL
+    # where the cell is NULL; the SQL backend reads NULL as "not kept", as the mask does.
+    sql: Callable[[str, Any, Callable[[Any], str]], str] | None = None
 
     def check(self, value: Any, column_type: str) -> Any:
         """The value in the column's type; ValueError names what does not fit."""
@@ -96,24 +99,39 @@ def _show(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+def _in_sql(c: str, v, lit) -> str:
+    return f"{c} IN ({', '.join(map(lit, v))})"
+
+
 FILTERS: dict[str, FilterOp] = {f.name: f for f in (
-    FilterOp("equals", "scalar", None, _cmp(lambda c, v: c == v), lambda c, v: f"{c} = {_show(v)}"),
-    FilterOp("not_equals", "scalar", None, _cmp(lambda c, v: c != v), lambda c, v: f"{c} is not {_show(v)}"),
-    FilterOp("in", "list", None, _isin, lambda c, v: f"{c} is one of {_show(v)}"),
+    FilterOp("equals", "scalar", None, _cmp(lambda c, v: c == v), lambda c, v: f"{c} = {_show(v)}",
+             lambda c, v, lit: f"{c} = {lit(v)}"),
+    FilterOp("not_equals", "scalar", None, _cmp(lambda c, v: c != v), lambda c, v: f"{c} is not {_show(v)}",
+             lambda c, v, lit: f"{c} <> {lit(v)}"),
+    FilterOp("in", "list", None, _isin, lambda c, v: f"{c} is one of {_show(v)}", _in_sql),
     FilterOp("not_in", "list", None, lambda c, v: _present(c) & ~_isin(c, v),
-             lambda c, v: f"{c} is none of {_show(v)}"),
-    FilterOp("gt", "scalar", ORDERED, _cmp(lambda c, v: c > v), lambda c, v: f"{c} > {_show(v)}"),
-    FilterOp("gte", "scalar", ORDERED, _cmp(lambda c, v: c >= v), lambda c, v: f"{c} >= {_show(v)}"),
-    FilterOp("lt", "scalar", ORDERED, _cmp(lambda c, v: c < v), lambda c, v: f"{c} < {_show(v)}"),
-    FilterOp("lte", "scalar", ORDERED, _cmp(lambda c, v: c <= v), lambda c, v: f"{c} <= {_show(v)}"),
+             lambda c, v: f"{c} is none of {_show(v)}", lambda c, v, lit: f"NOT ({_in_sql(c, v, lit)})"),
+    FilterOp("gt", "scalar", ORDERED, _cmp(lambda c, v: c > v), lambda c, v: f"{c} > {_show(v)}",
+             lambda c, v, lit: f"{c} > {lit(v)}"),
+    FilterOp("gte", "scalar", ORDERED, _cmp(lambda c, v: c >= v), lambda c, v: f"{c} >= {_show(v)}",
+             lambda c, v, lit: f"{c} >= {lit(v)}"),
+    FilterOp("lt", "scalar", ORDERED, _cmp(lambda c, v: c < v), lambda c, v: f"{c} < {_show(v)}",
+             lambda c, v, lit: f"{c} < {lit(v)}"),
+    FilterOp("lte", "scalar", ORDERED, _cmp(lambda c, v: c <= v), lambda c, v: f"{c} <= {_show(v)}",
+             lambda c, v, lit: f"{c} <= {lit(v)}"),
     FilterOp("between", "pair", ORDERED, lambda c, v: _cmp(lambda s, x: s >= x)(c, v[0]) & _cmp(lambda s, x: s <= x)(c, v[1]),
-             lambda c, v: f"{c} between {_show(v[0])} and {_show(v[1])}"),
-    FilterOp("contains", "text", TEXTUAL, _text("contains", regex=False), lambda c, v: f"{c} contains '{v}'"),
-    FilterOp("starts_with", "text", TEXTUAL, _text("startswith"), lambda c, v: f"{c} starts with '{v}'"),
+             lambda c, v: f"{c} between {_show(v[0])} and {_show(v[1])}",
+             lambda c, v, lit: f"{c} >= {lit(v[0])} AND {c} <= {lit(v[1])}"),
+    FilterOp("contains", "text", TEXTUAL, _text("contains", regex=False), lambda c, v: f"{c} contains '{v}'",
+             lambda c, v, lit: f"STRPOS({c}, {lit(v)}) > 0"),
+    FilterOp("starts_with", "text", TEXTUAL, _text("startswith"), lambda c, v: f"{c} starts with '{v}'",
+             lambda c, v, lit: f"STARTS_WITH({c}, {lit(v)})"),
     FilterOp("not_null", "flag", None, lambda c, v: _present(c) if v else ~_present(c),
-             lambda c, v: f"{c} is filled in" if v else f"{c} is empty"),
+             lambda c, v: f"{c} is filled in" if v else f"{c} is empty",
+             lambda c, v, lit: f"{c} IS NOT NULL" if v else f"{c} IS NULL"),
     FilterOp("is_empty", "flag", None, lambda c, v: ~_present(c) if v else _present(c),
-             lambda c, v: f"{c} is empty" if v else f"{c} is filled in"),
+             lambda c, v: f"{c} is empty" if v else f"{c} is filled in",
+             lambda c, v, lit: f"{c} IS NULL" if v else f"{c} IS NOT NULL"),
 )}
 
 
@@ -156,8 +174,12 @@ DAYS = {"day": 1, "week": 7, "month": 365.25 / 12, "year": 365.25}
 
 def _rate(frame: pd.DataFrame, rule) -> float:
     """Rows per day, week, month or year over the reporting period (its days, both ends counted)."""
+    return _rate_of(len(frame), rule)
+
+
+def _rate_of(rows: int, rule) -> float:
     _, start, end = rule.period
-    return len(frame) / (((end - start).days + 1) / DAYS[rule.per])
+    return rows / (((end - start).days + 1) / DAYS[rule.per])
 
 
 def _change(frame: pd.DataFrame, rule) -> float | None:
@@ -165,14 +187,83 @@ def _change(frame: pd.DataFrame, rule) -> float | None:
     column, start, end = rule.period
     now = int(FILTERS["between"].mask(frame[column], (start, end)).sum())
     before = int(FILTERS["between"].mask(frame[column], rule.base_period[1:]).sum())
+    return _change_of(now, before)
+
+
+def _change_of(now: int, before: int) -> float | None:
     return None if before == 0 else 100.0 * (now - before) / before
 
 
 def _share(frame: pd.DataFrame, rule) -> float | None:
-    if len(frame) == 0:
+    return _share_of(len(frame), int(select_mask(frame, rule.part).sum()) if len(frame) else 0)
+
+
+def _share_of(rows: int, kept: int) -> float | None:
+    if rows == 0:
         return None  # a share of nothing is undefined, not 0 %: refused like the mean of no records
-    kept = select_mask(frame, rule.part)
-    return 100.0 * float(kept.sum()) / len(frame)
+    return 100.0 * float(kept) / rows
+
+
+# ---------------------------------------------------------------- the same figures in SQL
+
+class NotExact(Exception):
+    """The database's exact value would differ from pandas' (a sum past 2**53 in floating point):
+    the figure is computed in pandas instead."""
+
+
+@dataclass(frozen=True)
+class SqlAggregate:
+    """A rule type in SQL: the aggregates it needs over the selected rows, `(rule, writer) -> [SQL]`,
+    and the value from what they return, made by the same arithmetic as the pandas aggregate."""
+
+    parts: Callable[[Any, "SqlWriter"], list[str]]
+    finish: Callable[[tuple, Any], Any]
+    column_types: frozenset[str] | None = None  # where it is sound, if narrower than the rule type's
+
+
+def _exact_sum(total, magnitude, limit: int):
+    """A sum as pandas makes it: numpy adds int64 exactly below 2**63 (sum) and as float64 exactly
+    below 2**53 (mean); past that pandas' own value is not the true one, so pandas computes it."""
+    if magnitude is not None and magnitude >= limit:
+        raise NotExact(f"the sum passes 2**{limit.bit_length() - 1}, where pandas' sum and the "
+                       "database's exact one can differ")
+    return 0 if total is None else total
+
+
+def _sql_date(value):
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _sql_extreme(value):
+    return None if value is None else _sql_date(value) if isinstance(value, dt.date) else _number(value)
+
+
+INTEGER_ONLY = frozenset({"integer"})
+SQL: dict[str, SqlAggregate] = {
+    "count_rows": SqlAggregate(lambda r, q: ["COUNT(*)"], lambda v, r: int(v[0])),
+    # select() already keeps one record per value: counting them is counting the distinct values
+    "count_distinct": SqlAggregate(lambda r, q: ["COUNT(*)"], lambda v, r: int(v[0]),
+                                   frozenset({"id", "text", "source", "integer", "date", "boolean"})),
+    "sum": SqlAggregate(lambda r, q: [f"SUM({q.column})", f"SUM(ABS({q.column}))"],
+                        lambda v, r: _number(_exact_sum(v[0], v[1], 2**63)), INTEGER_ONLY),
+    "mean": SqlAggregate(lambda r, q: [f"SUM({q.column})", f"COUNT({q.column})", f"SUM(ABS({q.column}))"],
+                         lambda v, r: None if not v[1] else _number(
+                             float(_exact_sum(v[0], v[2], 2**53)) / float(v[1])), INTEGER_ONLY),
+    "min": SqlAggregate(lambda r, q: [f"MIN({q.column})"], lambda v, r: _sql_extreme(v[0]),
+                        frozenset({"integer", "number", "date"})),
+    "max": SqlAggregate(lambda r, q: [f"MAX({q.column})"], lambda v, r: _sql_extreme(v[0]),
+                        frozenset({"integer", "number", "date"})),
+    "date_range": SqlAggregate(lambda r, q: [f"MIN({q.column})", f"MAX({q.column})"],
+                               lambda v, r: None if v[0] is None else (_sql_date(v[0]), _sql_date(v[1]))),
+    "rate": SqlAggregate(lambda r, q: ["COUNT(*)"], lambda v, r: _rate_of(int(v[0]), r)),
+    "change": SqlAggregate(lambda r, q: [q.count_where([_Condition(r.period[0], "between", r.period[1:])]),
+                                         q.count_where([_Condition(r.period[0], "between", r.base_period[1:])])],
+                           lambda v, r: _change_of(int(v[0] or 0), int(v[1] or 0))),
+    "share": SqlAggregate(lambda r, q: ["COUNT(*)", q.count_where(r.part)],
+                          lambda v, r: _share_of(int(v[0]), int(v[1] or 0))),
+    # median: not here. It needs every value (no SQL aggregate is both portable and equal to pandas'
+    # midpoint of the two middle values), so it is computed in pandas on the rows read.
+}
 
 
 @dataclass(frozen=True)
@@ -236,6 +327,7 @@ class RuleResult:
     value: Any
     record_ids: pd.Series  # primary keys of the records counted, in table order
     selected: pd.DataFrame  # those records (for evidence and recount)
+    computed: dict = field(default_factory=lambda: {"engine": "pandas"})  # where the value was computed
 
 
 def select_mask(frame: pd.DataFrame, filters) -> pd.Series:
@@ -299,11 +391,198 @@ def _keep(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(columns, index=frame.index[keep], copy=False)
 
 
-def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
-    """Evaluate one rule over the typed tables."""
+def apply_rule(rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None,
+               backend: "SqlBackend | None" = None) -> RuleResult:
+    """Evaluate one rule over the typed tables, or in the database that holds them (`backend`)."""
+    if backend is not None:
+        try:
+            return backend.apply(rule, tables, primary_key, period, via_period)
+        except NotExact as err:  # pandas' own arithmetic, on the rows read
+            chosen = select(rule, tables, period, via_period)
+            return RuleResult(RULES[rule.type].aggregate(chosen, rule), chosen[primary_key], chosen,
+                              {"engine": "pandas", "why": str(err)})
     chosen = select(rule, tables, period, via_period)
     value = RULES[rule.type].aggregate(chosen, rule)
     return RuleResult(value, chosen[primary_key], chosen)  # ids stay a column: no Python strings
+
+
+# ---------------------------------------------------------------- backends: the same rule in SQL
+#
+# pandas is the reference backend: it runs every rule on the typed rows. A database dataset's rules
+# can also run where its records live, as pandera keeps a backend per dataframe library: each
+# FilterOp and SqlAggregate above says its SQL next to its pandas meaning, and select() below is
+# written once more as SQL, step for step. The engine (data/database.py) supplies the dataset's rows
+# typed as infopipe's column parsers type them, how it quotes names and writes values, and runs the
+# queries in one snapshot. Rule types, column types or links it cannot compute exactly as pandas does
+# stay in pandas (`sql_refusal` says why, and provenance records it).
+
+ORDER = "__infopipe_order"  # the primary key as stored: the order the rows were read in
+
+
+@dataclass(frozen=True)
+class _Condition:
+    column: str
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class SqlWriter:
+    """How one engine writes names and values, for one rule: the counted column's expression, and
+    filters as conditions that keep no row where a cell is NULL (as the masks do)."""
+
+    quote: Callable[[str], str]
+    literal: Callable[[Any], str]
+    column_name: str | None = None
+
+    @property
+    def column(self) -> str:
+        return self.quote(self.column_name)
+
+    def condition(self, filters) -> str:
+        return " AND ".join(f"COALESCE({FILTERS[f.op].sql(self.quote(f.column), f.value, self.literal)}, FALSE)"
+                            for f in filters) or "TRUE"
+
+    def count_where(self, filters) -> str:
+        return f"SUM(CASE WHEN {self.condition(filters)} THEN 1 ELSE 0 END)"
+
+
+@dataclass(frozen=True)
+class SqlQueries:
+    figure: str  # the aggregates the rule type needs, over the records the rule counts
+    records: str  # those records' primary keys
+
+
+def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter, primary_key: str,
+                period=None, via_period=None) -> SqlQueries:
+    """select() and the rule type's aggregates as SQL over `source(dataset, columns)`: a SELECT of
+    those declared columns typed as infopipe types them, plus ORDER."""
+    q, order = writer.quote, writer.quote(ORDER)
+    steps = [f"rows AS ({source(rule.dataset, _reads(rule, primary_key, period))})"]
+    keep = [writer.condition(rule.where)]
+    if period is not None:
+        in_period = writer.condition([_Condition(period[0], "between", period[1:])])
+        base = getattr(rule, "base_period", None)
+        if base is not None:
+            in_period = f"({in_period} OR {writer.condition([_Condition(base[0], 'between', base[1:])])})"
+        keep.append(in_period)
+    if rule.via is not None:
+        linked = [writer.condition(rule.via.where)]
+        if via_period is not None:
+            linked.append(writer.condition([_Condition(via_period[0], "between", via_period[1:])]))
+        steps.append(f"linked AS ({source(rule.via.target, _linked_reads(rule, via_period))})")
+        target = q(rule.via.target_column)
+        keep.append(f"COALESCE({q(rule.via.column)} IN (SELECT {target} FROM linked WHERE "
+                    f"{' AND '.join(linked)} AND {target} IS NOT NULL), FALSE)")
+    steps.append(f"kept AS (SELECT * FROM rows WHERE {' AND '.join(keep)})")
+    last = "kept"
+
+    def first_of(name: str, columns) -> None:
+        """drop_duplicates(keep="first"): the row that comes first in the rows' order (the smallest
+        key as stored) of each group; NULLs group together, as in pandas. A hash aggregate, no sort."""
+        nonlocal last
+        steps.append(f"{name} AS (SELECT * FROM {last} WHERE {order} IN (SELECT MIN({order}) FROM {last} "
+                     f"GROUP BY {', '.join(map(q, columns))}))")
+        last = name
+
+    if rule.distinct_on:
+        first_of("first_per_key", rule.distinct_on)
+    if rule.column:
+        steps.append(f"counted AS (SELECT * FROM {last} WHERE {q(rule.column)} IS NOT NULL)")
+        last = "counted"
+    if RULES[rule.type].distinct:
+        first_of("first_per_value", [rule.column])
+    head = "WITH " + ",\n".join(steps) + "\n"
+    parts = SQL[rule.type].parts(rule, writer)
+    return SqlQueries(head + f"SELECT {', '.join(parts)} FROM {last}",
+                      head + f"SELECT {q(primary_key)} FROM {last}")  # put in the rows' order by their keys
+
+
+def _reads(rule, primary_key: str, period) -> list[str]:
+    base = getattr(rule, "base_period", None)
+    return list(dict.fromkeys([*rule_columns(rule, primary_key), *([period[0]] if period else []),
+                               *([base[0]] if base else [])]))
+
+
+def _linked_reads(rule, via_period) -> list[str]:
+    return list(dict.fromkeys([rule.via.target_column, *(f.column for f in rule.via.where),
+                               *([via_period[0]] if via_period else [])]))
+
+
+def sql_refusal(rule, column_types: dict[str, dict[str, str]], typed: frozenset[str], period=None,
+                via_period=None) -> str | None:
+    """Why a rule cannot run in the database exactly as in pandas, or None when it can.
+    column_types: the database datasets' declared column types; typed: the types the engine types."""
+    aggregate = SQL.get(rule.type)
+    if aggregate is None:
+        return f"{rule.type} is computed in pandas on the rows read (it is not pushed down)"
+    if rule.via is not None:
+        if rule.via.target not in column_types:
+            return f"{rule.via.target} is not in the same database"
+        if column_types[rule.dataset].get(rule.via.column) != column_types[rule.via.target].get(rule.via.target_column):
+            return f"{rule.via.column} and {rule.via.target}.{rule.via.target_column} differ in type"
+        read = [(rule.via.target, c) for c in _linked_reads(rule, via_period)]
+    else:
+        read = []
+    read += [(rule.dataset, c) for c in _reads(rule, rule.primary_key, period)]
+    for dataset, column in read:
+        kind = column_types[dataset][column]
+        if kind not in typed:
+            return f"{dataset}.{column} is {kind}, which the database does not type as infopipe does"
+    kind = column_types[rule.dataset].get(rule.column)
+    if rule.column and aggregate.column_types is not None and kind not in aggregate.column_types:
+        return f"{rule.type} of a {kind} column is computed in pandas (the database's arithmetic differs)"
+    return None
+
+
+@dataclass(frozen=True)
+class SqlBackend:
+    """Rules run by one database. `run([figure, records])` returns the figure query's row and the
+    records' keys (an Arrow column), read in one snapshot.
+    The records the database counted are then taken from the rows read (and validated) by their
+    keys: every key must be there and the records must recount to the database's value, or the
+    database changed since it was read."""
+
+    engine: str
+    connection: str  # the environment variable's name, as provenance names the database
+    source: Callable[[str, list[str]], str]  # (dataset, columns) -> SELECT of them typed, plus ORDER
+    writer: SqlWriter
+    run: Callable[[list[str]], list[list[tuple]]]
+
+    def apply(self, rule, tables: dict[str, pd.DataFrame], primary_key: str, period=None, via_period=None) -> RuleResult:
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        writer = replace(self.writer, column_name=rule.column)
+        queries = sql_queries(rule, self.source, writer, primary_key, period, via_period)
+        values, keys = self.run([queries.figure, queries.records])  # keys: an Arrow column
+        value = SQL[rule.type].finish(values, rule)
+        frame = tables[rule.dataset]
+        stored = pa.array(frame[primary_key])
+        counted = np.asarray(pc.is_in(stored, value_set=pc.cast(keys, stored.type)).fill_null(False))
+        chosen = _keep(frame, pd.Series(counted, index=frame.index))  # in the order the rows were read
+        computed = {"engine": self.engine, "connection": self.connection, "query": queries.figure,
+                    "records_query": queries.records}
+        if len(chosen) != len(keys) or not _same(recount(rule, chosen), value):
+            raise DatabaseChanged(rule.dataset, self.connection)
+        return RuleResult(value, chosen[primary_key], chosen, computed)
+
+
+class DatabaseChanged(Exception):
+    """The database's records are not the rows read and validated: it changed in between."""
+
+    def __init__(self, dataset: str, connection: str):
+        super().__init__(f"the records the database named by {connection} counted are not the rows of "
+                         f"{dataset} read and validated in this run: the database changed while the run "
+                         "read it; run again")
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return tuple(map(plain_value, a or ())) == tuple(map(plain_value, b or ()))
+    return plain_value(a) == plain_value(b)
 
 
 def describe_rule(rule, via_target: str | None = None, period=None, via_period=None) -> str:

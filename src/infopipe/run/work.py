@@ -162,7 +162,7 @@ def compute(state: RunState) -> dict:
                 entries.append({**old, "note": fig.decl.note if i == fig.id else None, "line": fig.line})
             continue
         computed += unit.ids
-        for result in compute_figure(fig, tables, str(spec.path)):
+        for result in compute_figure(fig, tables, str(spec.path), spec.datasets):
             lineage = inside(folder, f"lineage/{result.id}.parquet", COMPUTE.name)
             result.records.to_parquet(lineage, index=False)
             entries.append({**result.to_dict(), "note": result.note, "key": unit.key, "line": fig.line,
