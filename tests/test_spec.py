@@ -154,3 +154,18 @@ def test_an_unknown_project_names_the_near_miss_and_the_projects(project_root):
 
     with pytest.raises(InfopipeError, match=r"did you mean 'jam-and-justice'\? \(projects: jam-and-justice\)"):
         load_spec(project_root / "projects" / "jam-and-justic" / "spec.yaml")
+
+
+def test_a_shape_problem_brings_no_false_problem_from_the_parts_that_pass(tmp_path):
+    """When the whole spec fails, the parts that pass are cross-checked with the spec's own period and
+    locale: the scaffold's rate figure (over the reporting period) must not be said to lack a period."""
+    from infopipe.cli import main
+
+    assert main(["--root", str(tmp_path), "new", "demo"]) == 0
+    spec = tmp_path / "projects" / "demo" / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    assert "type: rate" in text and "\nperiod:" in text  # the scaffold shows both
+    spec.write_text(text.replace("type: count_rows", "type: count_row", 1), encoding="utf-8")
+    with pytest.raises(InfopipeError) as caught:
+        load_spec(spec)
+    assert [p.check for p in caught.value.problems] == ["unknown-rule"]

@@ -817,8 +817,13 @@ def _check_the_parts(doc: Any, shown: str, found: list[Problem]) -> list[Problem
     figure_nodes = doc.get("figures") if isinstance(doc.get("figures"), list) else []
     figures = [(i, f) for i, f in enumerate(valid(FigureSpec, node) for node in figure_nodes) if f is not None]
     theme = valid(Theme, doc.get("theme", {})) or Theme(palette=("#000000",))
+    period = valid(Period, doc["period"]) if doc.get("period") is not None else None
+    try:  # an unknown locale is its own problem, already found
+        locale = check_locale(doc["locale"]) if isinstance(doc.get("locale"), str) else DEFAULT_LOCALE
+    except LocaleError:
+        locale = DEFAULT_LOCALE
     part = Spec.model_construct(datasets=datasets, figures=tuple(f for _, f in figures), theme=theme,
-                                period=None, icons={}, page=Layout())
+                                period=period, locale=locale, icons={}, page=valid(Layout, doc.get("page", {})) or Layout())
     all_ids = {n.get("id") for n in figure_nodes if isinstance(n, dict) and isinstance(n.get("id"), str)}
     seen = {(p.line, p.check) for p in found}
     more = cross_check(part, doc, shown, positions=[i for i, _ in figures],
