@@ -233,6 +233,9 @@ def test_a_run_records_each_part_as_the_page_says_it(tmp_path, capsys):
     (station, n), = counts.most_common(1)
     assert figures["busiest_1"]["statement"] == f"Tower, {n} launches"
     assert figures["outputs_video"]["statement"] == "1 video"
+    # a list is said as the page says it, never as its unprinted total
+    assert figures["busiest"]["statement"] == f"the busiest station: Tower, {n} launches"
+    assert not figures["busiest"]["statement"].startswith(figures["busiest"]["printed"])
     import pandas as pd
 
     whole = pd.read_parquet(run / figures["busiest"]["lineage"]["path"])

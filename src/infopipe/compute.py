@@ -267,6 +267,12 @@ def statements(spec: Spec, printed: dict[str, str], results: dict[str, dict] | N
             one = SimpleNamespace(printed=printed[part.id], label=known.get("label", part.label),
                                   value=known.get("value"))
             said[part.id] = printed[part.id].join(part_said(decl.breakdown, one, spec.locale)).strip()
+        if fig.kind == "list":  # the page says the list, and its total only with show_total
+            from babel.lists import format_list
+
+            listed = format_list([said[p.id] for p in fig.parts if p.id in said], locale=spec.locale)
+            total = f"{printed[fig.id]} {fig.label}".strip() + ": " if decl.breakdown.show_total else ""
+            said[fig.id] = f"{decl.lead + ' ' if decl.lead else ''}{total}{listed}"
     hidden = {f.id for f in figures if not f.decl.panel}
     for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
         for text in (fig.decl.sentence, fig.decl.note):
