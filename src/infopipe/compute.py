@@ -249,7 +249,7 @@ def statements(spec: Spec, printed: dict[str, str], results: dict[str, dict] | N
     sentence or note gets that sentence. Reviewers and readers of figures.csv name a figure by it."""
     from types import SimpleNamespace
 
-    from infopipe.concepts.panels import part_said
+    from infopipe.concepts.panels import list_segments, part_said
 
     said: dict[str, str] = {}
     figures = compile_spec(spec).figures
@@ -262,17 +262,14 @@ def statements(spec: Spec, printed: dict[str, str], results: dict[str, dict] | N
         if decl.note and not decl.sentence:
             own += f", {filled(decl.note, printed)}"
         said[fig.id] = own
+        parts = []
         for part in (p for p in fig.parts if p.id in printed):  # a ranking may find fewer values than places
             known = (results or {}).get(part.id, {})
-            one = SimpleNamespace(printed=printed[part.id], label=known.get("label", part.label),
-                                  value=known.get("value"))
-            said[part.id] = printed[part.id].join(part_said(decl.breakdown, one, spec.locale)).strip()
+            parts.append(SimpleNamespace(printed=printed[part.id], label=known.get("label", part.label),
+                                         value=known.get("value")))
+            said[part.id] = printed[part.id].join(part_said(decl.breakdown, parts[-1], spec.locale)).strip()
         if fig.kind == "list":  # the page says the list, and its total only with show_total
-            from babel.lists import format_list
-
-            listed = format_list([said[p.id] for p in fig.parts if p.id in said], locale=spec.locale)
-            total = f"{printed[fig.id]} {fig.label}".strip() + ": " if decl.breakdown.show_total else ""
-            said[fig.id] = f"{decl.lead + ' ' if decl.lead else ''}{total}{listed}"
+            said[fig.id] = "".join(s.text for s in list_segments(decl, printed[fig.id], parts, spec.locale))
     hidden = {f.id for f in figures if not f.decl.panel}
     for fig in figures:  # a hidden figure is said where another figure's text names it (the first)
         for text in (fig.decl.sentence, fig.decl.note):

@@ -204,26 +204,33 @@ def part_said(breakdown, part, locale: str) -> tuple[str, str]:
     return fill(before).lstrip(), fill(after).rstrip()
 
 
+def list_segments(fig, total: str, parts, locale: str) -> list[Segment]:
+    """A list figure as the page says it: its lead, its total with `show_total`, and each part (with
+    `printed`, `label`, `value`) in its breakdown's words, joined by the locale's list words."""
+    from babel.lists import format_list
+
+    joined = format_list([f"\x00{i}\x00" for i in range(len(parts))], locale=locale)
+    pieces = [Segment(f"{fig.lead} ", False)] if fig.lead else []
+    if fig.breakdown.show_total:
+        pieces += [Segment(total, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
+    for k, text in enumerate(joined.split("\x00")):
+        if k % 2:  # a part's place in the list
+            part = parts[int(text)]
+            before, after = part_said(fig.breakdown, part, locale)
+            pieces += [Segment(before, False)] if before else []
+            pieces += [Segment(part.printed, True)] + ([Segment(after, False)] if after else [])
+        elif text:
+            pieces.append(Segment(text, False))
+    return pieces
+
+
 def _list_body(fig, figures: Figures) -> dict:
     """A breakdown said as one statement: "30 videos, 45 blog posts, 9 reports and 3 exhibitions",
     or label first with `each` ("the busiest station: Tower, 499 launches"), each part's printed
     figure marked, joined by the locale's list words (Babel, CLDR); led by the `lead` words and by
     the total ("84 outputs: ...") with `show_total`."""
-    from babel.lists import format_list
-
-    r, parts = figures.by_id[fig.id], figures.parts_of(fig.id)
-    joined = format_list([f"\x00{i}\x00" for i in range(len(parts))], locale=figures.locale)
-    pieces = [Segment(f"{fig.lead} ", False)] if fig.lead else []
-    if fig.breakdown.show_total:
-        pieces += [Segment(r.printed, True), Segment(f" {fig.label}: " if fig.label else ": ", False)]
-    for k, text in enumerate(joined.split("\x00")):
-        if k % 2:  # a part's place in the list
-            part = parts[int(text)]
-            before, after = part_said(fig.breakdown, part, figures.locale)
-            pieces += [Segment(before, False)] if before else []
-            pieces += [Segment(part.printed, True)] + ([Segment(after, False)] if after else [])
-        elif text:
-            pieces.append(Segment(text, False))
+    r = figures.by_id[fig.id]
+    pieces = list_segments(fig, r.printed, figures.parts_of(fig.id), figures.locale)
     note = r.note or ""
     return {"segments": tuple(pieces), "note": note,
             "alt": "".join(p.text for p in pieces) + (f". {note}" if note else "")}
