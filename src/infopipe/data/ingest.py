@@ -478,16 +478,7 @@ def _arrow_batches(path: Path, header: list[str], ds: DatasetSpec, native: dict[
                    typed: TypedAhead | None, quotes: QuoteCheck):
     """Every record batch of the file as Arrow's streaming reader gives them, each handed to `typed`
     as it comes; (None, None) as soon as the quote check fails (the slow path reads the file)."""
-    import pyarrow.csv as pacsv
-
-    reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, use_threads=True),
-        memory_pool=pa.system_memory_pool(),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: native.get(name) or text_type(ds, name.strip()) for name in header},
-            null_values=[""], true_values=["yes", "true", "1"], false_values=["no", "false", "0"],
-            strings_can_be_null=False, check_utf8=True))
+    reader = open_reader(path, header, ds, native)
     if reader.schema.names != header:
         return None, None
     names = [h.strip() for h in header]
@@ -502,6 +493,21 @@ def _arrow_batches(path: Path, header: list[str], ds: DatasetSpec, native: dict[
         typed.add(None, names, last=True)
     _give_back_memory()
     return batches, reader.schema
+
+
+def open_reader(path: Path, header: list[str], ds: DatasetSpec, native: dict[str, pa.DataType]):
+    """Arrow's streaming CSV reader with the spec's types: `native` columns typed by Arrow, the
+    others as text; its own threads read ahead."""
+    import pyarrow.csv as pacsv
+
+    return pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=ARROW_BLOCK, use_threads=True),
+        memory_pool=pa.system_memory_pool(),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: native.get(name) or text_type(ds, name.strip()) for name in header},
+            null_values=[""], true_values=["yes", "true", "1"], false_values=["no", "false", "0"],
+            strings_can_be_null=False, check_utf8=True))
 
 
 def _give_back_memory() -> None:

@@ -63,16 +63,24 @@ def validate_tables(spec: Spec, raw: dict[str, RawTable], today: dt.date | None 
     problems: list[Problem] = []
     typed: dict[str, pd.DataFrame] = {}
     for name, table in raw.items():
-        ds = spec.datasets[name]
-        frame, found, failed = parse_table(ds, table, spec.locale)
-        found += [f for f in check_schema(ds, table, frame, today)  # a cell that failed to parse
-                  if f[2] is None or f[3] not in failed or not failed[f[3]][f[2]]]  # is not re-reported
-        problems += table.problems(_listed(found))
+        frame, parsing, checking = check_table(spec.datasets[name], table, spec.locale, today)
+        problems += table.problems(_listed(parsing + checking))
         typed[name] = frame
     problems += check_references(spec, raw, typed)
     if problems:
         raise InfopipeError("validate", problems)
     return {name: ValidTable(spec.datasets[name], typed[name], raw[name]) for name in raw}
+
+
+def check_table(ds: DatasetSpec, table: RawTable, locale: str, today: dt.date, ids: bool = True
+                ) -> tuple[pd.DataFrame, list[Found], list[Found]]:
+    """One table (or one piece of a big file, without `ids`) typed and checked: the typed frame, the
+    cells that failed to parse, and the failures of the checks (a cell that failed to parse is not
+    reported again by a check)."""
+    frame, parsing, failed = parse_table(ds, table, locale)
+    checking = [f for f in check_schema(ds, table, frame, today, ids)
+                if f[2] is None or f[3] not in failed or not failed[f[3]][f[2]]]
+    return frame, parsing, checking
 
 
 def parse_table(ds: DatasetSpec, table: RawTable, locale: str = DEFAULT_LOCALE
@@ -115,6 +123,15 @@ def parse_cell(text: str, col: ColumnSpec):
 def _more(check: str, column: str | None, count: int) -> Found:
     return (check, f"and {count:,} more rows fail this check (the first {LISTED:,} are listed)",
             None, column, None)
+
+
+_MORE = re.compile(r"and ([\d,]+) more rows fail this check \(")
+
+
+def more_count(found: Found) -> int | None:
+    """The rows a `_more` line counts; None for any other problem."""
+    hit = _MORE.match(found[1]) if found[2] is None and found[4] is None else None
+    return int(hit.group(1).replace(",", "")) if hit else None
 
 
 def _listed(found: list[Found]) -> list[Found]:
@@ -188,9 +205,11 @@ def load_pandera():
 _PANDERA_LOCK = threading.Lock()
 
 
-def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date) -> list[Found]:
+def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: dt.date,
+                 ids: bool = True) -> list[Found]:
     """Pandera's checks and the id checks, side by side on two threads (both spend their time in
-    numpy, pandas and Arrow, which release the GIL)."""
+    numpy, pandas and Arrow, which release the GIL). Without `ids`, pandera's only (a piece of a
+    big file: its ids are checked across the pieces, data/stream.py)."""
     def pandera() -> list[Found]:
         load_pandera()
         from pandera.errors import SchemaErrors
@@ -207,9 +226,10 @@ def check_schema(ds: DatasetSpec, table: RawTable, frame: pd.DataFrame, today: d
         return []
 
     with ThreadPoolExecutor(WORKERS) as pool:
-        ids = pool.submit(check_ids, ds, frame)
+        doubles = pool.submit(check_ids, ds, frame) if ids else None
         checked = pandera()
-        found = [(c, m, row, col, table.text(row, col)) for c, m, row, col, _ in ids.result()]
+        found = [(c, m, row, col, table.text(row, col)) for c, m, row, col, _ in
+                 (doubles.result() if doubles else [])]
     found += checked
     return sorted(found, key=lambda f: (0 if f[2] is None else f[2] + 1, f[3] or ""))
 
@@ -265,9 +285,14 @@ def check_ids(ds: DatasetSpec, frame: pd.DataFrame) -> list[Found]:
         if strictly_increasing(folded):
             return []
         rows = _colliding(folded)
+    return id_found(key, ids.iloc[rows].astype(object), rows)
+
+
+def id_found(key: str, exact: pd.Series, rows: np.ndarray) -> list[Found]:
+    """The duplicate and near-duplicate ids among candidate `rows` (their `exact` ids, in order):
+    the rows whose hashes collided."""
     if not len(rows):
         return []
-    exact = ids.iloc[rows].astype(object)
     folded = exact.map(lambda s: SPACE_RUN.sub("", s.casefold()))
     near = folded.duplicated(keep=False).to_numpy()
     same = exact.duplicated(keep=False).to_numpy()
@@ -348,10 +373,12 @@ def duplicated(strings: arrow.ChunkedArray) -> np.ndarray:
 MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
-def _hashes(strings: arrow.ChunkedArray, fold_case: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _hashes(strings: arrow.ChunkedArray, fold_case: bool = False, any_length: bool = False
+            ) -> tuple[np.ndarray, np.ndarray]:
     """A 64-bit hash per string (equal strings, equal hashes) and which are present. A string of up
     to 64 bytes is read as eight-byte words straight from Arrow's buffer; with longer strings the
-    column goes through Arrow's dictionary encoding instead."""
+    column goes through Arrow's dictionary encoding instead, unless `any_length` (hashes that must
+    agree across pieces of a file: dictionary codes are a piece's own)."""
     parts, present = [], []
     for chunk in strings.chunks:
         if not len(chunk):
@@ -359,7 +386,7 @@ def _hashes(strings: arrow.ChunkedArray, fold_case: bool = False) -> tuple[np.nd
         offsets = np.frombuffer(chunk.buffers()[1], offset_type(chunk.type))[chunk.offset:chunk.offset + len(chunk) + 1]
         lengths = np.diff(offsets).astype(np.int64)
         present.append(np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool))
-        if len(lengths) and lengths.max() > 64:
+        if len(lengths) and lengths.max() > 64 and not any_length:
             codes = pc.dictionary_encode(strings).combine_chunks().indices
             return (np.asarray(pc.fill_null(codes, 0).to_numpy(zero_copy_only=False), dtype=np.uint64),
                     np.asarray(pc.is_valid(strings).to_numpy(zero_copy_only=False), dtype=bool))
@@ -394,24 +421,29 @@ def _duplicated_values(values: pd.Series) -> np.ndarray:
 
 def check_references(spec: Spec, raw: dict[str, RawTable], typed: dict[str, pd.DataFrame]) -> list[Problem]:
     """Every reference names a record that exists (a funding row names a known funder)."""
-    problems = []
-    for name, frame in typed.items():
-        found = []
-        for col in spec.datasets[name].columns.values():
-            if not col.references or col.references[0] not in typed:
-                continue
-            target, target_col = col.references
-            values = frame[col.name]
-            known = typed[target][target_col].dropna().unique()
-            missing = np.flatnonzero((values.notna() & ~values.isin(known)).to_numpy())
-            for row in missing[:LISTED].tolist():
-                value = str(values.iloc[row])
-                found.append(("reference", f"no {target_col} '{value}' in {raw[target].name}", row,
-                              col.name, value))
-            if len(missing) > LISTED:
-                found.append(_more("reference", col.name, len(missing) - LISTED))
-        problems += raw[name].problems(found)
-    return problems
+    return [p for name, frame in typed.items()
+            for p in raw[name].problems(reference_found(spec.datasets[name], frame, typed,
+                                                        {n: t.name for n, t in raw.items()}))]
+
+
+def reference_found(ds: DatasetSpec, frame: pd.DataFrame, typed: dict[str, pd.DataFrame],
+                    shown: dict[str, str]) -> list[Found]:
+    """The rows of `frame` whose reference names no record of its target (in `typed`; `shown`
+    names each target's file)."""
+    found = []
+    for col in ds.columns.values():
+        if not col.references or col.references[0] not in typed:
+            continue
+        target, target_col = col.references
+        values = frame[col.name]
+        known = typed[target][target_col].dropna().unique()
+        missing = np.flatnonzero((values.notna() & ~values.isin(known)).to_numpy())
+        for row in missing[:LISTED].tolist():
+            value = str(values.iloc[row])
+            found.append(("reference", f"no {target_col} '{value}' in {shown[target]}", row, col.name, value))
+        if len(missing) > LISTED:
+            found.append(_more("reference", col.name, len(missing) - LISTED))
+    return found
 
 
 # ---- outputs ----------------------------------------------------------------------------------

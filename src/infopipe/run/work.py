@@ -91,15 +91,30 @@ def validate(state: RunState) -> list[dict]:
     todo = [u.name for u in plan.tables if not u.reuse]
     if todo:  # only now pay for pandas, pyarrow's CSV reader and pandera
         from infopipe.data.ingest import read_raw_tables
+        from infopipe.data.stream import streams, validate_streaming
         from infopipe.data.validate import validate_tables, write_table
 
-        linked = {c.references[0] for n in todo for c in spec.datasets[n].columns.values() if c.references}
-        needed = [n for n in spec.datasets if n in todo or n in linked]
+        def linked(names) -> set[str]:
+            return {c.references[0] for n in names for c in spec.datasets[n].columns.values() if c.references}
+
+        streamed = [n for n in todo if streams(spec, n, paths.raw_dir)]
+        whole = [n for n in todo if n not in streamed]
+        needed = [n for n in spec.datasets if n in whole or n in linked(todo)]
         subset = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in needed}})
-        tables = validate_tables(subset, read_raw_tables(subset, paths.raw_dir), state.today)
-        for name in todo:
+        tables = validate_tables(subset, read_raw_tables(subset, paths.raw_dir), state.today) if needed else {}
+        for name in whole:
             write_table(tables[name], Path(plan.table(name).path))
             raw_hashes[name] = tables[name].raw.sha256
+        for name in streamed:  # piece by piece into its Parquet file; else whole, as above
+            targets = {n: tables[n].frame for n in linked([name])}
+            done = validate_streaming(spec, name, paths.raw_dir, Path(plan.table(name).path), targets,
+                                      {n: tables[n].raw.name for n in targets}, state.today)
+            if done is None:
+                one = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in spec.datasets
+                                                           if n == name or n in targets}})
+                tables.update(validate_tables(one, read_raw_tables(one, paths.raw_dir), state.today))
+                write_table(tables[name], Path(plan.table(name).path))
+            raw_hashes[name] = done.raw.sha256 if done is not None else tables[name].raw.sha256
     import pyarrow.parquet as pq
 
     out = []

@@ -1,0 +1,289 @@
+"""Big CSV files validated piece by piece, straight into their Parquet file, so that memory holds one
+piece of the file at a time, not the file.
+
+Each piece (PIECE_ROWS rows as Arrow's reader gives them) is typed, checked by pandera, checked
+against the tables it references and appended to the Parquet file; its failing cells are kept (at
+most LISTED per column and check, the rest counted). Held for the whole file: one 8-byte hash per id
+(the uniqueness check, which must see every id), and the tables a reference names (they are read
+whole, never streamed). The rows whose id hashes collide are then read back from the Parquet file
+and compared as text, so duplicate ids are worded as the whole-table path words them.
+
+A file streams when it is a CSV of at least INFOPIPE_STREAM_BYTES bytes (256 MiB by default) and no
+other dataset references it. Anything the fast path would not read as the csv module does (odd
+quoting, a cell Arrow reads differently, a cell over the size limit) is found while streaming: the
+pieces written are then dropped and the file goes the whole-table way, which reads or refuses it
+exactly, word for word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from infopipe.concepts.columns import MAX_CELL_CHARS, is_text
+from infopipe.data import ingest
+from infopipe.data.ingest import CsvLines, RawTable
+from infopipe.data.validate import (LISTED, Found, _arrow_strings, _hashes, _listed, _more, check_table,
+                                    fold_id, id_found, more_count, reference_found, strictly_increasing)
+from infopipe.errors import InfopipeError
+from infopipe.files import is_pattern, raw_file
+from infopipe.spec.model import DatasetSpec, Spec
+
+STREAM_BYTES = "INFOPIPE_STREAM_BYTES"
+DEFAULT_STREAM_BYTES = 256 << 20
+PIECE_ROWS = 1_000_000
+
+
+def stream_bytes() -> int:
+    return int(os.environ.get(STREAM_BYTES, DEFAULT_STREAM_BYTES))
+
+
+def streams(spec: Spec, name: str, raw_dir: Path) -> bool:
+    """Is this dataset validated piece by piece? A CSV file of at least stream_bytes() that no
+    other dataset references (a referenced table is held whole, to look its keys up)."""
+    ds = spec.datasets[name]
+    if ds.database is not None or is_pattern(ds.file) or Path(ds.file).suffix.lower() not in ("", ".csv", ".txt"):
+        return False
+    if any(c.references and c.references[0] == name for d in spec.datasets.values() for c in d.columns.values()):
+        return False
+    path = raw_dir / ds.file
+    return path.is_file() and path.stat().st_size >= stream_bytes()
+
+
+@dataclass
+class Streamed:
+    """A streamed dataset that passed: its file as read (sha256, bytes) and its row count."""
+
+    raw: RawTable
+    rows: int
+
+
+class Tally:
+    """Failing cells gathered over the pieces: at most LISTED per check and column (with global rows),
+    the rest counted into one line each."""
+
+    def __init__(self):
+        self.kept: list[Found] = []
+        self.seen: Counter = Counter()
+        self.more: Counter = Counter()
+
+    def add(self, found: list[Found], offset: int) -> None:
+        for check, message, row, column, value in found:
+            if row is None:
+                extra = more_count((check, message, row, column, value))
+                if extra is None:
+                    self.kept.append((check, message, row, column, value))
+                else:
+                    self.more[(check, column)] += extra
+                continue
+            key = (check, column)
+            self.seen[key] += 1
+            if self.seen[key] <= LISTED:
+                self.kept.append((check, message, row + offset, column, value))
+            else:
+                self.more[key] += 1
+
+    def found(self, order) -> list[Found]:
+        return sorted(self.kept, key=order) + [_more(c, col, n) for (c, col), n in self.more.items()]
+
+
+class IdTally:
+    """The primary key's hashes over every piece (the one thing held per row), and whether the ids
+    came in strictly increasing order, which rules out duplicates without comparing any."""
+
+    def __init__(self, ds: DatasetSpec):
+        self.key = ds.primary_key if ds.primary_key in ds.columns else None
+        self.as_id = self.key is not None and ds.columns[self.key].type == "id"
+        self.hashes: list[np.ndarray] = []
+        self.present: list[np.ndarray] = []
+        self.in_order, self.last = True, None
+
+    def add(self, frame: pd.DataFrame) -> None:
+        if self.key is None:
+            return
+        ids = frame[self.key]
+        if not isinstance(ids.dtype, pd.StringDtype):
+            values = ids.to_numpy(dtype="float64", na_value=np.nan)
+            self.hashes.append(values.view(np.uint64).copy())
+            self.present.append(~np.isnan(values))
+            self.in_order = False
+            return
+        strings = _arrow_strings(ids)
+        folded = pc.ascii_lower(strings) if self.as_id else fold_id(strings)
+        if self.in_order and len(folded):
+            first = folded[0].as_py()
+            self.in_order = (strictly_increasing(folded) and (self.last is None or first is None or self.last < first))
+            self.last = folded[len(folded) - 1].as_py()
+        hashes, present = (_hashes(strings, fold_case=True, any_length=True) if self.as_id
+                           else _hashes(folded, any_length=True))
+        self.hashes.append(hashes)
+        self.present.append(present)
+
+    def found(self, written: Path) -> list[Found]:
+        """Duplicate and near-duplicate ids over the whole file, worded as check_ids words them."""
+        if self.key is None or self.in_order or not self.hashes:
+            return []
+        hashes, present = np.concatenate(self.hashes), np.concatenate(self.present)
+        self.hashes, self.present = [], []
+        order = np.sort(hashes[present])
+        twice = order[1:][order[1:] == order[:-1]]
+        if not len(twice):
+            return []
+        rows = np.flatnonzero(present & np.isin(hashes, np.unique(twice)))
+        column = pq.read_table(written, columns=[self.key]).column(0).take(pa.array(rows))
+        exact = pd.Series(column.to_pylist(), dtype=object)
+        if not self.as_id and not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            same = exact.duplicated(keep=False).to_numpy()
+            found = [("duplicate-id", f"the same {self.key} is used on another row", int(r), self.key, None)
+                     for r in rows[same]]
+        else:
+            found = id_found(self.key, exact, rows)
+        value = dict(zip(rows.tolist(), exact.tolist()))  # the id as stored, for the message
+        return [(c, m, r, col, str(value[r])) for c, m, r, col, _ in found]
+
+
+class FallBack(Exception):
+    """The file is not one the fast path reads as the csv module does: read it whole."""
+
+
+def validate_streaming(spec: Spec, name: str, raw_dir: Path, out: Path, targets: dict[str, pd.DataFrame],
+                       shown_targets: dict[str, str], today: dt.date) -> Streamed | None:
+    """Validate one big CSV piece by piece into `out` (Parquet, written whole or not at all). None
+    when the file must be read whole instead (see the module's docstring); InfopipeError with
+    every problem found, as validate_tables words them."""
+    ds, today = spec.datasets[name], today or dt.datetime.now(dt.timezone.utc).date()
+    shown = f"{raw_dir.name}/{ds.file}"
+    path = raw_file(raw_dir, ds.file, shown, ds.name)
+    size = path.stat().st_size
+    if spec.max_file_bytes is not None:
+        ingest._refuse_too_large(shown, size, spec.max_file_bytes)
+    ingest._refuse_empty(path, shown)
+    header = ingest._peek_header(path)
+    if header is None or ingest._check_header([h.strip() for h in header], "", ds, 1):
+        return None
+    tmp = out.with_suffix(".parquet.tmp")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    native = {h: t for h in header if (t := ingest.native_types(ds).get(h.strip())) is not None}
+    check = ingest._FileCheck(path)
+    try:
+        while True:
+            try:
+                result = _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, shown_targets,
+                                 today)
+                break
+            except pa.ArrowInvalid as err:  # a column Arrow refused to type: read it again as text
+                refused = ingest.REFUSED_COLUMN.search(str(err))
+                column = header[int(refused.group(1))] if refused and int(refused.group(1)) < len(header) else None
+                if column not in native:
+                    return None
+                del native[column]
+            except _Refused as err:
+                if err.column not in native:
+                    return None
+                del native[err.column]
+        digest = check.finish()
+        if not check.quotes.finish():
+            return None
+    except (FallBack, pa.ArrowException, OSError, ValueError):
+        return None
+    finally:
+        check.stop()
+        if "digest" not in locals() or not check.quotes.finish():
+            tmp.unlink(missing_ok=True)  # read whole instead: nothing of this pass is kept
+    raw, rows, problems = result(digest)
+    if problems:
+        tmp.unlink(missing_ok=True)
+        raise InfopipeError("validate", problems)
+    tmp.replace(out)
+    return Streamed(raw, rows)
+
+
+class _Refused(Exception):
+    """A date column holds a day before year one, which Arrow reads and infopipe refuses."""
+
+    def __init__(self, column: str):
+        self.column = column
+
+
+def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, shown_targets, today):
+    """One pass over the file; returns a function of the file's hash giving (raw, rows, problems)."""
+    names = [h.strip() for h in header]
+    reader = ingest.open_reader(path, header, ds, native)
+    if reader.schema.names != header:
+        raise FallBack()
+    parsing, checking, referencing, ids = Tally(), Tally(), Tally(), IdTally(ds)
+    writer, offset, schema = None, 0, None
+    try:
+        for batches in _grouped(reader, check):
+            piece = pa.Table.from_batches(batches).rename_columns(names)
+            _refuse_what_csv_reads_otherwise(piece, header)
+            raw = RawTable(ds.name, path, shown, "", size, piece, CsvLines(path))
+            frame, parsed, checked = check_table(ds, raw, spec.locale, today, ids=False)
+            parsing.add(parsed, offset)
+            checking.add(checked, offset)
+            referencing.add(reference_found(ds, frame, targets, shown_targets), offset)
+            ids.add(frame)
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(tmp, schema)
+            writer.write_table(table.cast(schema) if table.schema != schema else table)
+            offset += piece.num_rows
+            del piece, raw, frame, table
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    if writer is None:
+        raise FallBack()  # no rows: the whole-table way says so
+    writer.close()
+    columns = list(ds.columns)
+    checking.kept += ids.found(tmp)
+
+    def finish(digest: str):
+        raw = RawTable(ds.name, path, shown, digest, size, pa.Table.from_batches([], reader.schema)
+                       .rename_columns(names), CsvLines(path))
+        found = (parsing.found(lambda f: (columns.index(f[3]) if f[3] in columns else -1, f[2] or 0))
+                 + checking.found(lambda f: (0 if f[2] is None else f[2] + 1, f[3] or "")))
+        return raw, offset, raw.problems(_listed(found)) + raw.problems(referencing.found(lambda f: 0))
+
+    return finish
+
+
+def _grouped(reader, check):
+    """Arrow's record batches in groups of about PIECE_ROWS rows; stops the file's way (FallBack) as
+    soon as the quote check fails."""
+    group, rows = [], 0
+    for batch in reader:
+        if not check.quotes.ok:
+            raise FallBack()
+        group.append(batch)
+        rows += batch.num_rows
+        if rows >= PIECE_ROWS:
+            yield group
+            group, rows = [], 0
+    if group:
+        yield group
+
+
+def _refuse_what_csv_reads_otherwise(piece: pa.Table, header: list[str]) -> None:
+    """The fast path's two cell checks, per piece: a day before year one (Arrow reads it), a cell
+    longer than the csv module reads."""
+    for i, field in enumerate(piece.schema):
+        column = piece.column(i)
+        if field.type == pa.date32() and len(column):
+            earliest = pc.min(column.cast(pa.int32())).as_py()
+            if earliest is not None and earliest < ingest.YEAR_ONE:
+                raise _Refused(header[i])
+        if is_text(field.type) and ingest._longest_cell(column) > MAX_CELL_CHARS:
+            raise FallBack()
