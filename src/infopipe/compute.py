@@ -19,6 +19,7 @@ from infopipe.concepts.words import in_form
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.concepts.rules import DatabaseChanged, apply_rule, plain_value, rule_columns, select
+from infopipe.data.parquet_sql import ParquetSql, columns_of, parquet_backend
 from infopipe.spec.compile import CompiledFigure, Filter, compile_spec
 from infopipe.spec.model import FIGURE_REF, Spec
 
@@ -107,8 +108,8 @@ def _result(fig: CompiledFigure, tables: dict, source: str, datasets: dict | Non
     lineage = list(dict.fromkeys(  # the columns kept with its records
         rule_columns(rule, rule.primary_key) + ([rule.period[0]] if rule.period else [])
         + ([decl.breakdown.column] if decl.breakdown and decl.breakdown.top and fig.parent is None else [])
-        + (["source"] if "source" in tables[rule.dataset] else [])))
-    result, computed = _computed(fig, rule_frame(rule, tables, lineage), source, datasets or {})
+        + (["source"] if "source" in columns_of(tables, rule.dataset) else [])))
+    result, computed = _computed(fig, tables, lineage, source, datasets or {})
     if result.value is None:
         raise InfopipeError("compute", [Problem(source, "no-records", f"figure '{fig.id}': no "
                                                 f"records to compute {rule.describe()}", line=fig.line)])
@@ -148,15 +149,19 @@ def part_label(fig: CompiledFigure, printed: str, value) -> str:
     return in_form(said, printed, value, fig.locale) if said is not None else str(fig.category)
 
 
-def _computed(fig: CompiledFigure, tables: dict, source: str, datasets: dict):
+def _computed(fig: CompiledFigure, tables: dict, lineage: list[str], source: str, datasets: dict):
     """The rule's result, computed where its records live when the database can compute it exactly
-    as pandas does (data/database.py), else in pandas; and where it was computed, for provenance."""
+    as pandas does (data/database.py), by DuckDB over a big table's Parquet file (data/parquet_sql.py),
+    else in pandas; and where it was computed, for provenance."""
     rule = fig.rule
-    backend, why = (None, None)
     if any(datasets[d].database is not None for d in rule.reads if d in datasets):
         from infopipe.data.database import rule_backend
 
         backend, why = rule_backend(rule, datasets, rule.period, rule.via_period)
+    else:
+        backend, why = parquet_backend(rule, tables, datasets, lineage, rule.period, rule.via_period)
+    if not isinstance(backend, ParquetSql):  # pandas selects from the columns it needs only
+        tables = rule_frame(rule, tables, lineage)
     try:
         result = apply_rule(rule, tables, rule.primary_key, rule.period, rule.via_period, backend)
     except DatabaseChanged as err:

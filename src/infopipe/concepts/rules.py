@@ -454,9 +454,10 @@ class SqlQueries:
 
 
 def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter, primary_key: str,
-                period=None, via_period=None) -> SqlQueries:
+                period=None, via_period=None, records: list[str] | None = None) -> SqlQueries:
     """select() and the rule type's aggregates as SQL over `source(dataset, columns)`: a SELECT of
-    those declared columns typed as infopipe types them, plus ORDER."""
+    those declared columns typed as infopipe types them, plus ORDER. The records query gives the
+    records' keys, or with `records` those columns of them in ORDER (source must give them)."""
     q, order = writer.quote, writer.quote(ORDER)
     steps = [f"rows AS ({source(rule.dataset, _reads(rule, primary_key, period))})"]
     keep = [writer.condition(rule.where)]
@@ -494,8 +495,9 @@ def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter
         first_of("first_per_value", [rule.column])
     head = "WITH " + ",\n".join(steps) + "\n"
     parts = SQL[rule.type].parts(rule, writer)
-    return SqlQueries(head + f"SELECT {', '.join(parts)} FROM {last}",
-                      head + f"SELECT {q(primary_key)} FROM {last}")  # put in the rows' order by their keys
+    kept = (f"SELECT {', '.join(map(q, records))} FROM {last} ORDER BY {order}" if records
+            else f"SELECT {q(primary_key)} FROM {last}")  # put in the rows' order by their keys
+    return SqlQueries(head + f"SELECT {', '.join(parts)} FROM {last}", head + kept)
 
 
 def _reads(rule, primary_key: str, period) -> list[str]:

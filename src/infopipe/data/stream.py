@@ -239,6 +239,7 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
             writer.write_table(table.cast(schema) if table.schema != schema else table)
             offset += piece.num_rows
             del piece, raw, frame, table
+            ingest._give_back_memory()
     except BaseException:
         if writer is not None:
             writer.close()

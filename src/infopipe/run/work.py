@@ -12,7 +12,6 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,39 +131,20 @@ def validate(state: RunState) -> list[dict]:
     return out
 
 
-class _ParquetTables(Mapping):
-    """Typed tables read from their Parquet files only when a rule asks for one."""
-
-    def __init__(self, paths: dict[str, Path]):
-        self.paths, self.loaded = paths, {}
-
-    def __getitem__(self, name: str):
-        if name not in self.loaded:
-            import pandas as pd
-
-            self.loaded[name] = pd.read_parquet(self.paths[name])
-        return self.loaded[name]
-
-    def __iter__(self):
-        return iter(self.paths)
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-
 @does(COMPUTE)
 def compute(state: RunState) -> dict:
     """figures.json and lineage/<figure>.parquet (the records behind each figure, with the fields its
     rule used) in the run folder; figures the plan reuses are linked from the previous run. Every
     claim is checked."""
     from infopipe.compute import FigureResult, check_claims, compute_figure, filled, statements
+    from infopipe.data.parquet_sql import ParquetTables
     from infopipe.data.validate import describe_checks
     from infopipe.marks import check_unique_ids
 
     spec, plan, folder, previous = load_spec(state.paths.spec_file), state.plan, state.staging, state.previous
     datasets = state.of(VALIDATE)
     raw = {d["dataset"]: {"path": d["raw_file"] or d["source"], "sha256": d["raw_sha256"]} for d in datasets}
-    tables = _ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
+    tables = ParquetTables({d["dataset"]: Path(d["path"]) for d in datasets})
     (folder / "lineage").mkdir(parents=True, exist_ok=True)
     entries, computed = [], []
     for fig in compile_spec(spec).figures:

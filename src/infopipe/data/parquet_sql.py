@@ -1,0 +1,118 @@
+"""Validated tables as compute reads them: each from its Parquet file, and the rules over a big one
+computed by DuckDB reading that file.
+
+A table is loaded into pandas only when a rule computed there asks for it. A rule over a table of
+at least INFOPIPE_SQL_ROWS rows (1,000,000 by default) runs in DuckDB when DuckDB computes it exactly
+as pandas does (the same SQL backend that computes rules in a database, concepts/rules.py; the same
+refusals), streaming the file: memory holds the figure's records (the fields its lineage keeps),
+not the table. The row order is the file's (DuckDB's file_row_number), so "the first record of each
+value" is the one pandas keeps.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyarrow as arrow
+
+from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlBackend, SqlWriter, sql_queries, sql_refusal
+from infopipe.data.database import DUCKDB, TYPED, _quoted
+from infopipe.spec.model import DatasetSpec
+
+SQL_ROWS = "INFOPIPE_SQL_ROWS"
+DEFAULT_SQL_ROWS = 1_000_000
+DUCKDB_MEMORY = "2GB"  # DuckDB's own limit; it spills beyond it
+
+
+class ParquetTables(Mapping):
+    """Typed tables read from their Parquet files only when a rule computed in pandas asks for one."""
+
+    def __init__(self, paths: dict[str, Path]):
+        self.paths, self.loaded = paths, {}
+
+    def __getitem__(self, name: str):
+        if name not in self.loaded:
+            import pandas as pd
+
+            self.loaded[name] = pd.read_parquet(self.paths[name])
+        return self.loaded[name]
+
+    def __contains__(self, name) -> bool:  # without loading it (Mapping's own would)
+        return name in self.paths
+
+    def __iter__(self):
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def columns(self, name: str) -> list[str]:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.paths[name]).schema_arrow.names
+
+    def rows(self, name: str) -> int:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(self.paths[name]).metadata.num_rows
+
+
+def columns_of(tables, name: str) -> list[str]:
+    """A table's columns, without loading it when it is a Parquet file."""
+    return tables.columns(name) if isinstance(tables, ParquetTables) else list(tables[name].columns)
+
+
+def sql_rows() -> int:
+    return int(os.environ.get(SQL_ROWS, DEFAULT_SQL_ROWS))
+
+
+def parquet_backend(rule, tables, datasets: dict[str, DatasetSpec], lineage: list[str], period=None,
+                    via_period=None):
+    """(a DuckDB backend over the Parquet files, None), or (None, why pandas computes it), or
+    (None, None) when the table is small or not a Parquet file."""
+    if not isinstance(tables, ParquetTables) or rule.dataset not in datasets or tables.rows(rule.dataset) < sql_rows():
+        return None, None
+    why = sql_refusal(rule, {n: {c: col.type for c, col in d.columns.items()} for n, d in datasets.items()
+                             if n in tables}, TYPED, period, via_period)
+    if why:
+        return None, why
+    return ParquetSql("duckdb", "", None, SqlWriter(_quoted, DUCKDB.literal), None, tables=tables,
+                      lineage=tuple(lineage)), None
+
+
+@dataclass(frozen=True)
+class ParquetSql(SqlBackend):
+    """SqlBackend over Parquet files: DuckDB gives the figure's aggregates and its records with their
+    lineage fields in the file's row order, without the table in pandas."""
+
+    tables: ParquetTables | None = None
+    lineage: tuple = ()
+
+    def apply(self, rule, tables, primary_key: str, period=None, via_period=None) -> RuleResult:
+        import duckdb
+        import pyarrow.parquet as pq
+
+        def source(dataset: str, columns: list[str]) -> str:
+            wanted = list(dict.fromkeys(columns + (list(self.lineage) if dataset == rule.dataset else [])))
+            path = str(self.tables.paths[dataset]).replace("'", "''")
+            return (f"SELECT file_row_number AS {_quoted(ORDER)}, {', '.join(map(_quoted, wanted))} "
+                    f"FROM read_parquet('{path}', file_row_number = true)")
+
+        writer = replace(self.writer, column_name=rule.column)
+        queries = sql_queries(rule, source, writer, primary_key, period, via_period, list(self.lineage))
+        connection = duckdb.connect()
+        try:
+            connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+            connection.execute(f"SET threads = {os.cpu_count() or 1}")
+            values = connection.execute(queries.figure).fetchall()[0]
+            records = connection.sql(queries.records).to_arrow_table()
+        finally:
+            connection.close()
+        stored = pq.ParquetFile(self.tables.paths[rule.dataset]).schema_arrow  # types as pandas reads them
+        chosen = records.cast(arrow.schema([stored.field(c) for c in records.column_names],
+                                           metadata=stored.metadata)).to_pandas()
+        computed = {"engine": "duckdb", "on": "the validated Parquet file", "query": queries.figure}
+        return RuleResult(SQL[rule.type].finish(values, rule), chosen[primary_key], chosen, computed)
