@@ -114,5 +114,9 @@ class ParquetSql(SqlBackend):
         stored = pq.ParquetFile(self.tables.paths[rule.dataset]).schema_arrow  # types as pandas reads them
         chosen = records.cast(arrow.schema([stored.field(c) for c in records.column_names],
                                            metadata=stored.metadata)).to_pandas()
-        computed = {"engine": "duckdb", "on": "the validated Parquet file", "query": queries.figure}
+        # the query as recorded names the validated files by name (their folder is this machine's)
+        shown = queries.figure
+        for dataset, path in self.tables.paths.items():
+            shown = shown.replace(str(path).replace("'", "''"), Path(path).name)
+        computed = {"engine": "duckdb", "on": "the validated Parquet files", "query": shown}
         return RuleResult(SQL[rule.type].finish(values, rule), chosen[primary_key], chosen, computed)

@@ -88,6 +88,7 @@ def validate(state: RunState) -> list[dict]:
     spec = load_spec(paths.spec_file)
     raw_hashes = dict(plan.raw)
     todo = [u.name for u in plan.tables if not u.reuse]
+    streamed_ok: set[str] = set()  # validated piece by piece (data/stream.py)
     if todo:  # only now pay for pandas, pyarrow's CSV reader and pandera
         from infopipe.data.ingest import read_raw_tables
         from infopipe.data.stream import streams, validate_streaming
@@ -113,6 +114,8 @@ def validate(state: RunState) -> list[dict]:
                                                            if n == name or n in targets}})
                 tables.update(validate_tables(one, read_raw_tables(one, paths.raw_dir), state.today))
                 write_table(tables[name], Path(plan.table(name).path))
+            else:
+                streamed_ok.add(name)
             raw_hashes[name] = done.raw.sha256 if done is not None else tables[name].raw.sha256
     import pyarrow.parquet as pq
 
@@ -122,7 +125,7 @@ def validate(state: RunState) -> list[dict]:
         item = {"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_file(Path(unit.path)),
                 "rows": pq.ParquetFile(unit.path).metadata.num_rows, "raw_file": ds.file, "source": ds.source,
                 "raw_sha256": raw_hashes[unit.name], "raw_bytes": raw_bytes(paths.raw_dir, ds),
-                "redone": unit.name in todo}
+                "redone": unit.name in todo, **({"streamed": True} if unit.name in streamed_ok else {})}
         if ds.database is not None:  # the query, the server's version: from the read just made
             from infopipe.data.database import last_origin
 
