@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +44,7 @@ from infopipe.spec.model import DatasetSpec, Spec
 STREAM_BYTES = "INFOPIPE_STREAM_BYTES"
 DEFAULT_STREAM_BYTES = 256 << 20
 PIECE_ROWS = 1_000_000
+COMPRESSION = "snappy"
 
 
 def stream_bytes() -> int:
@@ -221,9 +225,10 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
     if reader.schema.names != header:
         raise FallBack()
     parsing, checking, referencing, ids = Tally(), Tally(), Tally(), IdTally(ds)
-    writer, offset, schema = None, 0, None
+    writer, offset, schema, written = None, 0, None, None
+    saving = ThreadPoolExecutor(1)  # writes a piece while the next one is checked
     try:
-        for batches in _grouped(reader, check):
+        for batches in _ahead(_grouped(reader, check)):  # Arrow reads the next piece meanwhile
             piece = pa.Table.from_batches(batches).rename_columns(names)
             _refuse_what_csv_reads_otherwise(piece, header)
             raw = RawTable(ds.name, path, shown, "", size, piece, CsvLines(path))
@@ -235,16 +240,22 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 schema = table.schema
-                writer = pq.ParquetWriter(tmp, schema)
-            writer.write_table(table.cast(schema) if table.schema != schema else table)
+                writer = pq.ParquetWriter(tmp, schema, compression=COMPRESSION)
+            if written is not None:
+                written.result()
+            written = saving.submit(writer.write_table, table.cast(schema) if table.schema != schema else table)
             offset += piece.num_rows
             del piece, raw, frame, table
             ingest._give_back_memory()
+        if written is not None:
+            written.result()
     except BaseException:
+        saving.shutdown(wait=True)
         if writer is not None:
             writer.close()
         tmp.unlink(missing_ok=True)
         raise
+    saving.shutdown()
     if writer is None:
         raise FallBack()  # no rows: the whole-table way says so
     writer.close()
@@ -259,6 +270,45 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
         return raw, offset, raw.problems(_listed(found)) + raw.problems(referencing.found(lambda f: 0))
 
     return finish
+
+
+def _ahead(pieces):
+    """The pieces, each read on a thread of its own while the one before is checked (Arrow's reader
+    releases the GIL): at most one piece waits."""
+    waiting: queue.Queue = queue.Queue(maxsize=1)
+    done = object()
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for piece in pieces:
+                while not stop.is_set():
+                    try:
+                        waiting.put(piece, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(done)
+        except BaseException as err:  # noqa: BLE001 - raised where the pieces are taken
+            waiting.put(err)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        while (item := waiting.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while reader.is_alive():
+            try:
+                waiting.get_nowait()
+            except queue.Empty:
+                pass
+            reader.join(0.05)
 
 
 def _grouped(reader, check):

@@ -177,7 +177,8 @@ def compute(state: RunState) -> dict:
     write_json(folder / "figures.json", {"project": spec.project, "spec_sha256": spec.sha256, "figures": entries})
     validation = [{"dataset": d["dataset"], "file": d["raw_file"] or d["source"], "rows": d["rows"], "status": "passed",
                    "primary_key": spec.datasets[d["dataset"]].primary_key,
-                   "checks": describe_checks(spec.datasets[d["dataset"]])} for d in datasets]
+                   "checks": describe_checks(spec.datasets[d["dataset"]]),
+                   **({"streamed": True} if d.get("streamed") else {})} for d in datasets]
     return {"figures": entries, "computed": computed, "validation": validation}
 
 

@@ -1,0 +1,193 @@
+"""Big files in bounded memory: a CSV validated piece by piece (data/stream.py) gives the Parquet file
+and the problems, word for word, that the whole-table path gives; rules over a big validated table
+computed by DuckDB over its Parquet file (data/parquet_sql.py) give the values and the lineage that
+pandas gives. Pieces are made small here, so a few thousand rows span several of them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import PROJECT, ROOT, copy_project
+from infopipe.cli import main
+from infopipe.compute import compute_figure
+from infopipe.data import ingest, stream
+from infopipe.data.ingest import read_raw_tables
+from infopipe.data.parquet_sql import ParquetTables
+from infopipe.data.stream import validate_streaming
+from infopipe.data.validate import LISTED, validate_tables
+from infopipe.errors import InfopipeError
+from infopipe.spec.compile import compile_spec
+from infopipe.spec.model import load_spec
+
+TODAY = dt.date(2025, 6, 1)
+ROWS = 12_000
+
+
+def scale_data():
+    spec = importlib.util.spec_from_file_location("scale_data", ROOT / "benchmarks" / "scale_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def events(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("events")
+    scale_data().write_project(folder, ROWS)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def small_pieces(monkeypatch):
+    """Arrow's batches of 64 KiB (about 550 rows), pieces of 2,500 rows: a 12,000-row file is 5 pieces."""
+    monkeypatch.setattr(ingest, "ARROW_BLOCK", 64 << 10)
+    monkeypatch.setattr(stream, "PIECE_ROWS", 2_500)
+
+
+def whole(folder: Path):
+    """The whole-table path: (the events table's frame, None) or (None, its problems)."""
+    spec = load_spec(folder / "spec.yaml")
+    try:
+        tables = validate_tables(spec, read_raw_tables(spec, folder / "raw"), TODAY)
+    except InfopipeError as err:
+        return None, [str(p) for p in err.problems]
+    return tables["events"].frame, None
+
+
+def streamed(folder: Path, out: Path):
+    """data/stream.py: (the Parquet file's frame, None) or (None, its problems); the venues table,
+    which events references, is read whole."""
+    spec = load_spec(folder / "spec.yaml")
+    venues = spec.model_copy(update={"datasets": {"venues": spec.datasets["venues"]}})
+    target = validate_tables(venues, read_raw_tables(venues, folder / "raw"), TODAY)["venues"]
+    try:
+        done = validate_streaming(spec, "events", folder / "raw", out, {"venues": target.frame},
+                                  {"venues": target.raw.name}, TODAY)
+    except InfopipeError as err:
+        assert not out.exists() and not out.with_suffix(".parquet.tmp").exists()
+        return None, [str(p) for p in err.problems]
+    assert done is not None, "fell back to the whole-table path"
+    assert done.rows == pq.ParquetFile(out).metadata.num_rows
+    assert pq.ParquetFile(out).metadata.num_row_groups > 2  # several pieces, really
+    return pd.read_parquet(out), None
+
+
+def planted(events: Path, tmp_path: Path, edits: dict[tuple[int, int], str]) -> Path:
+    """A copy of the events project with cells replaced: {(0-based data row, column index): text}."""
+    folder = tmp_path / "planted"
+    shutil.copytree(events, folder)
+    path = folder / "raw" / "events.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    for (row, column), text in edits.items():
+        rows[row + 1][column] = text
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return folder
+
+
+def test_a_clean_file_streams_to_the_parquet_file_the_whole_table_gives(events, tmp_path):
+    frame, _ = whole(events)
+    frame.to_parquet(tmp_path / "whole.parquet", index=False)  # as a run writes it (write_table)
+    got, problems = streamed(events, tmp_path / "events.parquet")
+    assert problems is None
+    pd.testing.assert_frame_equal(got, pd.read_parquet(tmp_path / "whole.parquet"))
+
+
+def test_problems_across_pieces_are_the_whole_tables_word_for_word(events, tmp_path):
+    first_id = f"EV-{11:08d}"
+    folder = planted(events, tmp_path, {
+        (9_500, 0): first_id,              # a duplicate of row 10, three pieces later
+        (7_000, 0): f"ev-{12:08d}",        # a near-duplicate of row 11
+        (3_000, 7): "abc",                 # money that is not money
+        (11_000, 4): "2024-13-01",         # a date Arrow refuses: that column is read again as text
+        (5_000, 3): "V-9999",              # a venue that does not exist
+        (100, 6): "-5",                    # below the minimum
+    })
+    _, expected = whole(folder)
+    got, problems = streamed(folder, tmp_path / "events.parquet")
+    assert got is None
+    assert problems == expected
+    assert len(problems) == 8  # both rows of each id pair, and one for every other cell
+    assert any("row 9501, line 9502, column 'event_id': [duplicate-id]" in p for p in problems)
+
+
+def test_more_failures_than_are_listed_are_counted_over_all_pieces(events, tmp_path):
+    folder = planted(events, tmp_path, {(row, 7): "lots" for row in range(0, ROWS, 5)})  # 2,400 bad
+    _, expected = whole(folder)
+    got, problems = streamed(folder, tmp_path / "events.parquet")
+    assert problems == expected
+    assert sum("[type:money]" in p for p in problems) == LISTED + 1
+    assert f"and {ROWS // 5 - LISTED:,} more rows fail this check" in problems[-1]
+
+
+def test_a_file_the_fast_path_cannot_read_goes_the_whole_way(events, tmp_path):
+    folder = planted(events, tmp_path, {})
+    path = folder / "raw" / "events.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[8_001] = 'x"y' + lines[8_001]  # a quote inside an unquoted cell: the csv module decides
+    path.write_text("\n".join(lines), encoding="utf-8")
+    spec = load_spec(folder / "spec.yaml")
+    out = tmp_path / "events.parquet"
+    assert validate_streaming(spec, "events", folder / "raw", out, {}, {}, TODAY) is None
+    assert not out.exists() and not out.with_suffix(".parquet.tmp").exists()
+
+
+def test_duckdb_over_the_parquet_file_counts_what_pandas_counts(events, tmp_path, monkeypatch):
+    spec = load_spec(events / "spec.yaml")
+    tables = validate_tables(spec, read_raw_tables(spec, events / "raw"), TODAY)
+    paths = {}
+    for name, table in tables.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        table.frame.to_parquet(paths[name], index=False)
+    results = {}
+    for rows in (10**12, 0):  # never DuckDB; always DuckDB
+        monkeypatch.setenv("INFOPIPE_SQL_ROWS", str(rows))
+        parquet = ParquetTables(paths)
+        results[rows] = [r for fig in compile_spec(spec).figures
+                         for r in compute_figure(fig, parquet, str(spec.path), spec.datasets)]
+        assert (parquet.loaded == {}) == (rows == 0)  # DuckDB read the files; pandas loaded them
+    for pandas_made, duckdb_made in zip(results[10**12], results[0]):
+        assert duckdb_made.computed["engine"] == "duckdb" and pandas_made.computed == {"engine": "pandas"}
+        assert (duckdb_made.id, duckdb_made.value) == (pandas_made.id, pandas_made.value)
+        pd.testing.assert_frame_equal(duckdb_made.records, pandas_made.records.reset_index(drop=True))
+    workshops = tables["events"].frame["category"].eq("workshop").sum()
+    assert results[0][0].value == workshops and len(results[0][0].records) == workshops
+
+
+def test_a_run_streams_and_computes_in_duckdb_with_the_same_outputs(tmp_path, monkeypatch):
+    """Jam and Justice with every threshold at 0: its figures, their lineage and the page are those of
+    the ordinary run; the datasets nothing references were validated piece by piece."""
+    folders = {}
+    for way, env in (("ordinary", {}), ("streamed", {"INFOPIPE_STREAM_BYTES": "0", "INFOPIPE_SQL_ROWS": "0"})):
+        for key in ("INFOPIPE_STREAM_BYTES", "INFOPIPE_SQL_ROWS"):
+            monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        root = copy_project(tmp_path / way)
+        assert main(["--root", str(root), "run", PROJECT]) == 0
+        folders[way] = (root / "outputs" / PROJECT / "latest").resolve()
+    figures = {w: json.loads((f / "figures.json").read_text())["figures"] for w, f in folders.items()}
+    engines = {f["computed"].get("engine") for f in figures["streamed"] if f.get("computed")}
+    assert "duckdb" in engines
+    for ordinary, streamed_ in zip(figures["ordinary"], figures["streamed"]):
+        assert {k: v for k, v in ordinary.items() if k != "computed"} == \
+               {k: v for k, v in streamed_.items() if k != "computed"}
+        lineage = [pd.read_parquet(folders[w] / f["lineage"]["path"]) for w, f in
+                   (("ordinary", ordinary), ("streamed", streamed_))]
+        pd.testing.assert_frame_equal(*lineage)
+    assert (folders["ordinary"] / "page.svg").read_bytes() == (folders["streamed"] / "page.svg").read_bytes()
+    validation = {w: json.loads((f / "provenance.json").read_text())["validation"] for w, f in folders.items()}
+    referenced = {"funders", "institutions"}  # funding_awards names them: they are read whole
+    assert {v["dataset"] for v in validation["streamed"] if v.get("streamed")} == \
+           {v["dataset"] for v in validation["streamed"]} - referenced
+    assert not any(v.get("streamed") for v in validation["ordinary"])
