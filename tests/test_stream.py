@@ -191,3 +191,23 @@ def test_a_run_streams_and_computes_in_duckdb_with_the_same_outputs(tmp_path, mo
     assert {v["dataset"] for v in validation["streamed"] if v.get("streamed")} == \
            {v["dataset"] for v in validation["streamed"]} - referenced
     assert not any(v.get("streamed") for v in validation["ordinary"])
+
+
+def test_a_big_input_is_read_once_to_publish_it_and_a_changed_one_is_refused(tmp_path, monkeypatch):
+    from infopipe import files
+    from infopipe.files import sha256_file
+    from infopipe.run.work import copy_input, list_outputs
+
+    raw = tmp_path / "raw.csv"
+    raw.write_bytes(b"id,n\n" + b"".join(b"r%d,%d\n" % (i, i) for i in range(50_000)))
+    run = tmp_path / "run"
+    copy_input(raw, run / "inputs", "raw.csv", sha256_file(raw), None)
+    assert (run / "inputs" / "raw.csv").read_bytes() == raw.read_bytes()
+    hashed = []
+    monkeypatch.setattr(files, "sha256_file", lambda p: hashed.append(p) or sha256_file(p))
+    assert list_outputs(run, [])[0]["sha256"] == sha256_file(raw) and hashed == []  # hashed as it was copied
+    (run / "inputs" / "raw.csv").write_bytes(b"id,n\nedited,1\n")  # another stamp: hashed again
+    assert list_outputs(run, [])[0]["sha256"] == sha256_file(run / "inputs" / "raw.csv") and len(hashed) == 1
+    with pytest.raises(InfopipeError) as err:  # the file changed after validate hashed it
+        copy_input(raw, tmp_path / "again" / "inputs", "raw.csv", "0" * 64, None)
+    assert err.value.problems[0].check == "raw-changed"

@@ -20,6 +20,36 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_HASHED: dict[tuple, str] = {}  # a file this process wrote and hashed, by its identity and stamp
+
+
+def _stamp(path: Path) -> tuple:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def sha256_written(path: Path) -> str:
+    """sha256_file of a run's own file, hashed once per process: a run lists its files twice
+    (report, record), and a copied input was hashed as it was copied. A file changed since has
+    another stamp and is hashed again."""
+    key = _stamp(path)
+    if key not in _HASHED:
+        _HASHED[key] = sha256_file(path)
+    return _HASHED[key]
+
+
+def copy_hashed(source: Path, dest: Path) -> str:
+    """Copy a file and hash it in the same pass (a raw file can be gigabytes); its sha256."""
+    digest = hashlib.sha256()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as reading, open(dest, "wb") as writing:
+        for block in iter(lambda: reading.read(1 << 22), b""):
+            digest.update(block)
+            writing.write(block)
+    _HASHED[_stamp(dest)] = digest.hexdigest()
+    return _HASHED[_stamp(dest)]
+
+
 def resolve_inside(folder: Path, relative: str, shown: str) -> Path:
     """The real path of folder/relative, refused if it (or a symlink on the way) leaves folder."""
     root = folder.resolve()

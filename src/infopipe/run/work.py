@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from infopipe import __version__
-from infopipe.errors import InfopipeError
-from infopipe.files import inside, is_pattern, matching_files, reuse_file, sha256_file
+from infopipe.errors import InfopipeError, Problem
+from infopipe.files import copy_hashed, inside, is_pattern, matching_files, reuse_file, sha256_file, sha256_written
 from infopipe.run.paths import Paths
 from infopipe.run.plan import Plan, figures_json, make_plan, raw_bytes, read_record
 from infopipe.run.provenance import environment, git_state, write_json
@@ -330,9 +330,9 @@ def copy_input(source: Path, inputs: Path, rel: str, sha256: str, previous: Path
     earlier = previous / "inputs" / rel if previous else None
     if earlier and earlier.is_file() and _recorded_sha(previous, f"inputs/{rel}") == sha256:
         reuse_file(earlier, dest)
-    else:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
+    elif copy_hashed(source, dest) != sha256:
+        raise InfopipeError("publish", [Problem(rel, "raw-changed", "the raw file changed while the run used "
+                                                "it; run again")])
 
 
 def _recorded_sha(run: Path, rel: str) -> str | None:
@@ -347,7 +347,7 @@ def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
         if not p.is_file() or p.name in ("provenance.json", "ro-crate-metadata.json"):
             continue
         rel = str(p.relative_to(folder))
-        item = {"path": rel, "sha256": sha256_file(p), "bytes": p.stat().st_size,
+        item = {"path": rel, "sha256": sha256_written(p), "bytes": p.stat().st_size,
                 "reproducible": p.name not in NOT_REPRODUCIBLE}
         if rel in made_by:
             item.update({k: made_by[rel][k] for k in ("renderer", "renderer_version", "key", "reused")})
