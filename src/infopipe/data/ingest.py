@@ -187,7 +187,7 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
         return read_parquet_files(ds, raw_dir, max_bytes)
     path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size
-    _refuse_too_large(shown, size, max_bytes)
+    refuse_too_large(shown, size, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         table, places, digest = read_parquet(path, shown, ds), Places(), sha256_file(path)
@@ -199,7 +199,7 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
     return RawTable(ds.name, path, shown, digest, size, table, places)
 
 
-def _refuse_too_large(shown: str, size: int, max_bytes: int | None) -> None:
+def refuse_too_large(shown: str, size: int, max_bytes: int | None) -> None:
     if max_bytes is not None and size > max_bytes:
         raise InfopipeError("ingest", [Problem(shown, "file-too-large",
                             f"{size:,} bytes is more than the spec's max_file_bytes ({max_bytes:,}); "
@@ -217,7 +217,7 @@ def read_parquet_files(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None) ->
     shown = f"{raw_dir.name}/{ds.file}"
     files = matching_files(raw_dir, ds.file, shown, ds.name)
     size = sum(path.stat().st_size for _, path in files)
-    _refuse_too_large(shown, size, max_bytes)
+    refuse_too_large(shown, size, max_bytes)
     tables, problems = [], []
     for rel, path in files:
         try:
@@ -256,7 +256,7 @@ def read_csv(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Places,
 def read_csv_typing_ahead(path: Path, shown: str, ds: DatasetSpec, ahead: bool = True):
     """read_csv, and with `ahead` the typing of each part of the file, started as soon as the part
     is read (see TypedAhead); None as the last item when the file took the slow path."""
-    _refuse_empty(path, shown)
+    refuse_empty(path, shown)
     typed = TypedAhead(ds) if ahead else None
     fast = _fast_csv(path, ds, typed)
     if fast is not None:
@@ -372,7 +372,7 @@ class QuoteCheck:
         return self.ok and self.quotes % 2 == 0
 
 
-class _FileCheck:
+class FileCheck:
     """Hashes and quote-checks a file on a thread of its own, reading it on its own (from the page
     cache, normally) while Arrow's reader reads the same path: hashlib and numpy release the GIL, so
     this runs beside Arrow's threads instead of in their way."""
@@ -420,12 +420,12 @@ def _fast_csv(path: Path, ds: DatasetSpec, typed: TypedAhead | None = None) -> t
     """The file's columns (text, or typed by Arrow where native_types says) and its hash, or None
     when the slow path must read it. Arrow reads the path itself (its own threads, no Python in the
     way); a column Arrow refuses to type is read again as text."""
-    header = _peek_header(path)
-    if header is None or _check_header([h.strip() for h in header], "", ds, 1):
+    header = peek_header(path)
+    if header is None or check_header([h.strip() for h in header], "", ds, 1):
         return None
     names = [h.strip() for h in header]
     native = {h: t for h in header if (t := native_types(ds).get(h.strip())) is not None}
-    check = _FileCheck(path)
+    check = FileCheck(path)
     try:
         while True:
             try:
@@ -453,7 +453,7 @@ def _fast_csv(path: Path, ds: DatasetSpec, typed: TypedAhead | None = None) -> t
     if table is None or table.num_rows == 0 or not check.quotes.finish():
         return None
     table = table.rename_columns(names)
-    if any(_longest_cell(table.column(i)) > MAX_CELL_CHARS for i in range(table.num_columns)
+    if any(longest_cell(table.column(i)) > MAX_CELL_CHARS for i in range(table.num_columns)
            if is_text(table.column(i).type)):
         return None  # the csv module refuses such a cell; the slow path says where
     return table, digest
@@ -528,7 +528,7 @@ def text_type(ds: DatasetSpec, column: str) -> pa.DataType:
     return pa.large_string() if col is not None and TYPES[col.type].text_like else pa.string()
 
 
-def _longest_cell(column: pa.ChunkedArray) -> int:
+def longest_cell(column: pa.ChunkedArray) -> int:
     """Characters in the longest cell, counted only where a cell has more bytes than the limit."""
     import pyarrow.compute as pc
 
@@ -539,7 +539,7 @@ def _longest_cell(column: pa.ChunkedArray) -> int:
     return longest
 
 
-def _peek_header(path: Path) -> list[str] | None:
+def peek_header(path: Path) -> list[str] | None:
     """The header as the csv module reads it (first non-blank record), or None if that fails."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as text:
@@ -551,7 +551,7 @@ def _peek_header(path: Path) -> list[str] | None:
     return None
 
 
-def _refuse_empty(path: Path, shown: str) -> None:
+def refuse_empty(path: Path, shown: str) -> None:
     """An empty file (or only spaces and line ends) is named as such, before anything is read."""
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(BLOCK), b""):
@@ -620,7 +620,7 @@ def _parse_csv(text, shown: str, ds: DatasetSpec) -> tuple[list[str], list[list[
                 continue  # blank line
             if header is None:
                 header = [h.strip() for h in record]
-                problems += _check_header(header, shown, ds, line)
+                problems += check_header(header, shown, ds, line)
                 if problems:
                     break
                 done = [[] for _ in header]
@@ -688,7 +688,7 @@ def csv_lines(path: Path, rows: list[int], keep: set[int] = frozenset(), records
     return found
 
 
-def _check_header(header: list[str], shown: str, ds: DatasetSpec, line: int | None,
+def check_header(header: list[str], shown: str, ds: DatasetSpec, line: int | None,
                   cells: list[str] | None = None, sheet: str | None = None) -> list[Problem]:
     expected = list(ds.columns)
     where = {"line": line} if sheet is None else {"sheet": sheet}
@@ -731,7 +731,7 @@ def read_parquet(path: Path, shown: str, ds: DatasetSpec) -> pa.Table:
         header = list(source.schema_arrow.names)
     except (pa.ArrowException, OSError) as err:
         raise InfopipeError("ingest", [Problem(shown, "parquet", f"cannot be read as Parquet: {err}")])
-    problems = _check_header([h.strip() for h in header], shown, ds, None)
+    problems = check_header([h.strip() for h in header], shown, ds, None)
     if problems:
         raise InfopipeError("ingest", problems)
     try:
@@ -811,7 +811,7 @@ def read_workbook(path: Path, shown: str, ds: DatasetSpec) -> tuple[pa.Table, Sh
     header = [h.strip() for h in header[:width]]
     letters = [column_letter(first_col + j) for j in range(width)]
     header_row = first_row + header_at + 1
-    problems = _check_header(header, shown, ds, None, [f"{c}{header_row}" for c in letters], sheet_name)
+    problems = check_header(header, shown, ds, None, [f"{c}{header_row}" for c in letters], sheet_name)
     if problems:
         problems += _title_row_hint(rows, header_at, first_row, first_col, shown, ds, sheet_name)
     if not problems and not data:

@@ -169,15 +169,15 @@ def validate_streaming(spec: Spec, name: str, raw_dir: Path, out: Path, targets:
     path = raw_file(raw_dir, ds.file, shown, ds.name)
     size = path.stat().st_size
     if spec.max_file_bytes is not None:
-        ingest._refuse_too_large(shown, size, spec.max_file_bytes)
-    ingest._refuse_empty(path, shown)
-    header = ingest._peek_header(path)
-    if header is None or ingest._check_header([h.strip() for h in header], "", ds, 1):
+        ingest.refuse_too_large(shown, size, spec.max_file_bytes)
+    ingest.refuse_empty(path, shown)
+    header = ingest.peek_header(path)
+    if header is None or ingest.check_header([h.strip() for h in header], "", ds, 1):
         return None
     tmp = out.with_suffix(".parquet.tmp")
     out.parent.mkdir(parents=True, exist_ok=True)
     native = {h: t for h in header if (t := ingest.native_types(ds).get(h.strip())) is not None}
-    check = ingest._FileCheck(path)
+    check, kept = ingest.FileCheck(path), False
     try:
         while True:
             try:
@@ -195,13 +195,14 @@ def validate_streaming(spec: Spec, name: str, raw_dir: Path, out: Path, targets:
                     return None
                 del native[err.column]
         digest = check.finish()
-        if not check.quotes.finish():
+        kept = check.quotes.finish()
+        if not kept:
             return None
     except (FallBack, pa.ArrowException, OSError, ValueError):
         return None
     finally:
         check.stop()
-        if "digest" not in locals() or not check.quotes.finish():
+        if not kept:
             tmp.unlink(missing_ok=True)  # read whole instead: nothing of this pass is kept
     raw, rows, problems = result(digest)
     if problems:
@@ -336,5 +337,5 @@ def _refuse_what_csv_reads_otherwise(piece: pa.Table, header: list[str]) -> None
             earliest = pc.min(column.cast(pa.int32())).as_py()
             if earliest is not None and earliest < ingest.YEAR_ONE:
                 raise _Refused(header[i])
-        if is_text(field.type) and ingest._longest_cell(column) > MAX_CELL_CHARS:
+        if is_text(field.type) and ingest.longest_cell(column) > MAX_CELL_CHARS:
             raise FallBack()
