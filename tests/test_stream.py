@@ -211,3 +211,33 @@ def test_a_big_input_is_read_once_to_publish_it_and_a_changed_one_is_refused(tmp
     with pytest.raises(InfopipeError) as err:  # the file changed after validate hashed it
         copy_input(raw, tmp_path / "again" / "inputs", "raw.csv", "0" * 64, None)
     assert err.value.problems[0].check == "raw-changed"
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_the_validate_command_says_the_same_when_files_stream(tmp_path, monkeypatch, capsys, broken):
+    """`infopipe validate` validates through Parquet files as a run does (in a folder it removes), so
+    big files stream there too; what it prints, of good data or bad, does not depend on it."""
+    said, streamed_ = {}, []
+    real = stream.validate_streaming
+    monkeypatch.setattr(stream, "validate_streaming", lambda *a, **k: streamed_.append(a[1]) or real(*a, **k))
+    for way, bytes_ in (("ordinary", None), ("streamed", "0")):
+        monkeypatch.delenv("INFOPIPE_STREAM_BYTES", raising=False)
+        if bytes_ is not None:
+            monkeypatch.setenv("INFOPIPE_STREAM_BYTES", bytes_)
+        root = copy_project(tmp_path / way)
+        if broken:  # events is referenced by nothing: it streams
+            events = root / "data" / "raw" / PROJECT / "events.csv"
+            lines = events.read_text(encoding="utf-8").split("\n")
+            cells = lines[2].split(",")
+            cells[0] = lines[1].split(",")[0]  # the first event's id again
+            lines[2] = ",".join(cells)
+            events.write_text("\n".join(lines), encoding="utf-8")
+        capsys.readouterr()
+        code = main(["--root", str(root), "validate", PROJECT])
+        out = capsys.readouterr()
+        said[way] = (code, out.out.replace(str(root), "ROOT"), out.err.replace(str(root), "ROOT"))
+    assert said["streamed"] == said["ordinary"]
+    assert said["ordinary"][0] == (1 if broken else 0)
+    assert "events" in streamed_  # only the second way streamed, and events was one it streamed
+    if broken:
+        assert "[duplicate-id]" in said["ordinary"][2]

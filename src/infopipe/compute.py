@@ -19,7 +19,7 @@ from infopipe.concepts.words import in_form
 from infopipe.errors import InfopipeError, Problem
 from infopipe.concepts.formats import FormatError, UncheckedPrint, check_printed, render_template
 from infopipe.concepts.rules import DatabaseChanged, apply_rule, plain_value, rule_columns, select
-from infopipe.data.parquet_sql import ParquetSql, columns_of, parquet_backend
+from infopipe.data.parquet_sql import ParquetSql, ParquetTables, columns_of, parquet_backend
 from infopipe.spec.compile import CompiledFigure, Filter, compile_spec
 from infopipe.spec.model import FIGURE_REF, Spec
 
@@ -227,7 +227,7 @@ def ranked(fig: CompiledFigure, tables: dict, source: str) -> list[CompiledFigur
 
 def compute_figures(spec: Spec, tables: dict) -> list[FigureResult]:
     """Every figure of the spec, with notes filled in from other figures' printed text."""
-    frames = {n: t.frame for n, t in tables.items()}
+    frames = tables if isinstance(tables, ParquetTables) else {n: t.frame for n, t in tables.items()}
     results = [r for fig in compile_spec(spec).figures
                for r in compute_figure(fig, frames, str(spec.path), spec.datasets)]
     if any(f.chart is not None for f in spec.figures):

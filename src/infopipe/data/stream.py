@@ -71,6 +71,50 @@ class Streamed:
     rows: int
 
 
+@dataclass
+class Validated:
+    """A dataset validated into its Parquet file: the file as read, its rows, and how it was read."""
+
+    spec: DatasetSpec
+    raw: RawTable
+    rows: int
+    streamed: bool
+
+
+def validate_to_parquet(spec: Spec, names: list[str], raw_dir: Path, outs: dict[str, Path],
+                        today: dt.date | None = None) -> dict[str, Validated]:
+    """Each named dataset validated into its Parquet file (`outs`): big CSV files piece by piece,
+    the others whole, together with the tables they reference; one InfopipeError with the problems
+    of every dataset read whole, or of the first streamed one that fails."""
+    from infopipe.data.ingest import read_raw_tables
+    from infopipe.data.validate import validate_tables, write_table
+
+    def linked(among) -> set[str]:
+        return {c.references[0] for n in among for c in spec.datasets[n].columns.values() if c.references}
+
+    def whole(among) -> dict:
+        subset = spec.model_copy(update={"datasets": {n: d for n, d in spec.datasets.items() if n in among}})
+        return validate_tables(subset, read_raw_tables(subset, raw_dir), today) if among else {}
+
+    streamed = [n for n in names if streams(spec, n, raw_dir)]
+    tables = whole({n for n in names if n not in streamed} | linked(names))
+    out = {}
+    for name in names:
+        done = None
+        if name in streamed:
+            targets = {n: tables[n] for n in linked([name])}
+            done = validate_streaming(spec, name, raw_dir, outs[name], {n: t.frame for n, t in targets.items()},
+                                      {n: t.raw.name for n, t in targets.items()}, today)
+            if done is None:  # the whole-table way reads or refuses it exactly
+                tables.update(whole({name} | set(targets)))
+        if done is None:
+            write_table(tables[name], outs[name])
+            out[name] = Validated(spec.datasets[name], tables[name].raw, len(tables[name].frame), False)
+        else:
+            out[name] = Validated(spec.datasets[name], done.raw, done.rows, True)
+    return out
+
+
 class Tally:
     """Failing cells gathered over the pieces: at most LISTED per check and column (with global rows),
     the rest counted into one line each."""

@@ -52,6 +52,10 @@ class ValidTable:
     frame: pd.DataFrame
     raw: RawTable
 
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
     def record_ids(self, mask: pd.Series | None = None) -> list[str]:
         ids = self.frame[self.spec.primary_key]
         return sorted(ids[mask] if mask is not None else ids)
@@ -450,7 +454,7 @@ def reference_found(ds: DatasetSpec, frame: pd.DataFrame, typed: dict[str, pd.Da
 
 def validation_summary(tables: dict[str, ValidTable]) -> list[dict]:
     """Per dataset, what was checked and that it passed (failed runs log their problems instead)."""
-    return [{"dataset": name, "file": t.raw.name, "rows": len(t.frame), "status": "passed",
+    return [{"dataset": name, "file": t.raw.name, "rows": t.rows, "status": "passed",
              "primary_key": t.spec.primary_key, "checks": describe_checks(t.spec)}
             for name, t in sorted(tables.items())]
 

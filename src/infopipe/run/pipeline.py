@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import signal
+import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -47,12 +48,15 @@ def validate_only(paths: Paths, today: dt.date | None = None) -> dict:
     from infopipe.present.glyphs import check_page_glyphs
     from infopipe.compute import check_claims, compute_figures
     from infopipe.present.page import page_for
-    from infopipe.data.ingest import read_raw_tables
-    from infopipe.data.validate import validate_tables, validation_summary
+    from infopipe.data.parquet_sql import ParquetTables
+    from infopipe.data.stream import validate_to_parquet
+    from infopipe.data.validate import validation_summary
 
     spec = load_spec(paths.spec_file)
-    tables = validate_tables(spec, read_raw_tables(spec, paths.raw_dir), today)
-    results = compute_figures(spec, tables)
+    with tempfile.TemporaryDirectory(prefix="infopipe-validate-") as scratch:  # as a run reads them, then gone
+        files = {n: Path(scratch) / f"{n}.parquet" for n in spec.datasets}
+        tables = validate_to_parquet(spec, list(spec.datasets), paths.raw_dir, files, today)
+        results = compute_figures(spec, ParquetTables(files))
     check_claims(spec, results)
     page = page_for(spec, results)
     check_page_colours(page, str(spec.path))

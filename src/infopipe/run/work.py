@@ -88,35 +88,13 @@ def validate(state: RunState) -> list[dict]:
     spec = load_spec(paths.spec_file)
     raw_hashes = dict(plan.raw)
     todo = [u.name for u in plan.tables if not u.reuse]
-    streamed_ok: set[str] = set()  # validated piece by piece (data/stream.py)
+    done = {}
     if todo:  # only now pay for pandas, pyarrow's CSV reader and pandera
-        from infopipe.data.ingest import read_raw_tables
-        from infopipe.data.stream import streams, validate_streaming
-        from infopipe.data.validate import validate_tables, write_table
+        from infopipe.data.stream import validate_to_parquet
 
-        def linked(names) -> set[str]:
-            return {c.references[0] for n in names for c in spec.datasets[n].columns.values() if c.references}
-
-        streamed = [n for n in todo if streams(spec, n, paths.raw_dir)]
-        whole = [n for n in todo if n not in streamed]
-        needed = [n for n in spec.datasets if n in whole or n in linked(todo)]
-        subset = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in needed}})
-        tables = validate_tables(subset, read_raw_tables(subset, paths.raw_dir), state.today) if needed else {}
-        for name in whole:
-            write_table(tables[name], Path(plan.table(name).path))
-            raw_hashes[name] = tables[name].raw.sha256
-        for name in streamed:  # piece by piece into its Parquet file; else whole, as above
-            targets = {n: tables[n].frame for n in linked([name])}
-            done = validate_streaming(spec, name, paths.raw_dir, Path(plan.table(name).path), targets,
-                                      {n: tables[n].raw.name for n in targets}, state.today)
-            if done is None:
-                one = spec.model_copy(update={"datasets": {n: spec.datasets[n] for n in spec.datasets
-                                                           if n == name or n in targets}})
-                tables.update(validate_tables(one, read_raw_tables(one, paths.raw_dir), state.today))
-                write_table(tables[name], Path(plan.table(name).path))
-            else:
-                streamed_ok.add(name)
-            raw_hashes[name] = done.raw.sha256 if done is not None else tables[name].raw.sha256
+        done = validate_to_parquet(spec, todo, paths.raw_dir, {n: Path(plan.table(n).path) for n in todo},
+                                   state.today)
+        raw_hashes.update({n: d.raw.sha256 for n, d in done.items()})
     import pyarrow.parquet as pq
 
     out = []
@@ -125,11 +103,11 @@ def validate(state: RunState) -> list[dict]:
         item = {"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_file(Path(unit.path)),
                 "rows": pq.ParquetFile(unit.path).metadata.num_rows, "raw_file": ds.file, "source": ds.source,
                 "raw_sha256": raw_hashes[unit.name], "raw_bytes": raw_bytes(paths.raw_dir, ds),
-                "redone": unit.name in todo, **({"streamed": True} if unit.name in streamed_ok else {})}
+                "redone": unit.name in todo, **({"streamed": True} if unit.name in done and done[unit.name].streamed else {})}
         if ds.database is not None:  # the query, the server's version: from the read just made
             from infopipe.data.database import last_origin
 
-            item["database"] = tables[unit.name].raw.origin if unit.name in todo else last_origin(ds)
+            item["database"] = done[unit.name].raw.origin if unit.name in todo else last_origin(ds)
         out.append(item)
     return out
 
