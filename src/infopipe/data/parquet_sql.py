@@ -12,6 +12,8 @@ value" is the one pandas keeps.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -103,14 +105,17 @@ class ParquetSql(SqlBackend):
 
         writer = replace(self.writer, column_name=rule.column)
         queries = sql_queries(rule, source, writer, primary_key, period, via_period, list(self.lineage))
+        spill = tempfile.mkdtemp(prefix="infopipe-duckdb-")  # else DuckDB spills into the working folder
         connection = duckdb.connect()
         try:
             connection.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
             connection.execute(f"SET threads = {os.cpu_count() or 1}")
+            connection.execute(f"SET temp_directory = '{spill}'")
             values = connection.execute(queries.figure).fetchall()[0]
             records = connection.sql(queries.records).to_arrow_table()
         finally:
             connection.close()
+            shutil.rmtree(spill, ignore_errors=True)
         stored = pq.ParquetFile(self.tables.paths[rule.dataset]).schema_arrow  # types as pandas reads them
         chosen = records.cast(arrow.schema([stored.field(c) for c in records.column_names],
                                            metadata=stored.metadata)).to_pandas()
