@@ -241,3 +241,26 @@ def test_the_validate_command_says_the_same_when_files_stream(tmp_path, monkeypa
     assert "events" in streamed_  # only the second way streamed, and events was one it streamed
     if broken:
         assert "[duplicate-id]" in said["ordinary"][2]
+
+
+def test_number_ids_repeated_pieces_apart_are_found_as_the_whole_table_finds_them(tmp_path):
+    folder = tmp_path / "numbers"
+    (folder / "raw").mkdir(parents=True)
+    (folder / "spec.yaml").write_text(
+        "project: numbers\ntitle: Numbers\ndatasets:\n  things:\n    file: things.csv\n    primary_key: n\n"
+        "    columns:\n      n: {type: integer}\n      label: {type: text}\n"
+        "figures:\n  - id: things\n    label: things\n    published: '0'\n    accepted_difference: test\n"
+        "    explanation: things\n    rule: {type: count_rows, dataset: things}\n", encoding="utf-8")
+    numbers = list(range(1, 8_001))
+    numbers[6_500] = numbers[20]  # 21 again, pieces later
+    (folder / "raw" / "things.csv").write_text(
+        "n,label\n" + "".join(f"{n},thing number {n} of many\n" for n in numbers), encoding="utf-8")
+    spec = load_spec(folder / "spec.yaml")
+    with pytest.raises(InfopipeError) as whole_err:
+        validate_tables(spec, read_raw_tables(spec, folder / "raw"), TODAY)
+    out = tmp_path / "things.parquet"
+    with pytest.raises(InfopipeError) as streamed_err:
+        validate_streaming(spec, "things", folder / "raw", out, {}, {}, TODAY)
+    assert [str(p) for p in streamed_err.value.problems] == [str(p) for p in whole_err.value.problems]
+    assert [p.row for p in streamed_err.value.problems] == [21, 6_501]
+    assert not out.exists() and not out.with_suffix(".parquet.tmp").exists()

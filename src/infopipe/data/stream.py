@@ -145,51 +145,60 @@ class Tally:
 
 
 class IdTally:
-    """The primary key's hashes over every piece (the one thing held per row), and whether the ids
-    came in strictly increasing order, which rules out duplicates without comparing any."""
+    """Whether the primary key's ids came in strictly increasing order over every piece, which rules
+    out duplicates without comparing any and holds nothing per row. Only when they did not are the ids
+    read back from the Parquet file, a row group at a time, and hashed (8 bytes per id)."""
 
     def __init__(self, ds: DatasetSpec):
         self.key = ds.primary_key if ds.primary_key in ds.columns else None
         self.as_id = self.key is not None and ds.columns[self.key].type == "id"
-        self.hashes: list[np.ndarray] = []
-        self.present: list[np.ndarray] = []
         self.in_order, self.last = True, None
 
+    def folded(self, strings: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.ascii_lower(strings) if self.as_id else fold_id(strings)
+
     def add(self, frame: pd.DataFrame) -> None:
-        if self.key is None:
+        if self.key is None or not self.in_order:
             return
         ids = frame[self.key]
         if not isinstance(ids.dtype, pd.StringDtype):
-            values = ids.to_numpy(dtype="float64", na_value=np.nan)
-            self.hashes.append(values.view(np.uint64).copy())
-            self.present.append(~np.isnan(values))
-            self.in_order = False
+            self.in_order = False  # numbers are hashed at the end
             return
-        strings = _arrow_strings(ids)
-        folded = pc.ascii_lower(strings) if self.as_id else fold_id(strings)
-        if self.in_order and len(folded):
+        folded = self.folded(_arrow_strings(ids))
+        if len(folded):
             first = folded[0].as_py()
-            self.in_order = (strictly_increasing(folded) and (self.last is None or first is None or self.last < first))
+            self.in_order = strictly_increasing(folded) and (self.last is None or first is None or self.last < first)
             self.last = folded[len(folded) - 1].as_py()
-        hashes, present = (_hashes(strings, fold_case=True, any_length=True) if self.as_id
-                           else _hashes(folded, any_length=True))
-        self.hashes.append(hashes)
-        self.present.append(present)
+
+    def hashes(self, column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            values = column.to_numpy(zero_copy_only=False).astype("float64")
+            return values.view(np.uint64).copy(), ~np.isnan(values)
+        if self.as_id:
+            return _hashes(column, fold_case=True, any_length=True)
+        return _hashes(self.folded(column), any_length=True)
 
     def found(self, written: Path) -> list[Found]:
         """Duplicate and near-duplicate ids over the whole file, worded as check_ids words them."""
-        if self.key is None or self.in_order or not self.hashes:
+        if self.key is None or self.in_order:
             return []
-        hashes, present = np.concatenate(self.hashes), np.concatenate(self.present)
-        self.hashes, self.present = [], []
+        parquet = pq.ParquetFile(written)
+        parts = [self.hashes(parquet.read_row_group(i, columns=[self.key]).column(0))
+                 for i in range(parquet.num_row_groups)]
+        hashes, present = np.concatenate([h for h, _ in parts]), np.concatenate([p for _, p in parts])
         order = np.sort(hashes[present])
         twice = order[1:][order[1:] == order[:-1]]
         if not len(twice):
             return []
         rows = np.flatnonzero(present & np.isin(hashes, np.unique(twice)))
-        column = pq.read_table(written, columns=[self.key]).column(0).take(pa.array(rows))
-        exact = pd.Series(column.to_pylist(), dtype=object)
-        if not self.as_id and not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        starts = np.cumsum([0] + [parquet.metadata.row_group(i).num_rows for i in range(parquet.num_row_groups)])
+        values = []  # the colliding ids as stored, from the row groups that hold them
+        for group in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
+            inside = rows[(rows >= starts[group]) & (rows < starts[group + 1])] - starts[group]
+            values += parquet.read_row_group(group, columns=[self.key]).column(0).take(pa.array(inside)).to_pylist()
+        exact = pd.Series(values, dtype=object)
+        kind = parquet.schema_arrow.field(self.key).type
+        if not pa.types.is_string(kind) and not pa.types.is_large_string(kind):
             same = exact.duplicated(keep=False).to_numpy()
             found = [("duplicate-id", f"the same {self.key} is used on another row", int(r), self.key, None)
                      for r in rows[same]]
