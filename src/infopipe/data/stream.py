@@ -3,10 +3,11 @@ piece of the file at a time, not the file.
 
 Each piece (PIECE_ROWS rows as Arrow's reader gives them) is typed, checked by pandera, checked
 against the tables it references and appended to the Parquet file; its failing cells are kept (at
-most LISTED per column and check, the rest counted). Held for the whole file: one 8-byte hash per id
-(the uniqueness check, which must see every id), and the tables a reference names (they are read
-whole, never streamed). The rows whose id hashes collide are then read back from the Parquet file
-and compared as text, so duplicate ids are worded as the whole-table path words them.
+most LISTED per column and check, the rest counted). Held for the whole file: the tables a reference
+names (read whole, never streamed), and for the uniqueness check nothing while the ids come in
+order; else the ids are read back from the Parquet file at the end and hashed (8 bytes per id), and
+the rows whose hashes collide compared as text, so duplicate ids are worded as the whole-table path
+words them.
 
 A file streams when it is a CSV of at least INFOPIPE_STREAM_BYTES bytes (256 MiB by default) and no
 other dataset references it. Anything the fast path would not read as the csv module does (odd
