@@ -14,11 +14,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pyarrow as arrow
+import pyarrow.parquet as pq
 
 from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlBackend, SqlWriter, sql_queries, sql_refusal
 from infopipe.data.database import DUCKDB, TYPED, _quoted
@@ -27,6 +29,8 @@ from infopipe.spec.model import DatasetSpec
 SQL_ROWS = "INFOPIPE_SQL_ROWS"
 DEFAULT_SQL_ROWS = 1_000_000
 DUCKDB_MEMORY = "2GB"  # DuckDB's own limit; it spills beyond it
+BATCH_ROWS = 1_000_000  # records written to the lineage file at a time
+SAMPLE_IDS = 100  # the first record ids kept in memory (figures.json lists some)
 
 
 class ParquetTables(Mapping):
@@ -52,12 +56,10 @@ class ParquetTables(Mapping):
         return len(self.paths)
 
     def columns(self, name: str) -> list[str]:
-        import pyarrow.parquet as pq
 
         return pq.ParquetFile(self.paths[name]).schema_arrow.names
 
     def rows(self, name: str) -> int:
-        import pyarrow.parquet as pq
 
         return pq.ParquetFile(self.paths[name]).metadata.num_rows
 
@@ -95,7 +97,6 @@ class ParquetSql(SqlBackend):
 
     def apply(self, rule, tables, primary_key: str, period=None, via_period=None) -> RuleResult:
         import duckdb
-        import pyarrow.parquet as pq
 
         def source(dataset: str, columns: list[str]) -> str:
             wanted = list(dict.fromkeys(columns + (list(self.lineage) if dataset == rule.dataset else [])))
@@ -112,16 +113,80 @@ class ParquetSql(SqlBackend):
             connection.execute(f"SET threads = {os.cpu_count() or 1}")
             connection.execute(f"SET temp_directory = '{spill}'")
             values = connection.execute(queries.figure).fetchall()[0]
-            records = connection.sql(queries.records).to_arrow_table()
+            stored = pq.ParquetFile(self.tables.paths[rule.dataset]).schema_arrow
+            records = WrittenRecords.write(connection.sql(queries.records).to_arrow_reader(BATCH_ROWS),
+                                           stored, list(self.lineage), primary_key)
         finally:
             connection.close()
             shutil.rmtree(spill, ignore_errors=True)
-        stored = pq.ParquetFile(self.tables.paths[rule.dataset]).schema_arrow  # types as pandas reads them
-        chosen = records.cast(arrow.schema([stored.field(c) for c in records.column_names],
-                                           metadata=stored.metadata)).to_pandas()
         # the query as recorded names the validated files by name (their folder is this machine's)
         shown = queries.figure
         for dataset, path in self.tables.paths.items():
             shown = shown.replace(str(path).replace("'", "''"), Path(path).name)
         computed = {"engine": "duckdb", "on": "the validated Parquet files", "query": shown}
-        return RuleResult(SQL[rule.type].finish(values, rule), chosen[primary_key], chosen, computed)
+        return RuleResult(SQL[rule.type].finish(values, rule), records.ids, records, computed)
+
+
+class SampledIds:
+    """A figure's record ids as figures.json needs them: how many, and the first few."""
+
+    def __init__(self, count: int, first):
+        self.count, self.first = count, first
+
+    def __len__(self) -> int:
+        return self.count
+
+    def head(self, n: int):
+        return self.first.head(n)
+
+
+class WrittenRecords:
+    """A figure's records, written to a Parquet file batch by batch as DuckDB gives them (the lineage
+    written as it goes: memory holds a batch, not the records). The run moves the file into its
+    lineage folder (to_parquet, as it writes a frame's); one never moved is deleted with this object."""
+
+    def __init__(self, path: Path, ids: SampledIds):
+        self.path, self.ids = path, ids
+        self._drop = weakref.finalize(self, _unlink, path)
+
+    @classmethod
+    def write(cls, batches, stored: "arrow.Schema", columns: list[str], primary_key: str) -> "WrittenRecords":
+        # the lineage columns as pandas types them (pandas' own metadata), as a frame's to_parquet writes them
+        schema = arrow.Table.from_pandas(stored.empty_table().select(columns).to_pandas(),
+                                         preserve_index=False).schema
+        handle, name = tempfile.mkstemp(prefix="infopipe-records-", suffix=".parquet")
+        os.close(handle)
+        count, first = 0, None
+        with pq.ParquetWriter(name, schema) as writer:
+            for batch in batches:
+                table = arrow.Table.from_batches([batch]).cast(schema)
+                writer.write_table(table)
+                if first is None and table.num_rows:
+                    first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
+                count += table.num_rows
+        if first is None:
+            first = schema.empty_table().column(primary_key).to_pandas()
+        return cls(Path(name), SampledIds(count, first))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, columns):
+        """One column read from the file (as a frame gives it); a list of columns: these records,
+        written with the lineage's columns only."""
+        if isinstance(columns, str):
+            import pandas as pd
+
+            return pd.read_parquet(self.path, columns=[columns])[columns]
+        if isinstance(columns, (list, tuple)):
+            return self
+        raise TypeError(f"records are read by column name, not {columns!r}")
+
+    def to_parquet(self, path: Path, index: bool = False) -> None:
+        shutil.move(self.path, path)
+        self._drop.detach()
+        self.path = Path(path)
+
+
+def _unlink(path: Path) -> None:
+    path.unlink(missing_ok=True)
