@@ -1,11 +1,12 @@
 """Big pages and many projects: what the raster processes, libyaml and parallel build-all save,
 each measured side by side with the way it was done before, in one run.
 
-    .venv/bin/python benchmarks/bench_big.py [--figures 500] [--projects 20] [--repeat 2] [--sample 40] [--write]
+    .venv/bin/python benchmarks/bench_big.py [--figures 500] [--projects 20] [--repeat 2] [--sample 40] [--before SRC] [--write]
 
 1. A page of N figures (big_page.py), cold: `infopipe run` in a fresh process with the rasters drawn
    by worker processes, and with INFOPIPE_RASTER_PROCESSES=1 (all in the run's process), in turns.
-   The two runs' drawn files (SVG, PNG, PDF) must be byte-identical.
+   The two runs' drawn files (SVG, PNG, PDF) must be byte-identical. `--before ../main/src` adds, in
+   turns, runs of another checkout's code (the same bytes too), to compare a change side by side.
    Then what each raster file of that page costs to draw, in one process (a sample of panels, and
    the page's PNG and PDF), beside the ways it could be drawn instead (the 1x PNG downscaled from the
    2x, the PDF by rsvg-convert), and the floor that follows for a cold run on this machine's cores.
@@ -40,6 +41,7 @@ import big_page  # noqa: E402
 from bench_incremental import write_section  # noqa: E402
 
 INFOPIPE = [sys.executable, "-m", "infopipe.cli"]
+OUTSIDE_RENDER: dict[str, list[float]] = {}  # per way: a run's seconds outside its render step (one core)
 
 
 def timed(command: list[str], env: dict | None = None) -> float:
@@ -59,10 +61,13 @@ def drawn(root: Path, project: str) -> dict[str, str]:
             or o["path"].endswith(".svg")}
 
 
-def big_page_runs(figures: int, repeat: int) -> tuple[dict[str, list[float]], int, dict[str, str]]:
-    """Cold runs of the big page, rasters in worker processes and in the run's process, in turns;
-    and the drawn SVGs (panels and page) of the last run, for raster_costs."""
+def big_page_runs(figures: int, repeat: int, before: str | None = None) -> tuple[dict[str, list[float]], int, dict[str, str]]:
+    """Cold runs of the big page, rasters in worker processes and in the run's process, in turns
+    (with `before`, also the code of another checkout's src folder, as the first row); and the drawn
+    SVGs (panels and page) of the last run, for raster_costs."""
     modes = {"rasters in worker processes": {}, "rasters in the run's process": {"INFOPIPE_RASTER_PROCESSES": "1"}}
+    if before:
+        modes = {f"rasters in worker processes, the code in {before}": {"PYTHONPATH": before}, **modes}
     times: dict[str, list[float]] = {m: [] for m in modes}
     files, svgs = 0, {}
     for _ in range(repeat):
@@ -74,11 +79,15 @@ def big_page_runs(figures: int, repeat: int) -> tuple[dict[str, list[float]], in
                 times[mode].append(timed([*INFOPIPE, "--root", str(root), "run", "big-page"], env))
                 outputs.append(drawn(root, "big-page"))
                 latest = root / "outputs" / "big-page" / "latest"
+                steps = json.loads((latest / "provenance.json").read_text())["steps"]
+                OUTSIDE_RENDER.setdefault(mode, []).append(
+                    times[mode][-1] - sum(s["seconds"] for s in steps if s["step"] == "render"))
                 svgs = {p.relative_to(latest).as_posix(): p.read_text(encoding="utf-8")
                         for p in [latest / "page.svg", *sorted((latest / "panels").glob("*.svg"))]}
-        if outputs[0] != outputs[1]:
-            raise SystemExit("the two ways of drawing made different bytes: "
-                             + ", ".join(sorted(p for p in outputs[0] if outputs[0][p] != outputs[1].get(p))[:10]))
+        for other in outputs[1:]:
+            if other != outputs[0]:
+                raise SystemExit("two ways of drawing made different bytes: "
+                                 + ", ".join(sorted(p for p in outputs[0] if outputs[0][p] != other.get(p))[:10]))
         files = len(outputs[0])
     return times, files, svgs
 
@@ -183,8 +192,8 @@ def floor_lines(costs: dict[str, float], figures: int, sample: int, page: dict[s
     pages = costs["page.png by resvg (s)"] + costs["page.pdf by cairosvg + pikepdf (s)"]
     drawing = figures * per_panel / 1000 + pages
     floor = drawing / cores
-    in_process = statistics.median(page["rasters in the run's process"])
     pooled = statistics.median(page["rasters in worker processes"])
+    outside = statistics.median(OUTSIDE_RENDER["rasters in worker processes"])
     return [f"What drawing costs, file by file, in one process (ms per panel file, the median of {sample} "
             "panels, every way in turns; the page's two files once, in seconds):", "",
             "| file, drawn how | ms |", "|---|---:|",
@@ -194,10 +203,10 @@ def floor_lines(costs: dict[str, float], figures: int, sample: int, page: dict[s
             f"over {cores} cores = **at least {floor:.1f} s**, before the run's one-core work (spec, data, "
             "figures, layout, publishing).",
             "",
-            f"The run in one process took {in_process:.1f} s, of which drawing about {drawing:.1f} s: its "
-            f"one-core work is about {in_process - drawing:.1f} s, so a cold run with the drawing shared by "
-            f"{cores} cores takes at least about {in_process - drawing + floor:.1f} s here (it took "
-            f"{pooled:.1f} s)."]
+            f"The run with worker processes spent {outside:.1f} s outside its render step (imports, spec, data, "
+            f"figures, the review page, provenance, the commit: one core), so a cold run takes at least about "
+            f"{outside + floor:.1f} s here, plus the render's layout and text files (it took {pooled:.1f} s; "
+            "the drawing costs above were measured after the runs, at the load of that moment)."]
 
 
 def table(title: str, times: dict[str, list[float]], extra: str = "") -> list[str]:
@@ -215,11 +224,12 @@ def main() -> int:
     parser.add_argument("--figures", type=int, default=500)
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--before", help="also run the big page with this src folder (another checkout's), in turns")
     parser.add_argument("--sample", type=int, default=40, help="panels whose drawing is timed file by file")
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = parser.parse_args()
     load = os.getloadavg()[0]
-    page, files, svgs = big_page_runs(args.figures, args.repeat)
+    page, files, svgs = big_page_runs(args.figures, args.repeat, args.before)
     costs = raster_costs(svgs, args.sample)
     spec = spec_loading(args.figures)
     many = build_all_runs(args.projects, args.repeat)
@@ -229,7 +239,7 @@ def main() -> int:
              "was shared with other work: compare the rows of one table, measured in turns, not the seconds "
              "with other tables). Each run is its own process, wall seconds, cold (nothing built).", "",
              f"A page of {args.figures} figures, cold `infopipe run` ({files} drawn files, SVG, PNG and PDF, "
-             "byte-identical both ways):", "",
+             "byte-identical every way):", "",
              *table("rasters (PNG 1x, 2x, PDF)", page), "",
              *floor_lines(costs, args.figures, min(args.sample, args.figures), page), "",
              f"Reading that spec ({len(big_page.spec_text('x', args.figures)):,} bytes), best of 5 in one process:", "",
