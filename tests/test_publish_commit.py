@@ -229,3 +229,39 @@ def test_a_killed_run_is_logged_even_after_a_no_change_check(good_copy):
     assert [(e["status"], e["failed_step"]) for e in dead] == [("failed", "crashed")]
     assert "process 999999 was killed" in dead[0]["error"]
     assert (out / ".lock").read_text() == ""
+
+
+def test_every_file_then_every_folder_is_flushed_before_the_commit(tmp_path, monkeypatch):
+    """The run's files are flushed several at a time, each once; then each folder after everything in it,
+    the run's folder last; a symbolic link is not followed to a file outside."""
+    import threading
+    import time
+
+    from infopipe.run import publish
+
+    run_folder = tmp_path / "run"
+    for i in range(60):
+        (run_folder / "panels" / f"{i:02d}").mkdir(parents=True)
+        (run_folder / "panels" / f"{i:02d}" / "a.png").write_bytes(b"x")
+    (run_folder / "page.svg").write_text("<svg/>")
+    (tmp_path / "elsewhere.txt").write_text("not the run's")
+    (run_folder / "link.txt").symlink_to(tmp_path / "elsewhere.txt")
+    flushed, threads = [], set()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        time.sleep(0.002)  # a disk's wait, so the flushes overlap
+        flushed.append(Path(os.readlink(f"/proc/self/fd/{fd}")))
+        if flushed[-1].is_file():
+            threads.add(threading.get_ident())
+        real_fsync(fd)
+
+    monkeypatch.setattr(publish.os, "fsync", fsync)
+    publish._sync_tree(run_folder)
+    files = {p for p in run_folder.rglob("*") if p.is_file() and not p.is_symlink()}
+    folders = {p for p in run_folder.rglob("*") if p.is_dir()} | {run_folder}
+    assert sorted(flushed) == sorted(files | folders)  # each once, nothing outside
+    assert flushed[-1] == run_folder
+    for folder in folders:
+        assert all(flushed.index(p) < flushed.index(folder) for p in files | folders if folder in p.parents)
+    assert len(threads) > 1  # the files by more than one thread at once

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import platform
 import time
 
 import pytest
@@ -67,3 +68,44 @@ def test_past_the_deadline_the_render_stops_at_once():
         list(pool.drawn([1, 2, 3, 30_000, 4], whose, float, time.monotonic() + 1.0, late))
     assert time.monotonic() - began < 10  # not the 30 s the slow job would take
     assert multiprocessing.active_children() == []
+
+
+def touch(path) -> bytes:
+    path.touch()
+    return path.name.encode()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: everything is drawn in-process")
+def test_the_workers_draw_before_anyone_asks_for_a_result(tmp_path):
+    """write_outputs writes the text files while the rasters are drawn: the workers start when the
+    drawing begins, not when the first result is read."""
+    jobs = [tmp_path / f"{i}.png" for i in range(8)]
+    with pool.drawing(jobs, touch, lambda job: 1.0, None, late) as results:
+        waited = time.monotonic() + 20
+        while not all(job.exists() for job in jobs) and time.monotonic() < waited:
+            time.sleep(0.02)
+        assert all(job.exists() for job in jobs)  # drawn while this process did something else
+        assert sorted(data for _, data in results) == sorted(job.name.encode() for job in jobs)
+    assert multiprocessing.active_children() == []
+
+
+def faults_drawing(outputs) -> bytes:
+    """Minor page faults (fresh zeroed pages from the kernel) while drawing `outputs` five times."""
+    import resource
+
+    from infopipe.present.render import make_bytes
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(5):
+        for out in outputs:
+            make_bytes(out)
+    return str(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before).encode()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one CPU: everything is drawn in-process")
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc only: elsewhere the workers keep the default")
+def test_a_worker_reuses_freed_pixmaps_instead_of_faulting_in_new_pages(tmp_path):
+    rasters = [o for o in plan_outputs(jam_page(), tmp_path) if o.renderer != "template" and o.owner != "page"]
+    got = dict(pool.drawn([rasters] * 4, faults_drawing, lambda job: 1.0, None, late))
+    per_drawing = min(int(faults) for faults in got.values()) / (5 * len(rasters))
+    assert per_drawing < 150  # ~50 here; ~300 (a fresh mapping for each pixmap) without the limits

@@ -96,3 +96,23 @@ def test_claim_columns_show_each_figures_claim():
     assert "(uncommitted changes)" in html and html.count("<details>") == 3
     summaries = [s.text_content() for s in doc.iter("summary")]
     assert summaries[0].startswith("online: registered participants (2 records from events.csv")
+
+
+def test_each_figure_shows_the_first_records_of_its_own_lineage(good_root):
+    """The review page reads every figure's lineage file (two at a time): each figure's table holds the
+    first records of its own file, in order, not another figure's."""
+    import pandas as pd
+
+    from infopipe.run.work import REVIEW_RECORDS
+
+    folder = (good_root / "outputs" / PROJECT / "latest").resolve()
+    figures = json.loads((folder / "figures.json").read_text())["figures"]
+    page = lxml.html.fromstring((folder / "report.html").read_text(encoding="utf-8"))
+    shown = {d.findtext("summary/code"): d for d in page.iter("details")}
+    assert len({f["lineage"]["path"] for f in figures}) == len(figures) > 3
+    for figure in figures:
+        lineage = pd.read_parquet(folder / figure["lineage"]["path"]).head(REVIEW_RECORDS)
+        table = shown[figure["id"]].find("table")
+        assert [th.text_content() for th in table.iter("th")] == list(lineage.columns)
+        first_cells = [tr.find("td").text_content() for tr in table.iter("tr") if tr.find("td") is not None]
+        assert first_cells == [str(v) for v in lineage.iloc[:, 0]], figure["id"]

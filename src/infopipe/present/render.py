@@ -298,7 +298,7 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
     Rasters are drawn by worker processes (pool.py) while this process writes the rest.
     """
     targets = [inside(folder, out.path) for out in outputs]
-    reused, rasters = [], []
+    copies, texts, rasters = [], [], []  # (source or output, target) each
     done = 0
 
     def wrote() -> None:
@@ -308,28 +308,33 @@ def write_outputs(outputs: list[Output], folder: Path, reuse_from: Path | None =
             progress(done, len(outputs))
 
     for out, target in zip(outputs, targets):
-        target.parent.mkdir(parents=True, exist_ok=True)
         source = None
         if reuse_from is not None and reuse_keys and reuse_keys.get(out.path) == out.key:
             candidate = inside(reuse_from, out.path)
             if candidate.is_file():
                 source = candidate
         if source is not None:
-            files.reuse_file(source, target)
-            reused.append(out.path)
+            copies.append((source, target))
         elif out.renderer in (TEMPLATE, chart_export.KALEIDO, chart_export.COPY):  # text as it is, no drawing
-            target.write_bytes(make_bytes(out))
+            texts.append((out, target))
         else:
-            rasters.append(out)
-            continue
-        wrote()
-    with closing(pool.drawn(rasters, make_bytes, _drawing_cost, deadline,
-                            lambda: render_hung(len(outputs), done))) as drawn:
-        for index, data in drawn:
-            inside(folder, rasters[index].path).write_bytes(data)
+            rasters.append((out, target))
+    for target in {t.parent for t in targets}:
+        target.mkdir(parents=True, exist_ok=True)
+    with pool.drawing([out for out, _ in rasters], make_bytes, _drawing_cost, deadline,
+                      lambda: render_hung(len(outputs), done)) as drawn:  # the workers start drawing now
+        for source, target in copies:
+            files.reuse_file(source, target)
             wrote()
-    copied = set(reused)
-    return Written([o.path for o in outputs if o.path not in copied], reused)
+        for out, target in texts:
+            target.write_bytes(make_bytes(out))
+            wrote()
+        for index, data in drawn:
+            rasters[index][1].write_bytes(data)
+            wrote()
+    copied = {target for _, target in copies}
+    return Written([o.path for o, t in zip(outputs, targets) if t not in copied],
+                   [o.path for o, t in zip(outputs, targets) if t in copied])
 
 
 def _drawing_cost(out: Output) -> float:
