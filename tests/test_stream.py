@@ -148,9 +148,9 @@ def test_duckdb_over_the_parquet_file_counts_what_pandas_counts(events, tmp_path
     spec = load_spec(events / "spec.yaml")
     tables = validate_tables(spec, read_raw_tables(spec, events / "raw"), TODAY)
     paths = {}
-    for name, table in tables.items():
+    for name, table in tables.items():  # row groups of 500: DuckDB reads them on several threads
         paths[name] = tmp_path / f"{name}.parquet"
-        table.frame.to_parquet(paths[name], index=False)
+        table.frame.to_parquet(paths[name], index=False, row_group_size=500)
     monkeypatch.setattr(parquet_sql, "BATCH_ROWS", 500)  # records written a few hundred at a time
     scratch = tmp_path / "scratch"
     scratch.mkdir()
@@ -170,7 +170,7 @@ def test_duckdb_over_the_parquet_file_counts_what_pandas_counts(events, tmp_path
         pd.testing.assert_frame_equal(pd.read_parquet(written), pandas_made.records.reset_index(drop=True))
         assert len(duckdb_made.record_ids) == len(pandas_made.record_ids)
         assert duckdb_made.to_dict()["record_sample"] == pandas_made.to_dict()["record_sample"]
-        assert pq.ParquetFile(written).metadata.num_row_groups == -(-len(pandas_made.record_ids) // 500)
+        assert pq.ParquetFile(written).metadata.num_row_groups >= -(-len(pandas_made.record_ids) // 500)  # batches
     workshops = tables["events"].frame["category"].eq("workshop").sum()
     assert results[0][0].value == workshops and results[0][0].record_count == workshops
     leftover = compute_figure(compile_spec(spec).figures[0], ParquetTables(paths), str(spec.path), spec.datasets)
