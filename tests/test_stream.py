@@ -170,7 +170,10 @@ def test_duckdb_over_the_parquet_file_counts_what_pandas_counts(events, tmp_path
         pd.testing.assert_frame_equal(pd.read_parquet(written), pandas_made.records.reset_index(drop=True))
         assert len(duckdb_made.record_ids) == len(pandas_made.record_ids)
         assert duckdb_made.to_dict()["record_sample"] == pandas_made.to_dict()["record_sample"]
-        assert pq.ParquetFile(written).metadata.num_row_groups >= -(-len(pandas_made.record_ids) // 500)  # batches
+        groups = [g.num_rows for g in (pq.ParquetFile(written).metadata.row_group(i)
+                                       for i in range(pq.ParquetFile(written).metadata.num_row_groups))]
+        assert all(n >= 500 for n in groups[:-1]) and sum(groups) == len(pandas_made.record_ids)
+        assert (len(groups) > 1) == (len(pandas_made.record_ids) > 1_000)  # several batches, row groups of 500+
     workshops = tables["events"].frame["category"].eq("workshop").sum()
     assert results[0][0].value == workshops and results[0][0].record_count == workshops
     leftover = compute_figure(compile_spec(spec).figures[0], ParquetTables(paths), str(spec.path), spec.datasets)

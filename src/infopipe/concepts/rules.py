@@ -454,10 +454,12 @@ class SqlQueries:
 
 
 def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter, primary_key: str,
-                period=None, via_period=None, records: list[str] | None = None) -> SqlQueries:
+                period=None, via_period=None, records: list[str] | None = None, inline: bool = False) -> SqlQueries:
     """select() and the rule type's aggregates as SQL over `source(dataset, columns)`: a SELECT of
     those declared columns typed as infopipe types them, plus ORDER. The records query gives the
-    records' keys, or with `records` those columns of them in ORDER (source must give them)."""
+    records' keys, or with `records` those columns of them in ORDER (source must give them).
+    `inline`: no step is stored whole (DuckDB would store a step read twice, "first of", with the
+    text of every row, before taking its few records: 4.9 s against 0.4 s at 30M rows)."""
     q, order = writer.quote, writer.quote(ORDER)
     steps = [f"rows AS ({source(rule.dataset, _reads(rule, primary_key, period))})"]
     keep = [writer.condition(rule.where)]
@@ -493,7 +495,7 @@ def sql_queries(rule, source: Callable[[str, list[str]], str], writer: SqlWriter
         last = "counted"
     if RULES[rule.type].distinct:
         first_of("first_per_value", [rule.column])
-    head = "WITH " + ",\n".join(steps) + "\n"
+    head = "WITH " + ",\n".join(s.replace(" AS (", " AS NOT MATERIALIZED (", 1) if inline else s for s in steps) + "\n"
     parts = SQL[rule.type].parts(rule, writer)
     # the records in the rows' order: filters keep it (DuckDB's insertion order); a link or a "first of"
     # step is a join, after which they are sorted again (a sort of every record costs 2.5x the query)

@@ -105,7 +105,7 @@ class ParquetSql(SqlBackend):
                     f"FROM read_parquet('{path}', file_row_number = true)")
 
         writer = replace(self.writer, column_name=rule.column)
-        queries = sql_queries(rule, source, writer, primary_key, period, via_period, list(self.lineage))
+        queries = sql_queries(rule, source, writer, primary_key, period, via_period, list(self.lineage), inline=True)
         spill = tempfile.mkdtemp(prefix="infopipe-duckdb-")  # else DuckDB spills into the working folder
         connection = duckdb.connect()
         try:
@@ -156,14 +156,25 @@ class WrittenRecords:
                                          preserve_index=False).schema
         handle, name = tempfile.mkstemp(prefix="infopipe-records-", suffix=".parquet")
         os.close(handle)
-        count, first = 0, None
+        count, first, waiting = 0, None, []
+
+        def write(writer) -> None:  # DuckDB's batches are often small: one row group per BATCH_ROWS
+            nonlocal count, first
+            table = arrow.Table.from_batches(waiting).cast(schema)
+            writer.write_table(table)
+            if first is None:
+                first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
+            count += table.num_rows
+            waiting.clear()
+
         with pq.ParquetWriter(name, schema) as writer:
             for batch in batches:
-                table = arrow.Table.from_batches([batch]).cast(schema)
-                writer.write_table(table)
-                if first is None and table.num_rows:
-                    first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
-                count += table.num_rows
+                if batch.num_rows:
+                    waiting.append(batch)
+                if sum(b.num_rows for b in waiting) >= BATCH_ROWS:
+                    write(writer)
+            if waiting:
+                write(writer)
         if first is None:
             first = schema.empty_table().column(primary_key).to_pandas()
         return cls(Path(name), SampledIds(count, first))
