@@ -60,8 +60,7 @@ def measure_infopipe(folder: Path) -> dict:
     steps = {s["step"]: s["seconds"] for s in json.loads((latest / "provenance.json").read_text())["steps"]}
     figures = json.loads((latest / "figures.json").read_text())["figures"]
     out = {"validate": steps["validate"], "compute": steps["compute"], "run": wall,
-           "figures": {f["id"]: f["value"] for f in figures},
-           "engines": sorted({(f.get("computed") or {}).get("engine", "pandas") for f in figures})}
+           "figures": {f["id"]: f["value"] for f in figures}}
     shutil.rmtree(root / "outputs")
     shutil.rmtree(root / "data" / "processed", ignore_errors=True)
     return out

@@ -16,14 +16,15 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as arrow
 import pyarrow.parquet as pq
 
-from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlBackend, SqlWriter, sql_queries, sql_refusal
+from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlWriter, sql_queries, sql_refusal
 from infopipe.data.database import DUCKDB, TYPED, _quoted
+from infopipe.data.stream import in_groups
 from infopipe.spec.model import DatasetSpec
 
 SQL_ROWS = "INFOPIPE_SQL_ROWS"
@@ -56,11 +57,9 @@ class ParquetTables(Mapping):
         return len(self.paths)
 
     def columns(self, name: str) -> list[str]:
-
         return pq.ParquetFile(self.paths[name]).schema_arrow.names
 
     def rows(self, name: str) -> int:
-
         return pq.ParquetFile(self.paths[name]).metadata.num_rows
 
 
@@ -83,17 +82,16 @@ def parquet_backend(rule, tables, datasets: dict[str, DatasetSpec], lineage: lis
                              if n in tables}, TYPED, period, via_period)
     if why:
         return None, why
-    return ParquetSql("duckdb", "", None, SqlWriter(_quoted, DUCKDB.literal), None, tables=tables,
-                      lineage=tuple(lineage)), None
+    return ParquetSql(tables, tuple(lineage)), None
 
 
 @dataclass(frozen=True)
-class ParquetSql(SqlBackend):
-    """SqlBackend over Parquet files: DuckDB gives the figure's aggregates and its records with their
-    lineage fields in the file's row order, without the table in pandas."""
+class ParquetSql:
+    """The SQL backend (concepts/rules.py) over Parquet files: DuckDB gives the figure's aggregates and
+    its records with their lineage fields in the file's row order, without the table in pandas."""
 
-    tables: ParquetTables | None = None
-    lineage: tuple = ()
+    tables: ParquetTables
+    lineage: tuple
 
     def apply(self, rule, tables, primary_key: str, period=None, via_period=None) -> RuleResult:
         import duckdb
@@ -104,7 +102,7 @@ class ParquetSql(SqlBackend):
             return (f"SELECT file_row_number AS {_quoted(ORDER)}, {', '.join(map(_quoted, wanted))} "
                     f"FROM read_parquet('{path}', file_row_number = true)")
 
-        writer = replace(self.writer, column_name=rule.column)
+        writer = SqlWriter(_quoted, DUCKDB.literal, column_name=rule.column)
         queries = sql_queries(rule, source, writer, primary_key, period, via_period, list(self.lineage), inline=True)
         spill = tempfile.mkdtemp(prefix="infopipe-duckdb-")  # else DuckDB spills into the working folder
         connection = duckdb.connect()
@@ -156,27 +154,14 @@ class WrittenRecords:
                                          preserve_index=False).schema
         handle, name = tempfile.mkstemp(prefix="infopipe-records-", suffix=".parquet")
         os.close(handle)
-        count, first, waiting = 0, None, []
-
-        def write(writer) -> None:  # DuckDB's batches are often small: one row group per BATCH_ROWS
-            nonlocal count, first
-            table = arrow.Table.from_batches(waiting).cast(schema)
-            writer.write_table(table)
-            if first is None:
-                first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
-            count += table.num_rows
-            waiting.clear()
-
+        count, first = 0, schema.empty_table().column(primary_key).to_pandas()
         with pq.ParquetWriter(name, schema) as writer:
-            for batch in batches:
-                if batch.num_rows:
-                    waiting.append(batch)
-                if sum(b.num_rows for b in waiting) >= BATCH_ROWS:
-                    write(writer)
-            if waiting:
-                write(writer)
-        if first is None:
-            first = schema.empty_table().column(primary_key).to_pandas()
+            for group in in_groups(batches, BATCH_ROWS):  # DuckDB's batches are often small
+                table = arrow.Table.from_batches(group).cast(schema)
+                writer.write_table(table)
+                if not count:
+                    first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
+                count += table.num_rows
         return cls(Path(name), SampledIds(count, first))
 
     def __len__(self) -> int:

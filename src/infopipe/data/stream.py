@@ -45,7 +45,6 @@ from infopipe.spec.model import DatasetSpec, Spec
 STREAM_BYTES = "INFOPIPE_STREAM_BYTES"
 DEFAULT_STREAM_BYTES = 256 << 20
 PIECE_ROWS = 1_000_000
-COMPRESSION = "snappy"
 
 
 def stream_bytes() -> int:
@@ -62,14 +61,6 @@ def streams(spec: Spec, name: str, raw_dir: Path) -> bool:
         return False
     path = raw_dir / ds.file
     return path.is_file() and path.stat().st_size >= stream_bytes()
-
-
-@dataclass
-class Streamed:
-    """A streamed dataset that passed: its file as read (sha256, bytes) and its row count."""
-
-    raw: RawTable
-    rows: int
 
 
 @dataclass
@@ -101,18 +92,15 @@ def validate_to_parquet(spec: Spec, names: list[str], raw_dir: Path, outs: dict[
     tables = whole({n for n in names if n not in streamed} | linked(names))
     out = {}
     for name in names:
-        done = None
         if name in streamed:
             targets = {n: tables[n] for n in linked([name])}
-            done = validate_streaming(spec, name, raw_dir, outs[name], {n: t.frame for n, t in targets.items()},
-                                      {n: t.raw.name for n, t in targets.items()}, today)
-            if done is None:  # the whole-table way reads or refuses it exactly
-                tables.update(whole({name} | set(targets)))
-        if done is None:
-            write_table(tables[name], outs[name])
-            out[name] = Validated(spec.datasets[name], tables[name].raw, len(tables[name].frame), False)
-        else:
-            out[name] = Validated(spec.datasets[name], done.raw, done.rows, True)
+            out[name] = validate_streaming(spec, name, raw_dir, outs[name], {n: t.frame for n, t in targets.items()},
+                                           {n: t.raw.name for n, t in targets.items()}, today)
+            if out[name] is not None:
+                continue
+            tables.update(whole({name} | set(targets)))  # the whole-table way reads or refuses it exactly
+        write_table(tables[name], outs[name])
+        out[name] = Validated(spec.datasets[name], tables[name].raw, tables[name].rows, False)
     return out
 
 
@@ -197,16 +185,9 @@ class IdTally:
         for group in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
             inside = rows[(rows >= starts[group]) & (rows < starts[group + 1])] - starts[group]
             values += parquet.read_row_group(group, columns=[self.key]).column(0).take(pa.array(inside)).to_pylist()
-        exact = pd.Series(values, dtype=object)
-        kind = parquet.schema_arrow.field(self.key).type
-        if not pa.types.is_string(kind) and not pa.types.is_large_string(kind):
-            same = exact.duplicated(keep=False).to_numpy()
-            found = [("duplicate-id", f"the same {self.key} is used on another row", int(r), self.key, None)
-                     for r in rows[same]]
-        else:
-            found = id_found(self.key, exact, rows)
-        value = dict(zip(rows.tolist(), exact.tolist()))  # the id as stored, for the message
-        return [(c, m, r, col, str(value[r])) for c, m, r, col, _ in found]
+        value = dict(zip(rows.tolist(), values))  # the id as stored, for the message
+        return [(c, m, r, col, str(value[r])) for c, m, r, col, _ in
+                id_found(self.key, pd.Series(values, dtype=object), rows)]
 
 
 class FallBack(Exception):
@@ -214,7 +195,7 @@ class FallBack(Exception):
 
 
 def validate_streaming(spec: Spec, name: str, raw_dir: Path, out: Path, targets: dict[str, pd.DataFrame],
-                       shown_targets: dict[str, str], today: dt.date) -> Streamed | None:
+                       shown_targets: dict[str, str], today: dt.date) -> Validated | None:
     """Validate one big CSV piece by piece into `out` (Parquet, written whole or not at all). None
     when the file must be read whole instead (see the module's docstring); InfopipeError with
     every problem found, as validate_tables words them."""
@@ -263,7 +244,7 @@ def validate_streaming(spec: Spec, name: str, raw_dir: Path, out: Path, targets:
         tmp.unlink(missing_ok=True)
         raise InfopipeError("validate", problems)
     tmp.replace(out)
-    return Streamed(raw, rows)
+    return Validated(ds, raw, rows, True)
 
 
 class _Refused(Exception):
@@ -283,7 +264,7 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
     writer, offset, schema, written = None, 0, None, None
     saving = ThreadPoolExecutor(1)  # writes a piece while the next one is checked
     try:
-        for batches in _ahead(_grouped(reader, check)):  # Arrow reads the next piece meanwhile
+        for batches in _ahead(in_groups(_quoted_right(reader, check), PIECE_ROWS)):  # the next is read meanwhile
             piece = pa.Table.from_batches(batches).rename_columns(names)
             _refuse_what_csv_reads_otherwise(piece, header)
             raw = RawTable(ds.name, path, shown, "", size, piece, CsvLines(path))
@@ -295,7 +276,7 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 schema = table.schema
-                writer = pq.ParquetWriter(tmp, schema, compression=COMPRESSION)
+                writer = pq.ParquetWriter(tmp, schema)
             if written is not None:
                 written.result()
             written = saving.submit(writer.write_table, table.cast(schema) if table.schema != schema else table)
@@ -366,18 +347,24 @@ def _ahead(pieces):
             reader.join(0.05)
 
 
-def _grouped(reader, check):
-    """Arrow's record batches in groups of about PIECE_ROWS rows; stops the file's way (FallBack) as
-    soon as the quote check fails."""
-    group, rows = [], 0
+def _quoted_right(reader, check):
+    """Arrow's record batches; stops the file's way (FallBack) as soon as the quote check fails."""
     for batch in reader:
         if not check.quotes.ok:
             raise FallBack()
-        group.append(batch)
-        rows += batch.num_rows
-        if rows >= PIECE_ROWS:
+        yield batch
+
+
+def in_groups(batches, rows: int):
+    """Record batches in lists of at least `rows` rows (the last one shorter); empty batches dropped."""
+    group, held = [], 0
+    for batch in batches:
+        if batch.num_rows:
+            group.append(batch)
+            held += batch.num_rows
+        if held >= rows:
             yield group
-            group, rows = [], 0
+            group, held = [], 0
     if group:
         yield group
 

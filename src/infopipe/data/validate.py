@@ -297,9 +297,11 @@ def id_found(key: str, exact: pd.Series, rows: np.ndarray) -> list[Found]:
     the rows whose hashes collided."""
     if not len(rows):
         return []
-    folded = exact.map(lambda s: SPACE_RUN.sub("", s.casefold()))
-    near = folded.duplicated(keep=False).to_numpy()
     same = exact.duplicated(keep=False).to_numpy()
+    if all(isinstance(s, str) for s in exact):
+        near = exact.map(lambda s: SPACE_RUN.sub("", s.casefold())).duplicated(keep=False).to_numpy()
+    else:  # number ids: only the same number twice
+        near = same
     found = []
     for row, is_near, is_same in zip(rows.tolist(), near.tolist(), same.tolist()):
         if is_same:
