@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infopipe.data import ingest
+from infopipe.files import sha256_file
 from infopipe.errors import InfopipeError, Problem
 from infopipe.data.ingest import QuoteCheck, read_raw_table, read_raw_tables
 from infopipe.spec.model import ColumnSpec, DatasetSpec, load_spec
@@ -97,7 +98,7 @@ def test_the_hash_is_the_hash_of_the_file(tmp_path):
     path = tmp_path / "t.csv"
     path.write_bytes(b"a,b\n" + b"x,y\n" * 100_000)
     table, _, digest = ingest.read_csv(path, "t.csv", TWO)
-    assert digest == ingest.sha256_file(path) and table.num_rows == 100_000
+    assert digest == sha256_file(path) and table.num_rows == 100_000
 
 
 # ---- failing rows deep in a big file ------------------------------------------------------------
@@ -287,7 +288,7 @@ def test_parquet_is_read_with_its_own_types(tmp_path):
     pq.write_table(table, tmp_path / "events.parquet")
     spec = spec_with(EVENTS)
     raw = read_raw_tables(spec, tmp_path)
-    assert raw["events"].sha256 == ingest.sha256_file(tmp_path / "events.parquet")
+    assert raw["events"].sha256 == sha256_file(tmp_path / "events.parquet")
     assert problems_of(validate_tables, spec, raw, TODAY) == [
         f"{tmp_path.name}/events.parquet, row 3, column 'note': [type:text] looks like a spreadsheet "
         "formula; write the plain text (a formula could run when the data is opened in a spreadsheet) "

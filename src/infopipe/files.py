@@ -20,7 +20,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-_HASHED: dict[tuple, str] = {}  # a file this process wrote and hashed, by its identity and stamp
+_HASHED: dict[tuple, str] = {}  # files this process hashed, by their identity and stamp
 
 
 def _stamp(path: Path) -> tuple:
@@ -28,20 +28,37 @@ def _stamp(path: Path) -> tuple:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def sha256_written(path: Path) -> str:
-    """sha256_file of a run's own file, hashed once per process: a run lists its files twice
-    (report, record), and a copied input was hashed as it was copied. A file changed since has
-    another stamp and is hashed again."""
+def sha256_once(path: Path) -> str:
+    """sha256_file, hashed once per process while the file keeps its stamp (device, inode, size,
+    modification time): a run hashes a raw file to plan, then reads it to validate, and lists its
+    own files twice (report, record); a copied input was hashed as it was copied. A file changed
+    since has another stamp and is hashed again."""
     key = _stamp(path)
     if key not in _HASHED:
         _HASHED[key] = sha256_file(path)
     return _HASHED[key]
 
 
+def known_sha256(path: Path) -> str | None:
+    """The hash sha256_once holds for the file as it is now; None if it was not hashed so."""
+    try:
+        return _HASHED.get(_stamp(path))
+    except OSError:
+        return None
+
+
 def copy_hashed(source: Path, dest: Path) -> str:
-    """Copy a file and hash it in the same pass (a raw file can be gigabytes); its sha256."""
-    digest = hashlib.sha256()
+    """Copy a file and hash it in the same pass (a raw file can be gigabytes); its sha256. A source
+    this process hashed already, unchanged from before the copy to after it, is copied by the
+    kernel and not hashed again."""
     dest.parent.mkdir(parents=True, exist_ok=True)
+    known = known_sha256(source)
+    if known is not None:
+        shutil.copyfile(source, dest)
+        if known_sha256(source) == known:
+            _HASHED[_stamp(dest)] = known
+            return known
+    digest = hashlib.sha256()
     with open(source, "rb") as reading, open(dest, "wb") as writing:
         for block in iter(lambda: reading.read(1 << 22), b""):
             digest.update(block)
@@ -131,6 +148,6 @@ def sha256_files(files: list[tuple[str, Path]]) -> str:
     """One hash for several files: each one's relative name and content hash, in name order."""
     digest = hashlib.sha256()
     for rel, path in files:
-        digest.update(f"{rel}\0{sha256_file(path)}\n".encode("utf-8"))
+        digest.update(f"{rel}\0{sha256_once(path)}\n".encode("utf-8"))
     return digest.hexdigest()
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 from infopipe.concepts.columns import MAX_CELL_CHARS, TYPES, Parsed, is_text, parse_columns
 from infopipe.data.workbook_cells import column_letter
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import is_pattern, matching_files, raw_file, sha256_file, sha256_files
+from infopipe.files import is_pattern, known_sha256, matching_files, raw_file, sha256_files, sha256_once
 from infopipe.spec.model import DatasetSpec, Spec
 
 BLOCK = 1 << 20  # bytes hashed (and checked) at a time
@@ -190,9 +190,9 @@ def read_raw_table(ds: DatasetSpec, raw_dir: Path, max_bytes: int | None = None)
     refuse_too_large(shown, size, max_bytes)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        table, places, digest = read_parquet(path, shown, ds), Places(), sha256_file(path)
+        table, places, digest = read_parquet(path, shown, ds), Places(), sha256_once(path)
     elif suffix in WORKBOOKS:
-        (table, places), digest = read_workbook(path, shown, ds), sha256_file(path)
+        (table, places), digest = read_workbook(path, shown, ds), sha256_once(path)
     else:
         table, places, digest, typed = read_csv_typing_ahead(path, shown, ds)
         return RawTable(ds.name, path, shown, digest, size, table, places, typed)
@@ -375,10 +375,12 @@ class QuoteCheck:
 class FileCheck:
     """Hashes and quote-checks a file on a thread of its own, reading it on its own (from the page
     cache, normally) while Arrow's reader reads the same path: hashlib and numpy release the GIL, so
-    this runs beside Arrow's threads instead of in their way."""
+    this runs beside Arrow's threads instead of in their way. A file this process hashed already
+    (the run's plan did) is not hashed again if its stamp still holds at the end (files.sha256_once)."""
 
     def __init__(self, path: Path):
-        self.path, self.digest, self.quotes = path, hashlib.sha256(), QuoteCheck()
+        self.path, self.quotes, self.known = path, QuoteCheck(), known_sha256(path)
+        self.digest = hashlib.sha256() if self.known is None else None
         self.stopped = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -386,15 +388,18 @@ class FileCheck:
     def _run(self) -> None:
         with open(self.path, "rb") as handle:
             while not self.stopped and (block := handle.read(BLOCK)):
-                self.digest.update(block)
+                if self.digest is not None:
+                    self.digest.update(block)
                 try:
                     self.quotes.feed(block)
                 except Exception:  # noqa: BLE001 - the slow path decides
                     self.quotes.ok = False
 
     def finish(self) -> str:
-        """The file's hash, once every byte is hashed and checked."""
+        """The file's hash, once every byte is checked (and hashed, unless known and unchanged)."""
         self.thread.join()
+        if self.digest is None:
+            return self.known if known_sha256(self.path) == self.known else sha256_once(self.path)
         return self.digest.hexdigest()
 
     def stop(self) -> None:

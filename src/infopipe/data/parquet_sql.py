@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlWriter, sql_queries, sql_refusal
 from infopipe.data.database import DUCKDB, TYPED, _quoted
 from infopipe.data.stream import in_groups
+from infopipe.data.validate import statistics_kept
 from infopipe.spec.model import DatasetSpec
 
 SQL_ROWS = "INFOPIPE_SQL_ROWS"
@@ -155,7 +156,7 @@ class WrittenRecords:
         handle, name = tempfile.mkstemp(prefix="infopipe-records-", suffix=".parquet")
         os.close(handle)
         count, first = 0, schema.empty_table().column(primary_key).to_pandas()
-        with pq.ParquetWriter(name, schema) as writer:
+        with pq.ParquetWriter(name, schema, write_statistics=statistics_kept(schema)) as writer:
             for group in in_groups(batches, BATCH_ROWS):  # DuckDB's batches are often small
                 table = arrow.Table.from_batches(group).cast(schema)
                 writer.write_table(table)

@@ -37,7 +37,8 @@ from infopipe.concepts.columns import MAX_CELL_CHARS, is_text
 from infopipe.data import ingest
 from infopipe.data.ingest import CsvLines, RawTable
 from infopipe.data.validate import (LISTED, Found, _arrow_strings, _hashes, _listed, _more, check_table,
-                                    fold_id, id_found, more_count, reference_found, strictly_increasing)
+                                    fold_id, id_found, more_count, reference_found, statistics_kept,
+                                    strictly_increasing)
 from infopipe.errors import InfopipeError
 from infopipe.files import is_pattern, raw_file
 from infopipe.spec.model import DatasetSpec, Spec
@@ -276,7 +277,7 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 schema = table.schema
-                writer = pq.ParquetWriter(tmp, schema)
+                writer = pq.ParquetWriter(tmp, schema, write_statistics=statistics_kept(schema))
             if written is not None:
                 written.result()
             written = saving.submit(writer.write_table, table.cast(schema) if table.schema != schema else table)

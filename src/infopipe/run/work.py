@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from infopipe import __version__
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import copy_hashed, inside, is_pattern, matching_files, reuse_file, sha256_file, sha256_written
+from infopipe.files import copy_hashed, inside, is_pattern, matching_files, reuse_file, sha256_file, sha256_once
 from infopipe.run.paths import Paths
 from infopipe.run.plan import Plan, figures_json, make_plan, raw_bytes, read_record
 from infopipe.run.provenance import environment, git_state, write_json
@@ -329,7 +329,7 @@ def list_outputs(folder: Path, rendered: list[dict]) -> list[dict]:
         if not p.is_file() or p.name in ("provenance.json", "ro-crate-metadata.json"):
             continue
         rel = str(p.relative_to(folder))
-        item = {"path": rel, "sha256": sha256_written(p), "bytes": p.stat().st_size,
+        item = {"path": rel, "sha256": sha256_once(p), "bytes": p.stat().st_size,
                 "reproducible": p.name not in NOT_REPRODUCIBLE}
         if rel in made_by:
             item.update({k: made_by[rel][k] for k in ("renderer", "renderer_version", "key", "reused")})
