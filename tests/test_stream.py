@@ -27,6 +27,7 @@ from infopipe.data.parquet_sql import ParquetTables
 from infopipe.data.stream import validate_streaming
 from infopipe.data.validate import LISTED, validate_tables
 from infopipe.errors import InfopipeError
+from infopipe.files import known_sha256, sha256_file
 from infopipe.spec.compile import compile_spec
 from infopipe.spec.model import load_spec
 
@@ -79,6 +80,7 @@ def streamed(folder: Path, out: Path):
         return None, [str(p) for p in err.problems]
     assert done is not None, "fell back to the whole-table path"
     assert done.rows == pq.ParquetFile(out).metadata.num_rows
+    assert known_sha256(out) == sha256_file(out)  # hashed as it was written, not read again
     assert pq.ParquetFile(out).metadata.num_row_groups > 2  # several pieces, really
     return pd.read_parquet(out), None
 

@@ -40,7 +40,7 @@ from infopipe.data.validate import (LISTED, Found, _arrow_strings, _hashes, _lis
                                     fold_id, id_found, more_count, reference_found, statistics_kept,
                                     strictly_increasing)
 from infopipe.errors import InfopipeError
-from infopipe.files import is_pattern, raw_file
+from infopipe.files import HashedWriting, is_pattern, raw_file
 from infopipe.spec.model import DatasetSpec, Spec
 
 STREAM_BYTES = "INFOPIPE_STREAM_BYTES"
@@ -277,25 +277,30 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if writer is None:
                 schema = table.schema
-                writer = pq.ParquetWriter(tmp, schema, write_statistics=statistics_kept(schema))
+                sink = HashedWriting(tmp)
+                writer = pq.ParquetWriter(sink, schema, write_statistics=statistics_kept(schema))
             if written is not None:
                 written.result()
             written = saving.submit(writer.write_table, table.cast(schema) if table.schema != schema else table)
             offset += piece.num_rows
-            del piece, raw, frame, table
-            ingest._give_back_memory()
+            del piece, raw, frame, table  # freed for the next piece to reuse, not given back (see below)
         if written is not None:
             written.result()
+        # Given back once, not after every piece: 10M rows, 1.4 s of CPU (in 740,000 page faults of
+        # zeroed memory) bought 500 MiB less at the peak, which the pieces bound either way.
+        ingest._give_back_memory()
     except BaseException:
         saving.shutdown(wait=True)
         if writer is not None:
             writer.close()
+            sink.close()
         tmp.unlink(missing_ok=True)
         raise
     saving.shutdown()
     if writer is None:
         raise FallBack()  # no rows: the whole-table way says so
     writer.close()
+    sink.close()
     columns = list(ds.columns)
     checking.kept += ids.found(tmp)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from infopipe.errors import InfopipeError, Problem
 from infopipe.files import is_pattern, matching_files, resolve_inside, sha256_file, sha256_files, sha256_once
+from infopipe.run import warm
 from infopipe.run.paths import Paths
 from infopipe.run.publish import committed_run, latest_run
 from infopipe.run.steps import COMPUTE, VALIDATE, Step, all_versions, content_key
@@ -109,6 +110,8 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
                 out[ds.name] = sha256_files(matching_files(raw_dir, ds.file, ds.file, ds.name))
                 continue
             path = resolve_inside(raw_dir, ds.file, ds.file)
+            if path.is_file() and path.stat().st_size >= warm.BIG:
+                warm.import_meanwhile()
             out[ds.name] = sha256_once(path) if path.is_file() else None
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
             out[ds.name] = None

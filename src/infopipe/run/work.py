@@ -101,7 +101,7 @@ def validate(state: RunState) -> list[dict]:
     out = []
     for unit in plan.tables:
         ds = spec.datasets[unit.name]
-        item = {"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_file(Path(unit.path)),
+        item = {"dataset": unit.name, "key": unit.key, "path": unit.path, "sha256": sha256_once(Path(unit.path)),
                 "rows": pq.ParquetFile(unit.path).metadata.num_rows, "raw_file": ds.file, "source": ds.source,
                 "raw_sha256": raw_hashes[unit.name], "raw_bytes": raw_bytes(paths.raw_dir, ds),
                 "redone": unit.name in todo, **({"streamed": True} if unit.name in done and done[unit.name].streamed else {})}
@@ -221,7 +221,7 @@ def publish(state: RunState) -> dict:
     for item in datasets:
         if item["raw_file"] and is_pattern(item["raw_file"]):  # each Parquet file of the folder
             for rel, path in matching_files(paths.raw_dir, item["raw_file"], item["raw_file"], item["dataset"]):
-                copy_input(path, folder / "inputs", rel, sha256_file(path), previous)
+                copy_input(path, folder / "inputs", rel, sha256_once(path), previous)
         elif item["raw_file"]:  # rows read from a database are recorded by their query and hash instead
             copy_input(paths.raw_dir / item["raw_file"], folder / "inputs", item["raw_file"], item["raw_sha256"],
                        previous)
