@@ -278,6 +278,24 @@ def test_a_raw_file_the_plan_hashed_is_read_but_not_hashed_again_while_its_stamp
     assert err.value.problems[0].check == "raw-changed"
 
 
+def test_a_run_reads_each_raw_file_to_hash_it_once(tmp_path, monkeypatch):
+    """The plan's hash serves validate, the kept copy and the RO-Crate: a run that hashed its raw
+    files three or four times spent 0.9 s of CPU on each pass over 10M rows."""
+    from infopipe import files
+    from infopipe.run.pipeline import Paths, run
+
+    root = copy_project(tmp_path / "root")
+    raw = {p.name for p in (root / "data" / "raw" / PROJECT).iterdir()}
+    hashed = []
+    real = files.sha256_file
+    monkeypatch.setattr(files, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
+    folder = run(Paths.for_project(PROJECT, root))
+    assert sorted(name for name in hashed if name in raw) == sorted(raw)
+    kept = json.loads((folder / "provenance.json").read_text())["outputs"]
+    assert {o["path"]: o["sha256"] for o in kept if o["path"].startswith("inputs/")} == {
+        str(p.relative_to(folder)): real(p) for p in (folder / "inputs").rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("broken", [False, True])
 def test_the_validate_command_says_the_same_when_files_stream(tmp_path, monkeypatch, capsys, broken):
     """`infopipe validate` validates through Parquet files as a run does (in a folder it removes), so

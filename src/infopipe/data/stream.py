@@ -292,8 +292,10 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
     except BaseException:
         saving.shutdown(wait=True)
         if writer is not None:
-            writer.close()
-            sink.close()
+            try:
+                writer.close()
+            finally:
+                sink.close()
         tmp.unlink(missing_ok=True)
         raise
     saving.shutdown()

@@ -11,7 +11,7 @@ from pathlib import Path
 from rocrate.model.contextentity import ContextEntity
 from rocrate.rocrate import ROCrate
 
-from infopipe.files import sha256_file
+from infopipe.files import sha256_once
 
 PROFILES = {
     "https://w3id.org/ro/wfrun/process/0.5": "Process Run Crate",
@@ -38,7 +38,7 @@ def write_crate(folder: Path, record: dict, declarations: dict) -> Path:
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "ro-crate-metadata.json"):
         rel = str(path.relative_to(folder))
-        properties = {"name": path.name, "sha256": sha256_file(path),
+        properties = {"name": path.name, "sha256": sha256_once(path),
                       "contentSize": path.stat().st_size, "encodingFormat": _media_type(path)}
         if rel == "spec.yaml":
             properties["@type"] = ["File", "SoftwareSourceCode", "ComputationalWorkflow", "HowTo"]

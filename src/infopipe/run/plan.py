@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import is_pattern, matching_files, resolve_inside, sha256_file, sha256_files, sha256_once
+from infopipe.files import is_pattern, matching_files, resolve_inside, sha256_files, sha256_once
 from infopipe.run import warm
 from infopipe.run.paths import Paths
 from infopipe.run.publish import committed_run, latest_run
@@ -164,7 +164,7 @@ def report_input(spec: Spec, paths: Paths) -> dict | None:
     name = f"{REPORT_FOLDER}/{path.name}"
     return {"dataset": None, "kind": "published report", "path": name, "file": name,
             "location": paths.shown(path) if paths.report else spec.report.file,
-            "sha256": sha256_file(path), "bytes": path.stat().st_size, "url": spec.report.url,
+            "sha256": sha256_once(path), "bytes": path.stat().st_size, "url": spec.report.url,
             "pages": list(spec.report.pages), "source": str(path)}
 
 
