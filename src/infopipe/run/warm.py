@@ -8,6 +8,7 @@ run's thread and this one cannot wait on each other's import locks.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import threading
 
@@ -21,7 +22,9 @@ def import_meanwhile() -> None:
     if _started.is_set():
         return
     _started.set()
-    threading.Thread(target=_import, name="infopipe-imports", daemon=True).start()
+    thread = threading.Thread(target=_import, name="infopipe-imports", daemon=True)
+    thread.start()
+    atexit.register(thread.join)  # a run that needs nothing redone exits after the imports, not inside one
 
 
 def _import() -> None:
