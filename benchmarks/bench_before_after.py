@@ -10,38 +10,26 @@ src folder (for example a `git worktree add /tmp/before HEAD~3`). Prints each ru
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import scale_data  # noqa: E402
-from bench_scale import SIZES, project_root  # noqa: E402
-
-RUN = "import sys; from infopipe.cli import main; sys.exit(main(sys.argv[1:]))"
+from bench_scale import SIZES, run_fresh  # noqa: E402
 
 
-def cold_run(src: Path, root: Path) -> dict:
-    """One `infopipe run scale` in a fresh process with `src` first on the path: its step times and wall."""
-    began = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", RUN, "--root", str(root), "run", "scale"], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(src)})
-    wall = time.perf_counter() - began
-    if done.returncode:
-        raise SystemExit(f"infopipe run with {src} failed:\n{done.stderr[-2000:]}")
-    latest = (root / "outputs" / "scale" / "latest").resolve()
-    steps = {s["step"]: s["seconds"] for s in json.loads((latest / "provenance.json").read_text())["steps"]}
-    shutil.rmtree(root / "outputs")
-    shutil.rmtree(root / "data" / "processed", ignore_errors=True)
-    return {**steps, "run": wall}
+def cold_run(src: Path, folder: Path) -> dict:
+    """One cold `infopipe run` of the table's project (bench_scale's, in a fresh process) with `src`
+    first on the path: its step times, wall time, CPU time and peak memory."""
+    os.environ["PYTHONPATH"] = str(src)
+    done = run_fresh("infopipe", folder)
+    return {**done["steps"], "run": done["run"], "cpu": done["cpu"], "peak MiB": done["peak_mib"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,17 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="infopipe-before-after-"))
     try:
         scale_data.write_project(folder, SIZES[args.rows], max_file_bytes=10**12)
-        root = project_root(folder)
         runs: dict[str, list[dict]] = {"before": [], "after": []}
         for turn in range(args.turns):
             for name, src in (("before", args.before), ("after", args.after)):
-                runs[name].append(cold_run(src.resolve(), root))
+                runs[name].append(cold_run(src.resolve(), folder))
                 print(f"turn {turn + 1} {name:6s} " + "  ".join(f"{k} {v:.2f}" for k, v in runs[name][-1].items()),
                       flush=True)
         for key in runs["after"][0]:
             before = statistics.median(r[key] for r in runs["before"])
             after = statistics.median(r[key] for r in runs["after"])
-            print(f"median {key:9s} before {before:7.2f} s  after {after:7.2f} s  after/before {after / before:.2f}x")
+            print(f"median {key:9s} before {before:8.2f}  after {after:8.2f}  after/before {after / before:.2f}x")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

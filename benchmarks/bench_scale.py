@@ -59,7 +59,7 @@ def measure_infopipe(folder: Path) -> dict:
     latest = (root / "outputs" / "scale" / "latest").resolve()
     steps = {s["step"]: s["seconds"] for s in json.loads((latest / "provenance.json").read_text())["steps"]}
     figures = json.loads((latest / "figures.json").read_text())["figures"]
-    out = {"validate": steps["validate"], "compute": steps["compute"], "run": wall,
+    out = {"validate": steps["validate"], "compute": steps["compute"], "run": wall, "steps": steps,
            "figures": {f["id"]: f["value"] for f in figures}}
     shutil.rmtree(root / "outputs")
     shutil.rmtree(root / "data" / "processed", ignore_errors=True)

@@ -85,13 +85,14 @@ def copy_hashed(source: Path, dest: Path) -> str:
         if known_sha256(source) == known:
             _HASHED[_stamp(dest)] = known
             return known
-    digest = hashlib.sha256()
-    with open(source, "rb") as reading, open(dest, "wb") as writing:
-        for block in iter(lambda: reading.read(1 << 22), b""):
-            digest.update(block)
-            writing.write(block)
-    _HASHED[_stamp(dest)] = digest.hexdigest()
-    return _HASHED[_stamp(dest)]
+    writing = HashedWriting(dest)
+    try:
+        with open(source, "rb") as reading:
+            for block in iter(lambda: reading.read(1 << 22), b""):
+                writing.write(block)
+    finally:
+        writing.close()
+    return writing.digest.hexdigest()
 
 
 def resolve_inside(folder: Path, relative: str, shown: str) -> Path:

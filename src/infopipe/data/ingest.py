@@ -379,8 +379,8 @@ class FileCheck:
     (the run's plan did) is not hashed again if its stamp still holds at the end (files.sha256_once)."""
 
     def __init__(self, path: Path):
-        self.path, self.quotes, self.known = path, QuoteCheck(), known_sha256(path)
-        self.digest = hashlib.sha256() if self.known is None else None
+        self.path, self.quotes = path, QuoteCheck()
+        self.digest = hashlib.sha256() if known_sha256(path) is None else None  # None: the plan hashed it
         self.stopped = False
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -398,9 +398,7 @@ class FileCheck:
     def finish(self) -> str:
         """The file's hash, once every byte is checked (and hashed, unless known and unchanged)."""
         self.thread.join()
-        if self.digest is None:
-            return self.known if known_sha256(self.path) == self.known else sha256_once(self.path)
-        return self.digest.hexdigest()
+        return self.digest.hexdigest() if self.digest is not None else sha256_once(self.path)
 
     def stop(self) -> None:
         self.stopped = True

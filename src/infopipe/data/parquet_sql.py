@@ -120,7 +120,7 @@ class ParquetSql:
             shutil.rmtree(spill, ignore_errors=True)
         # the query as recorded names the validated files by name (their folder is this machine's)
         shown = queries.figure
-        for dataset, path in self.tables.paths.items():
+        for path in self.tables.paths.values():
             shown = shown.replace(str(path).replace("'", "''"), Path(path).name)
         computed = {"engine": "duckdb", "on": "the validated Parquet files", "query": shown}
         return RuleResult(SQL[rule.type].finish(values, rule), records.ids, records, computed)

@@ -161,7 +161,7 @@ class IdTally:
             self.last = folded[len(folded) - 1].as_py()
 
     def hashes(self, column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        if not is_text(column.type):
             values = column.to_numpy(zero_copy_only=False).astype("float64")
             return values.view(np.uint64).copy(), ~np.isnan(values)
         if self.as_id:

@@ -110,9 +110,12 @@ def raw_fingerprints(spec: Spec, raw_dir: Path) -> dict[str, str | None]:
                 out[ds.name] = sha256_files(matching_files(raw_dir, ds.file, ds.file, ds.name))
                 continue
             path = resolve_inside(raw_dir, ds.file, ds.file)
-            if path.is_file() and path.stat().st_size >= warm.BIG:
+            if not path.is_file():
+                out[ds.name] = None
+                continue
+            if path.stat().st_size >= warm.BIG:
                 warm.import_meanwhile()
-            out[ds.name] = sha256_once(path) if path.is_file() else None
+            out[ds.name] = sha256_once(path)
         except (InfopipeError, OSError, RuntimeError):  # ingest names the cause
             out[ds.name] = None
     return out
