@@ -94,6 +94,34 @@ def measure_floor(folder: Path) -> dict:
     return {"floor": peers.typed_arrow(folder)["seconds"]}
 
 
+def measure_reading(folder: Path, write: bool = False) -> dict:
+    """infopipe's streaming reader over the file as validate drives it (Arrow typing dates and
+    booleans, pieces of PIECE_ROWS read ahead on a thread), with no typing of its own and no check;
+    with `write`, each piece also appended to a Parquet file as validate appends its pieces. What
+    validate's design pays before it checks anything."""
+    import pyarrow as pa
+
+    from infopipe.data import ingest, stream
+    from infopipe.spec.model import load_spec
+
+    ds = load_spec(folder / "spec.yaml").datasets["events"]
+    path, out = folder / "raw" / ds.file, folder / "pieces.parquet"
+    header = ingest.peek_header(path)
+    native = {h: t for h in header if (t := ingest.native_types(ds).get(h.strip())) is not None}
+    began, rows = time.perf_counter(), 0
+    written = stream.PieceWriter(out) if write else None
+    for batches in stream._ahead(stream.in_groups(ingest.open_reader(path, header, ds, native), stream.PIECE_ROWS)):
+        piece = pa.Table.from_batches(batches)
+        rows += piece.num_rows
+        if written is not None:
+            written.add(piece)
+    if written is not None:
+        written.close()
+    seconds = time.perf_counter() - began
+    out.unlink(missing_ok=True)
+    return {"writing" if write else "reading": seconds, "rows": rows}
+
+
 def measure_polars(folder: Path) -> dict:
     import peers
 
@@ -154,11 +182,13 @@ def run_fresh(mode: str, folder: Path) -> dict:
     return {**json.loads(lines[-2]), "peak_mib": runner["peak_kib"] / 1024, "cpu": runner["cpu"]}
 
 
-def in_turns(repeat: int, folder: Path, peers: bool, floor: bool = True) -> dict:
-    """`repeat` fresh runs each of the typed floor, infopipe and (with peers) Polars, taken in turns so
-    all meet the same load (the machine may be shared). Per tool: every run, fastest first."""
+def in_turns(repeat: int, folder: Path, peers: bool, floor: bool = True, design: bool = False) -> dict:
+    """`repeat` fresh runs each of the typed floor, infopipe, (with peers) Polars and (with design)
+    infopipe's reader alone and with its writer, taken in turns so all meet the same load (the
+    machine may be shared). Per tool: every run, fastest first."""
     runs: dict[str, list[dict]] = {**({"floor": []} if floor else {}), "infopipe": [],
-                                   **({"polars": []} if peers else {})}
+                                   **({"polars": []} if peers else {}),
+                                   **({"reading": [], "writing": []} if design else {})}
     for _ in range(repeat):
         for mode in runs:
             runs[mode].append(run_fresh(mode, folder))
@@ -169,7 +199,7 @@ def in_turns(repeat: int, folder: Path, peers: bool, floor: bool = True) -> dict
             if ours["figures"] != theirs["polars_figures"] or theirs["polars_failures"]:
                 raise SystemExit(f"Polars counted {theirs['polars_figures']} with {theirs['polars_failures']} "
                                  f"failures, infopipe {ours['figures']}: not the same work")
-    key = {"floor": "floor", "infopipe": "total", "polars": "polars"}
+    key = {"floor": "floor", "infopipe": "total", "polars": "polars", "reading": "reading", "writing": "writing"}
     return {mode: sorted(found, key=lambda r: r[key[mode]]) for mode, found in runs.items()}
 
 
@@ -212,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--breakdown", action="store_true", help="also time the parts, on the largest size")
     parser.add_argument("--repeat", type=int, default=3, help="fresh runs per measurement, in turns; min and median kept")
     parser.add_argument("--peers", action="store_true", help="also Polars doing the same work (optional extra: polars)")
+    parser.add_argument("--design-floor", action="store_true",
+                        help="also infopipe's streaming reader alone, and with the Parquet writer, no checks")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         mode, folder = args.child
         sys.path.insert(0, str(HERE))
         fn = {"infopipe": measure_infopipe, "floor": measure_floor, "polars": measure_polars,
+              "reading": measure_reading, "writing": lambda f: measure_reading(f, write=True),
               "breakdown": measure_breakdown}[mode]
         print(json.dumps(fn(Path(folder))))
         return 0
@@ -240,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
             warm(folder / "raw" / "events.csv")
             small = SIZES[name] <= PEERS_UP_TO  # the peers hold the whole table in memory
             repeat = args.repeat if SIZES[name] <= REPEAT_UP_TO else 1
-            runs = in_turns(repeat, folder, args.peers and small, floor=small)
+            runs = in_turns(repeat, folder, args.peers and small, floor=small, design=args.design_floor and small)
             ours = runs["infopipe"]
             row = {"size": name, "rows": SIZES[name], "mb": size / 1e6, "made": made, "repeat": repeat,
                    **ours[0], "total_median": min_median(ours, "total")[1], "load": os.getloadavg()[0]}
@@ -252,6 +285,10 @@ def main(argv: list[str] | None = None) -> int:
                 theirs = runs["polars"]
                 row.update(polars=theirs[0]["polars"], polars_median=min_median(theirs, "polars")[1],
                            polars_peak_mib=theirs[0]["peak_mib"], polars_cpu=theirs[0]["cpu"])
+            for part in ("reading", "writing"):
+                if part in runs:
+                    row.update({part: runs[part][0][part], part + "_median": min_median(runs[part], part)[1],
+                                part + "_cpu": runs[part][0]["cpu"]})
             rows.append(row)
             print(format_row(row), flush=True)
             if args.breakdown and name == sizes[-1]:
@@ -341,7 +378,22 @@ def verdicts(rows: list[dict]) -> list[str]:
             line += f", {ratio:.2f}x that at 10M" + (f" (within 1.2x: {'met' if ratio <= 1.2 else 'not met'})"
                                                      if r["rows"] == 100_000_000 else "")
         out.append(line + ".")
+        if "writing" in r and "floor" in r:
+            out += design_floor(r)
     return out
+
+
+def design_floor(r: dict) -> list[str]:
+    """What validate's design costs before any check (--design-floor), against typed Arrow: what
+    that leaves, within 2x, for typing, checks and compute."""
+    def part(name):
+        return (f"{r[name]:.2f} / {r[name + '_median']:.2f} s ({r[name + '_median'] / r['floor_median']:.2f}x typed "
+                f"Arrow by median; {r[name + '_cpu']:.1f} s of CPU)")
+
+    left = 2 * r["floor_median"] - r["writing_median"]
+    return [f"- {r['size']} rows, before any check: infopipe's streaming reader alone {part('reading')}; the reader "
+            f"with the Parquet writer {part('writing')}. Within 2x of typed Arrow, that leaves {left:.2f} s for "
+            f"typing, checks and compute, which take {r['total_median'] - r['writing_median']:.2f} s beyond it."]
 
 
 def write_results(path: Path, section: str) -> None:

@@ -347,3 +347,26 @@ def test_number_ids_repeated_pieces_apart_are_found_as_the_whole_table_finds_the
     assert [str(p) for p in streamed_err.value.problems] == [str(p) for p in whole_err.value.problems]
     assert [p.row for p in streamed_err.value.problems] == [21, 6_501]
     assert not out.exists() and not out.with_suffix(".parquet.tmp").exists()
+
+
+def test_piece_writer_appends_pieces_in_the_first_ones_types_and_leaves_nothing_when_aborted(tmp_path):
+    import pyarrow as pa
+
+    out = tmp_path / "pieces.parquet"
+    written = stream.PieceWriter(out)
+    written.add(pa.table({"n": pa.array([1.5, 2.5]), "s": ["a", "b"]}))
+    written.add(pa.table({"n": pa.array([3], pa.int64()), "s": ["c"]}))  # cast to the first piece's types
+    assert written.close() is True
+    back = pq.read_table(out)
+    assert back.column("n").to_pylist() == [1.5, 2.5, 3.0] and back.column("s").to_pylist() == ["a", "b", "c"]
+    assert known_sha256(out) == sha256_file(out)  # hashed as it was written
+
+    assert stream.PieceWriter(tmp_path / "none.parquet").close() is False
+    assert not (tmp_path / "none.parquet").exists()
+
+    failing = stream.PieceWriter(tmp_path / "failed.parquet")
+    failing.add(pa.table({"n": [1]}))
+    with pytest.raises(pa.ArrowInvalid):
+        failing.add(pa.table({"n": ["not a number"]}))
+    failing.abort()
+    assert not (tmp_path / "failed.parquet").exists()
