@@ -356,7 +356,7 @@ def report(rows: list[dict], breakdown: dict | None) -> str:
 def verdicts(rows: list[dict]) -> list[str]:
     """The issue's targets, each with the measured numbers and whether they are met."""
     out = []
-    per_row = {r["rows"]: r["total"] / r["rows"] for r in rows}
+    per_row = {r["rows"]: (r["total"] / r["rows"], r["total_median"] / r["rows"]) for r in rows}
     for r in rows:
         if r["rows"] < 10_000_000:
             continue
@@ -374,9 +374,11 @@ def verdicts(rows: list[dict]) -> list[str]:
             line += f", under 4 GiB: {'met' if r['peak_mib'] < 4096 else 'not met'}"
         line += f"; validate + compute per million rows {r['total'] / r['rows'] * 1e6:.3f} s"
         if r["rows"] > 10_000_000 and 10_000_000 in per_row:
-            ratio = per_row[r["rows"]] / per_row[10_000_000]
-            line += f", {ratio:.2f}x that at 10M" + (f" (within 1.2x: {'met' if ratio <= 1.2 else 'not met'})"
-                                                     if r["rows"] == 100_000_000 else "")
+            # a bigger size may run once: against 10M's min (its best run) and its median (a typical one)
+            low, mid = (per_row[r["rows"]][i] / per_row[10_000_000][i] for i in (0, 1))
+            met = "met" if max(low, mid) <= 1.2 else "not met" if min(low, mid) > 1.2 else "met by the median, not by the min"
+            line += f", {low:.2f}x that at 10M by min / {mid:.2f}x by median" + (
+                f" (within 1.2x: {met})" if r["rows"] == 100_000_000 else "")
         out.append(line + ".")
         if "writing" in r and "floor" in r:
             out += design_floor(r)
