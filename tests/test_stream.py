@@ -123,28 +123,6 @@ def test_validated_parquet_keeps_the_statistics_of_numbers_and_dates_not_of_text
                         for c in kept}, name
 
 
-def test_validated_parquet_encodes_by_dictionary_only_the_columns_whose_values_repeat(events, tmp_path):
-    """Unique ids, titles, links and amounts are written plain (a dictionary of them would be
-    dropped for being too big); categories, venues, dates and flags by dictionary. Both writers."""
-    from infopipe.data.validate import write_table
-
-    spec = load_spec(events / "spec.yaml")
-    table = validate_tables(spec, read_raw_tables(spec, events / "raw"), TODAY)["events"]
-    write_table(table, tmp_path / "whole.parquet")
-    streamed(events, tmp_path / "streamed.parquet")
-    frame = table.frame
-    repeats = {c for c in frame.columns if frame[c].nunique(dropna=False) * 2 < len(frame)} - {"online"}
-    assert {"category", "venue_id"} <= repeats  # (Parquet writes booleans plain: no dictionary)
-    for name in ("whole", "streamed"):
-        group = pq.ParquetFile(tmp_path / f"{name}.parquet").metadata.row_group(0)
-        by_dictionary = {group.column(i).path_in_schema for i in range(group.num_columns)
-                         if "RLE_DICTIONARY" in group.column(i).encodings}
-        assert {"category", "venue_id"} <= by_dictionary, name
-        assert by_dictionary.isdisjoint({"event_id", "title", "source", "ticket_income_gbp"}), name
-        if name == "whole":  # the streamed file is decided by its first piece, a smaller sample
-            assert by_dictionary == repeats
-
-
 def test_problems_across_pieces_are_the_whole_tables_word_for_word(events, tmp_path):
     first_id = f"EV-{11:08d}"
     folder = planted(events, tmp_path, {

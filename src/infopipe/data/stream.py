@@ -37,7 +37,7 @@ from infopipe.concepts.columns import MAX_CELL_CHARS, is_text
 from infopipe.data import ingest
 from infopipe.data.ingest import CsvLines, RawTable
 from infopipe.data.validate import (LISTED, Found, _arrow_strings, _hashes, _listed, _more, check_table,
-                                    dictionary_kept, fold_id, id_found, more_count, reference_found, statistics_kept,
+                                    fold_id, id_found, more_count, reference_found, statistics_kept,
                                     strictly_increasing)
 from infopipe.errors import InfopipeError
 from infopipe.files import HashedWriting, is_pattern, raw_file
@@ -309,8 +309,7 @@ class PieceWriter:
     def add(self, table: pa.Table) -> None:
         if self.writer is None:
             self.schema, self.sink = table.schema, HashedWriting(self.path)
-            self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=statistics_kept(self.schema),
-                                           use_dictionary=dictionary_kept(table))  # by the first piece
+            self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=statistics_kept(self.schema))
         if self.pending is not None:
             self.pending.result()
         self.pending = self.saving.submit(self.writer.write_table,

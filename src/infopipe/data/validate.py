@@ -482,7 +482,7 @@ def write_table(table: ValidTable, path: Path) -> None:
     import pyarrow.parquet as pq
 
     typed = arrow.Table.from_pandas(table.frame, preserve_index=False)
-    pq.write_table(typed, tmp, write_statistics=statistics_kept(typed.schema), use_dictionary=dictionary_kept(typed))
+    pq.write_table(typed, tmp, write_statistics=statistics_kept(typed.schema))
     tmp.replace(path)
 
 
@@ -491,20 +491,3 @@ def statistics_kept(schema: arrow.Schema) -> list[str]:
     not text's, which cost a quarter of the writing (10M rows: 0.8 s of CPU) and which no reader
     here uses; numbers and dates keep theirs, for DuckDB to skip row groups by."""
     return [field.name for field in schema if not is_text(field.type)]
-
-
-def dictionary_kept(table: arrow.Table, sample: int = 100_000) -> list[str]:
-    """The columns Parquet encodes by dictionary: those whose values repeat (fewer distinct values
-    than half the rows, in the first `sample` rows). For mostly unique ones (ids, titles, links,
-    amounts) Parquet builds a dictionary, finds it too big and falls back to plain encoding: work
-    for nothing, a sixth of the writing's CPU (3M validated rows: 0.72 s against 0.85 s)."""
-    import pyarrow.compute as pc
-
-    def repeats(column) -> bool:
-        try:
-            return 2 * pc.count_distinct(column, mode="all").as_py() < max(len(column), 2)
-        except arrow.ArrowNotImplementedError:  # no kernel for its type (all null): Parquet's default
-            return True
-
-    head = table.slice(0, sample)
-    return [name for name in table.column_names if repeats(head.column(name))]
