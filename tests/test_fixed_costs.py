@@ -38,11 +38,31 @@ def test_a_no_change_prefect_run_needs_no_server_and_makes_no_flow_run(good_copy
     assert f"Up to date: nothing changed since run {current.name}, so no Prefect flow run was made" in done.stdout
     assert f"Outputs: {current}" in done.stdout
     assert "prefect" not in imported(done.stderr)  # Prefect itself was never loaded
+    assert "pandas" not in imported(done.stderr)  # nor the compute step's libraries
     log = read_log(paths.log_file)
     assert len(log) == entries + 1
     last = json.loads(log[-1])
     assert (last["status"], last["current_run"]) == ("up-to-date", current.name)
     assert sorted(p.name for p in (paths.project_out / "runs").iterdir()) == [current.name]
+
+
+def test_a_no_change_run_says_a_stale_accepted_difference_without_loading_pandas(good_copy):
+    """The warning is read from the run's figures.json, as a cold run says it from its figures."""
+    spec = good_copy / "projects" / PROJECT / "spec.yaml"
+    figure = json.loads(((Paths.for_project(PROJECT, good_copy).project_out / "latest" / "figures.json")
+                         .read_text(encoding="utf-8")))["figures"][0]
+    text = spec.read_text(encoding="utf-8")
+    at = text.index(f"id: {figure['id']}")
+    spec.write_text(text[:at] + f"id: {figure['id']}\n    accepted_difference: a rounding in the report"
+                    + text[at + len(f"id: {figure['id']}"):], encoding="utf-8")
+    changed = infopipe("--root", str(good_copy), "run", PROJECT)
+    unchanged = infopipe("--root", str(good_copy), "run", PROJECT)
+    warning = (f"[accepted-difference-stale] figure '{figure['id']}' now computes to")
+    for done in (changed, unchanged):
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert warning in done.stderr
+    assert "Up to date" not in changed.stdout and "pandas" in imported(changed.stderr)
+    assert "pandas" not in imported(unchanged.stderr)
 
 
 def test_up_to_date_leaves_a_changed_or_locked_project_to_the_full_run(good_copy):

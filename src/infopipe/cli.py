@@ -215,7 +215,7 @@ def run(project: str | None = None, /, *, raw: Path | None = None, out: Path | N
 
 def _warn_stale(folder: Path, spec_file: Path) -> None:
     """Say each accepted difference that no longer differs (from the run's own figures.json)."""
-    from infopipe.compute import stale_differences
+    from infopipe.concepts.verdicts import stale_differences
 
     record = json.loads((Path(folder) / "figures.json").read_text(encoding="utf-8"))
     for warning in stale_differences(str(spec_file), record["figures"]):
@@ -298,7 +298,7 @@ def validate(project: str | None = None, /, *, raw: Path | None = None) -> int:
     """
     from infopipe.run.pipeline import validate_only
 
-    from infopipe.compute import stale_differences
+    from infopipe.concepts.verdicts import stale_differences
 
     result = validate_only(_paths(project, raw))
     for warning in stale_differences(result["spec"], result["figures"]):

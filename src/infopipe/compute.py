@@ -307,17 +307,3 @@ def check_claims(spec: Spec, results: list[FigureResult]) -> None:
         problems.append(Problem(str(spec.path), check, message, line=r.line, value=r.printed))
     if problems:
         raise InfopipeError("check_published", problems)
-
-
-def stale_differences(spec_file: str, figures: list) -> list[Problem]:
-    """Warnings for accepted differences that no longer differ: said by `validate` and `run`,
-    marked on the review page; the run goes on."""
-    out = []
-    for f in figures:
-        f = f if isinstance(f, FigureResult) else FigureResult.from_dict(f)
-        if f.difference_stale:
-            out.append(Problem(spec_file, "accepted-difference-stale", f"figure '{f.id}' now computes to "
-                               f"{shown(f.value)}, which satisfies what the report printed, {f.published!r}: "
-                               f"the accepted difference ({f.accepted_difference!r}) no longer applies; "
-                               "remove accepted_difference", line=f.line or None))
-    return out

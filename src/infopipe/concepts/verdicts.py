@@ -118,3 +118,20 @@ def meaningful(value: Any) -> Any:
         rounded = float(f"{value:.{SIGNIFICANT}g}")
         return int(rounded) if rounded.is_integer() and abs(rounded) < 2**53 else rounded
     return value
+
+
+def stale_differences(spec_file: str, figures: list) -> list["Problem"]:
+    """Warnings for accepted differences that no longer differ: said by `validate` and `run`,
+    marked on the review page; the run goes on. Figures as computed or as figures.json holds them,
+    so that a run that redid nothing says them without loading the compute step (pandas)."""
+    from infopipe.errors import Problem
+
+    out = []
+    for f in figures:
+        get = f.get if isinstance(f, Mapping) else (lambda name, f=f: getattr(f, name, None))
+        if get("difference_stale"):
+            out.append(Problem(spec_file, "accepted-difference-stale", f"figure '{get('id')}' now computes to "
+                               f"{shown(get('value'))}, which satisfies what the report printed, {get('published')!r}: "
+                               f"the accepted difference ({get('accepted_difference')!r}) no longer applies; "
+                               "remove accepted_difference", line=get("line") or None))
+    return out
