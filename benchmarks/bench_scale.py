@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_scale.py                    # 10k, 100k, 1M and 10M rows
     .venv/bin/python benchmarks/bench_scale.py --sizes 10M --repeat 3 --peers
     .venv/bin/python benchmarks/bench_scale.py --sizes 30M,100M --repeat 1
+    .venv/bin/python benchmarks/bench_scale.py --sizes 10M,30M,100M --peers --design-floor   # RESULTS' table
 
 For each size a seeded events table (ids, dates, categories, a reference to a venues table, money;
 see scale_data.py) is written to a temp folder with its spec. Each measurement runs in a fresh
@@ -10,7 +11,8 @@ process, started by a small runner process that waits for it and reads its peak 
 getrusage(RUSAGE_CHILDREN), so no size inherits another's memory. Measured: a cold `infopipe run`
 (its validate and compute steps: the data path; a count_rows with a filter and a count_distinct);
 a plain pyarrow.csv.read_csv of the same file told its types (the floor); with --peers, Polars
-doing the same checks and counts. Results go to benchmarks/RESULTS.md under "Big tables", with the
+doing the same checks and counts; with --design-floor, infopipe's own streaming reader alone and with
+its Parquet writer, checking nothing (what validate's design pays first). Results go to benchmarks/RESULTS.md under "Big tables", with the
 machine they were measured on. --breakdown times the parts of the whole-table path (small files)."""
 
 from __future__ import annotations
@@ -320,7 +322,8 @@ def report(rows: list[dict], breakdown: dict | None) -> str:
     m = machine()
     lines = [
         HEADING, "",
-        f"Measured {dt.date.today()} by `benchmarks/bench_scale.py{' --peers' if 'polars' in rows[0] else ''}` "
+        f"Measured {dt.date.today()} by `benchmarks/bench_scale.py{' --peers' if 'polars' in rows[0] else ''}"
+        f"{' --design-floor' if 'writing' in rows[0] else ''}` "
         f"on {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']:.1f} GiB memory; Python {m['python']}, "
         f"pyarrow {m['pyarrow']}, pandas {m['pandas']}, numpy {m['numpy']}"
         + (f", polars {m['polars']}" if m.get("polars") else "") + ". "
