@@ -11,9 +11,10 @@ process, started by a small runner process that waits for it and reads its peak 
 getrusage(RUSAGE_CHILDREN), so no size inherits another's memory. Measured: a cold `infopipe run`
 (its validate and compute steps: the data path; a count_rows with a filter and a count_distinct);
 a plain pyarrow.csv.read_csv of the same file told its types (the floor); with --peers, Polars
-doing the same checks and counts; with --design-floor, infopipe's own streaming reader alone and with
-its Parquet writer, checking nothing (what validate's design pays first). Results go to benchmarks/RESULTS.md under "Big tables", with the
-machine they were measured on. --breakdown times the parts of the whole-table path (small files)."""
+doing the same checks and counts; with --design-floor, infopipe's own streaming reader alone and
+with its Parquet writer, checking nothing (what validate's design pays first). Results go to
+benchmarks/RESULTS.md under "Big tables", with the machine they were measured on. --breakdown times
+the parts of the whole-table path (small files)."""
 
 from __future__ import annotations
 
