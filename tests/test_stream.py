@@ -185,6 +185,7 @@ def test_duckdb_over_the_parquet_file_counts_what_pandas_counts(events, tmp_path
         assert (duckdb_made.id, duckdb_made.value) == (pandas_made.id, pandas_made.value)
         written = tmp_path / f"{duckdb_made.id}.parquet"  # DuckDB wrote them as they came; the run moves them
         duckdb_made.records.to_parquet(written, index=False)
+        assert known_sha256(written) == sha256_file(written)  # hashed as written; a rename keeps the stamp
         pd.testing.assert_frame_equal(pd.read_parquet(written), pandas_made.records.reset_index(drop=True))
         assert len(duckdb_made.record_ids) == len(pandas_made.record_ids)
         assert duckdb_made.to_dict()["record_sample"] == pandas_made.to_dict()["record_sample"]
@@ -291,6 +292,8 @@ def test_a_run_reads_each_raw_file_to_hash_it_once(tmp_path, monkeypatch):
     monkeypatch.setattr(files, "sha256_file", lambda p: hashed.append(Path(p).name) or real(p))
     folder = run(Paths.for_project(PROJECT, root))
     assert sorted(name for name in hashed if name in raw) == sorted(raw)
+    lineage = [p.name for p in (folder / "lineage").iterdir()]
+    assert lineage and sorted(name for name in hashed if name in lineage) == sorted(lineage)  # once each
     kept = json.loads((folder / "provenance.json").read_text())["outputs"]
     assert {o["path"]: o["sha256"] for o in kept if o["path"].startswith("inputs/")} == {
         str(p.relative_to(folder)): real(p) for p in (folder / "inputs").rglob("*") if p.is_file()}

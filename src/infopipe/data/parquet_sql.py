@@ -24,8 +24,7 @@ import pyarrow.parquet as pq
 
 from infopipe.concepts.rules import ORDER, SQL, RuleResult, SqlWriter, sql_queries, sql_refusal
 from infopipe.data.database import DUCKDB, TYPED, _quoted
-from infopipe.data.stream import in_groups
-from infopipe.data.validate import statistics_kept
+from infopipe.data.stream import PieceWriter, in_groups
 from infopipe.spec.model import DatasetSpec
 
 SQL_ROWS = "INFOPIPE_SQL_ROWS"
@@ -156,13 +155,18 @@ class WrittenRecords:
         handle, name = tempfile.mkstemp(prefix="infopipe-records-", suffix=".parquet")
         os.close(handle)
         count, first = 0, schema.empty_table().column(primary_key).to_pandas()
-        with pq.ParquetWriter(name, schema, write_statistics=statistics_kept(schema)) as writer:
+        written = PieceWriter(Path(name), schema)  # hashed as written: the run lists it without reading it
+        try:
             for group in in_groups(batches, BATCH_ROWS):  # DuckDB's batches are often small
                 table = arrow.Table.from_batches(group).cast(schema)
-                writer.write_table(table)
+                written.add(table)
                 if not count:
                     first = table.slice(0, SAMPLE_IDS).column(primary_key).to_pandas()
                 count += table.num_rows
+            written.close()
+        except BaseException:
+            written.abort()
+            raise
         return cls(Path(name), SampledIds(count, first))
 
     def __len__(self) -> int:

@@ -299,24 +299,31 @@ def _pieces(spec, ds, path, shown, size, header, native, check, tmp, targets, sh
 
 
 class PieceWriter:
-    """Validated pieces appended to one Parquet file, each written on a thread of its own while the
-    next piece is checked (at most one waits), and hashed as written (files.HashedWriting)."""
+    """Pieces appended to one Parquet file (validated pieces, a figure's records), each written on a
+    thread of its own while the next one is made (at most one waits), and hashed as written
+    (files.HashedWriting). Without a `schema`, the first piece's types hold for the file."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, schema: pa.Schema | None = None):
         self.path, self.saving = path, ThreadPoolExecutor(1)
         self.writer, self.sink, self.schema, self.pending = None, None, None, None
+        if schema is not None:
+            self._open(schema)
+
+    def _open(self, schema: pa.Schema) -> None:
+        self.schema, self.sink = schema, HashedWriting(self.path)
+        self.writer = pq.ParquetWriter(self.sink, schema, write_statistics=statistics_kept(schema))
 
     def add(self, table: pa.Table) -> None:
         if self.writer is None:
-            self.schema, self.sink = table.schema, HashedWriting(self.path)
-            self.writer = pq.ParquetWriter(self.sink, self.schema, write_statistics=statistics_kept(self.schema))
+            self._open(table.schema)
         if self.pending is not None:
             self.pending.result()
         self.pending = self.saving.submit(self.writer.write_table,
                                           table if table.schema == self.schema else table.cast(self.schema))
 
     def close(self) -> bool:
-        """Waits for the last piece and closes the file; False when no piece came (nothing written)."""
+        """Waits for the last piece and closes the file; False when it was never opened (no schema
+        given, no piece came: nothing written)."""
         try:
             if self.pending is not None:
                 self.pending.result()

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from infopipe import __version__
 from infopipe.errors import InfopipeError, Problem
-from infopipe.files import copy_hashed, inside, is_pattern, matching_files, reuse_file, sha256_file, sha256_once
+from infopipe.files import copy_hashed, inside, is_pattern, matching_files, reuse_file, sha256_once
 from infopipe.run.paths import Paths
 from infopipe.run.plan import Plan, figures_json, make_plan, raw_bytes, read_record
 from infopipe.run.provenance import environment, git_state, write_json
@@ -144,7 +144,7 @@ def compute(state: RunState) -> dict:
             result.records.to_parquet(lineage, index=False)
             entries.append({**result.to_dict(), "note": result.note, "key": unit.key, "line": fig.line,
                             "input": raw[result.dataset],
-                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_file(lineage)}})
+                            "lineage": {"path": f"lineage/{result.id}.parquet", "sha256": sha256_once(lineage)}})
     check_unique_ids(entries, str(spec.path))
     printed = {e["id"]: e["printed"] for e in entries}
     said = statements(spec, printed, {e["id"]: e for e in entries})
